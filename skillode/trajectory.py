@@ -1,0 +1,168 @@
+"""The one data format shared by theory and experiment: a *trajectory* ``xarray.Dataset``.
+
+A Resource-model solve, a Geometry-model simulation and a trained network all return the same thing:
+
+================  =============================  =================================================
+variable          dims                           meaning
+================  =============================  =================================================
+``skill_level``   ``(*sweep, skill, t)``         ``s_i(t)``; 1 = learned (MSE models may overshoot)
+``loss``          ``(*sweep, t)``                total loss ``sum_i p_i ell_i`` (optional)
+``skill_loss``    ``(*sweep, skill, t)``         per-skill loss ``ell_i`` (optional)
+anything else     any of the above dims          e.g. ``n_aligned``, ``accuracy``
+================  =============================  =================================================
+
+Coordinates: ``t`` (optimizer steps, float64, strictly increasing), ``skill`` (1-based integers as in the
+paper, or names), optionally ``p`` along ``skill``, and one coordinate per named sweep axis. ``attrs`` hold the
+parameters that made the data (``model``, ``method``, ``eta``, ``N0`` …) in a netCDF-safe form.
+
+Learning times (`skillode.learning_times`), fits and plots read this format, so comparing theory with a trained
+network is a subtraction.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+
+import numpy as np
+import xarray as xr
+
+__all__ = ["make_trajectory", "validate_trajectory", "save", "load", "netcdf_attrs"]
+
+SKILL, TIME = "skill", "t"
+
+
+def netcdf_attrs(attrs: Mapping) -> dict:
+    """Return ``attrs`` converted to types netCDF can store (numbers, strings, 1-D numeric arrays).
+
+    Booleans become ``0``/``1``, ``None`` becomes ``"none"``, arrays of two or more dimensions and mappings
+    become JSON strings. Keys are kept.
+    """
+    out = {}
+    for key, value in attrs.items():
+        if value is None:
+            out[key] = "none"
+        elif isinstance(value, (bool, np.bool_)):
+            out[key] = int(value)
+        elif isinstance(value, (int, float, str, np.integer, np.floating)):
+            out[key] = value
+        elif isinstance(value, Mapping):
+            out[key] = json.dumps({str(k): _jsonable(v) for k, v in value.items()})
+        else:
+            arr = np.asarray(value)
+            if arr.dtype.kind in "biuf" and arr.ndim <= 1:
+                out[key] = arr.astype(np.int64 if arr.dtype.kind in "bi" else arr.dtype)
+            else:
+                out[key] = json.dumps(_jsonable(value))
+    return out
+
+
+def _jsonable(value):
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, (np.integer, np.floating)):
+        return value.item()
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, Mapping):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    return value if isinstance(value, (int, float, str, bool)) or value is None else str(value)
+
+
+def make_trajectory(
+    t,
+    skill_level,
+    *,
+    loss=None,
+    skill_loss=None,
+    p=None,
+    skill=None,
+    sweep: Mapping[str, object] | None = None,
+    extra: Mapping[str, tuple[tuple[str, ...], object]] | None = None,
+    attrs: Mapping | None = None,
+) -> xr.Dataset:
+    """Build a trajectory Dataset from arrays.
+
+    **Arguments:**
+
+    - `t`: times in optimizer steps, shape ``(T,)``, strictly increasing.
+    - `skill_level`: shape ``(*sweep_shape, n, T)``.
+    - `loss`: total loss, shape ``(*sweep_shape, T)`` (optional).
+    - `skill_loss`: per-skill loss, shape ``(*sweep_shape, n, T)`` (optional).
+    - `p`: skill frequencies, shape ``(n,)``, stored as a coordinate along ``skill`` (optional).
+    - `skill`: skill labels, shape ``(n,)``; default ``1..n``.
+    - `sweep`: ordered mapping ``axis name -> coordinate values`` for the leading dims.
+    - `extra`: more variables, ``name -> (dims, values)``.
+    - `attrs`: parameters that produced the data; converted with `netcdf_attrs`.
+    """
+    t = np.asarray(t, dtype=np.float64)
+    skill_level = np.asarray(skill_level)
+    sweep = dict(sweep or {})
+    axes = tuple(sweep)
+    lead = skill_level.shape[: len(axes)]
+    if skill_level.ndim != len(axes) + 2:
+        raise ValueError(
+            f"skill_level must have shape (*sweep, skill, t) with {len(axes)} sweep axes {axes}, "
+            f"got shape {skill_level.shape}"
+        )
+    n = skill_level.shape[-2]
+    coords: dict[str, object] = {TIME: t, SKILL: np.arange(1, n + 1) if skill is None else np.asarray(skill)}
+    for axis, values in sweep.items():
+        coords[axis] = np.asarray(values)
+    if p is not None:
+        coords["p"] = ((SKILL,), np.asarray(p, dtype=np.float64))
+    data = {"skill_level": ((*axes, SKILL, TIME), skill_level)}
+    if loss is not None:
+        data["loss"] = ((*axes, TIME), np.asarray(loss))
+    if skill_loss is not None:
+        data["skill_loss"] = ((*axes, SKILL, TIME), np.asarray(skill_loss))
+    for name, (dims, values) in (extra or {}).items():
+        data[name] = (tuple(dims), np.asarray(values))
+    ds = xr.Dataset(data, coords=coords, attrs=netcdf_attrs(attrs or {}))
+    if lead != tuple(ds.sizes[a] for a in axes):
+        raise ValueError(f"sweep coordinates {dict(ds.sizes)} do not match skill_level shape {skill_level.shape}")
+    validate_trajectory(ds)
+    return ds
+
+
+def validate_trajectory(ds: xr.Dataset) -> xr.Dataset:
+    """Check that ``ds`` follows the trajectory format; return it unchanged or raise ``ValueError``."""
+    if not isinstance(ds, xr.Dataset):
+        raise TypeError(f"a trajectory must be an xarray.Dataset, got {type(ds).__name__}")
+    if "skill_level" not in ds and "skill_loss" not in ds:
+        raise ValueError("a trajectory needs a 'skill_level' or 'skill_loss' variable")
+    if TIME not in ds.coords:
+        raise ValueError("a trajectory needs a 't' coordinate (optimizer steps)")
+    t = np.asarray(ds[TIME].values, dtype=np.float64)
+    if t.ndim != 1 or t.size == 0 or not np.all(np.isfinite(t)):
+        raise ValueError("coordinate 't' must be a non-empty, finite 1-D array")
+    if np.any(np.diff(t) <= 0):
+        raise ValueError("coordinate 't' must be strictly increasing")
+    for name in ("skill_level", "skill_loss"):
+        if name in ds and ds[name].dims[-2:] != (SKILL, TIME):
+            raise ValueError(f"variable {name!r} must end with dims ('skill', 't'), got {ds[name].dims}")
+    return ds
+
+
+def save(ds: xr.Dataset, path) -> Path:
+    """Write a trajectory (or sweep) Dataset to netCDF (``.nc``) or zarr (``.zarr``, needs ``zarr``)."""
+    path = Path(path)
+    ds = ds.copy()
+    ds.attrs = netcdf_attrs(ds.attrs)
+    for var in ds.variables.values():
+        var.attrs = netcdf_attrs(var.attrs)
+    if path.suffix == ".zarr":
+        ds.to_zarr(path, mode="w")
+    else:
+        ds.to_netcdf(path, engine="netcdf4")
+    return path
+
+
+def load(path) -> xr.Dataset:
+    """Read a Dataset written by `save` (fully loaded into memory, file closed)."""
+    path = Path(path)
+    if path.suffix == ".zarr":
+        return xr.open_zarr(path).load()
+    with xr.open_dataset(path, engine="netcdf4") as ds:
+        return ds.load()
