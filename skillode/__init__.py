@@ -12,15 +12,26 @@ import jax
 
 jax.config.update("jax_enable_x64", True)
 
-from . import frequencies, optimizers, trajectory  # noqa: E402
+from . import frequencies, optimizers, paper, trajectory  # noqa: E402
+from .dependencies import AND, OR, Gate, SkillGraph, chain  # noqa: E402
+from .domino import DominoModel  # noqa: E402
 from .frequencies import as_frequencies, exponential, zipf  # noqa: E402
 from .optimizers import make_optimizer, signgd  # noqa: E402
+from .resource import ResourceModel  # noqa: E402
 from .timing import first_crossing, learning_times  # noqa: E402
 from .trajectory import load, make_trajectory, save, validate_trajectory  # noqa: E402
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "AND",
+    "DominoModel",
+    "Gate",
+    "OR",
+    "ResourceModel",
+    "SkillGraph",
+    "chain",
+    "paper",
     "as_frequencies",
     "exponential",
     "first_crossing",

@@ -176,6 +176,30 @@ class ResourceModel(eqx.Module):
         sign = -1.0 if self.loss == "mse" else 1.0
         return sign * self.eta * self.resource_share(l)
 
+    def equations(self, *, numeric: bool = False, time: str = "t"):
+        """The model as SymPy ODEs ``Eq(Derivative(l_i(t), t), rhs)`` (see `skillode.symbolic.resource_equations`).
+
+        With ``numeric=False`` (default) ``p``, ``eta``, ``N0`` stay symbols; ``numeric=True`` substitutes this
+        model's values. ``C`` is kept as given (identity when ``None``). ``time="tau"`` gives the tau-time system.
+        Print with ``sympy.latex``.
+        """
+        from .symbolic import resource_equations
+
+        gates = None
+        if self.gates is not None:
+            gates = {i: (kind, pre, self.gates.a) for i, kind, pre in self.gates.index_spec()}
+        kwargs = {}
+        if numeric:
+            kwargs = {"numeric_p": np.asarray(self.p), "eta": float(self.eta), "N0": float(self.N0)}
+        return resource_equations(
+            self.n,
+            loss=self.loss,
+            C=None if self.C is None else np.asarray(self.C),
+            gates=gates,
+            time=time,
+            **kwargs,
+        )
+
     # ------------------------------------------------------------------ solvers returning arrays
     def states(self, ts, method: str = "exact", **options):
         """The state ``l(t)`` at times ``ts`` (shape ``(T,)``, non-decreasing, ``>= 0``) as an array ``(n, T)``.
