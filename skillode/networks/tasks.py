@@ -368,7 +368,7 @@ class ModularAddition(AbstractSkillTask):
         if not (0.0 < float(train_fraction) < 1.0):
             raise ValueError(f"train_fraction must lie in (0, 1), got {train_fraction!r}")
         m2 = self.modulus**2
-        n_train = int(round(m2 * float(train_fraction)))
+        n_train = int(m2 * float(train_fraction))  # floor, as the paper (2784 of 3481)
         if not 1 <= n_train < m2:
             raise ValueError(f"train_fraction={train_fraction} leaves an empty train or test set for {m2} pairs")
         a, b = jnp.divmod(jnp.arange(m2), self.modulus)
