@@ -1,0 +1,139 @@
+"""Theory against experiment: Resource-model learning times next to the ones measured in trained networks.
+
+The single place where a network trajectory (dims ``([seed,] skill, t)``, from `skillode.networks.train`) meets
+the Resource model:
+
+1. `fit_to_network` fits the model's ``eta`` and/or ``N0`` to the measured per-skill curves (all seeds jointly)
+   with `skillode.fit.fit_resource`, least squares through ``ResourceModel.skill_levels``;
+2. `compare_learning_times` puts the theory's learning times ``t_i`` (closed form where the model has one, its
+   solved trajectory otherwise) next to the measured ones, summarised over seeds (median and IQR), with absolute
+   and relative errors;
+3. `format_comparison` prints that table.
+
+Measured and predicted times use the same definition (`skillode.learning_times`, first crossing of the skill
+level ``threshold``); the network's skill level is its task's skill measure (``2·accuracy − 1`` for parities).
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import xarray as xr
+from scipy import stats as _stats
+
+from ..fit import ResourceFit, fit_resource
+from ..resource import ResourceModel
+from ..timing import learning_times
+from ..trajectory import SKILL, validate_trajectory
+
+__all__ = [
+    "fit_to_network",
+    "theory_learning_times",
+    "compare_learning_times",
+    "rank_agreement",
+    "format_comparison",
+]
+
+
+def fit_to_network(
+    ds: xr.Dataset, template: ResourceModel, *, params=("eta", "N0"), method: str = "discrete", **options
+) -> ResourceFit:
+    """Fit `template`'s ``params`` to a network trajectory's ``skill_level`` (every seed jointly).
+
+    Thin by design: it checks that the skills match and calls `skillode.fit.fit_resource`, which does the work.
+    ``options`` go to `fit_resource` (``starts``, ``max_steps``, ``throw`` …).
+    """
+    validate_trajectory(ds)
+    if ds.sizes[SKILL] != template.n:
+        raise ValueError(f"the network has {ds.sizes[SKILL]} skills but the Resource model has {template.n}")
+    return fit_resource(ds, template, params=tuple(params), method=method, **options)
+
+
+def theory_learning_times(theory, threshold: float = 0.9, *, t_max: float | None = None) -> np.ndarray:
+    """Learning times ``(n,)`` of a `ResourceModel` (closed form where available) or of a theory trajectory."""
+    if isinstance(theory, ResourceModel):
+        return np.asarray(theory.learning_times(threshold, t_max=t_max).values, dtype=np.float64)
+    if isinstance(theory, xr.Dataset):
+        return np.asarray(learning_times(theory, threshold).values, dtype=np.float64)
+    raise ValueError(f"theory must be a ResourceModel or a trajectory Dataset, got {type(theory).__name__}")
+
+
+def compare_learning_times(
+    measured: xr.Dataset, theory, *, threshold: float = 0.9, t_max: float | None = None
+) -> xr.Dataset:
+    """Predicted vs measured learning times per skill.
+
+    **Arguments:**
+
+    - `measured`: a network trajectory, dims ``([seed,] skill, t)``.
+    - `theory`: a `ResourceModel` (its `learning_times`) or a theory trajectory Dataset with the same skills.
+    - `threshold`: skill level defining "learned" for both.
+
+    **Returns:** Dataset over ``skill`` with ``predicted``, ``median``, ``q1``, ``q3`` (over seeds),
+    ``n_learned`` (seeds that learned the skill), ``abs_error = median − predicted`` and
+    ``rel_error = abs_error / predicted``. Times in steps; NaN where never reached.
+    """
+    measured_t = learning_times(measured, threshold)
+    runs = [d for d in measured_t.dims if d != SKILL]
+    values = measured_t.transpose(*runs, SKILL).values.reshape(-1, measured_t.sizes[SKILL])
+    predicted = theory_learning_times(theory, threshold, t_max=t_max)
+    if predicted.shape != (values.shape[1],):
+        raise ValueError(f"the theory has {predicted.shape[0]} skills but the measurement has {values.shape[1]}")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN skills (never learned) give NaN, as intended
+        q1, med, q3 = np.nanpercentile(values, [25, 50, 75], axis=0)
+    out = xr.Dataset(
+        {
+            "predicted": (SKILL, predicted),
+            "median": (SKILL, med),
+            "q1": (SKILL, q1),
+            "q3": (SKILL, q3),
+            "n_learned": (SKILL, np.isfinite(values).sum(0)),
+            "abs_error": (SKILL, med - predicted),
+            "rel_error": (SKILL, (med - predicted) / predicted),
+        },
+        coords={SKILL: measured_t[SKILL].values},
+        attrs={"threshold": float(threshold), "n_runs": values.shape[0]},
+    )
+    if "skill_name" in measured.coords:
+        out = out.assign_coords(skill_name=(SKILL, measured["skill_name"].values))
+    return out
+
+
+def rank_agreement(table: xr.Dataset) -> dict[str, float]:
+    """Spearman rank correlation of predicted vs median measured times and the median |relative error|.
+
+    Only skills learned by at least half of the runs and predicted finite count; returns also their number.
+    """
+    ok = np.isfinite(table["predicted"].values) & (table["n_learned"].values * 2 >= table.attrs["n_runs"])
+    ok &= np.isfinite(table["median"].values)
+    if ok.sum() < 3:
+        return {"spearman": float("nan"), "median_abs_rel_error": float("nan"), "n_skills": int(ok.sum())}
+    rho = _stats.spearmanr(table["predicted"].values[ok], table["median"].values[ok]).statistic
+    return {
+        "spearman": float(rho),
+        "median_abs_rel_error": float(np.median(np.abs(table["rel_error"].values[ok]))),
+        "n_skills": int(ok.sum()),
+    }
+
+
+def format_comparison(table: xr.Dataset, paper: dict | None = None) -> str:
+    """The comparison as a text table; `paper` optionally maps skill -> the paper's measured time."""
+    names = table["skill_name"].values if "skill_name" in table.coords else table[SKILL].values
+    head = f"{'skill':>14} | {'theory':>7} | {'measured median [IQR]':>24} | {'learned':>7} | {'rel err':>7}"
+    if paper:
+        head += " | paper"
+    lines = [f"learning time = first step with skill level >= {table.attrs['threshold']}", head]
+    for i, name in enumerate(names):
+        r = {k: float(table[k].values[i]) for k in ("predicted", "median", "q1", "q3", "rel_error")}
+        line = (
+            f"{str(name):>14} | {r['predicted']:7.0f} | {r['median']:8.0f} [{r['q1']:6.0f}, {r['q3']:6.0f}] | "
+            f"{int(table['n_learned'].values[i]):3d}/{table.attrs['n_runs']:<3d} | {r['rel_error']:+7.1%}"
+        )
+        if paper:
+            skill = table[SKILL].values[i]
+            line += f" | {paper.get(skill, paper.get(str(name), '')):}"
+        lines.append(line)
+    return "\n".join(lines)
+
