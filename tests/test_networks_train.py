@@ -30,8 +30,8 @@ def test_self_weighted_loss_value_and_gradient_identity():
     assert float(self_weighted_loss(jnp.zeros((3, 2)))) == 0.0
 
 
-def _tiny(seed, steps=40, **kw):
-    task = TwoTaskRegression(key=jax.random.key(0), n_samples=200, p2=0.05)
+def _tiny(seed, steps=40, task=None, **kw):
+    task = task or TwoTaskRegression(key=jax.random.key(0), n_samples=200, p2=0.05)
     model = partial(MLP, (2, 16, 2), "silu")
     return train(model, task, sk.make_optimizer("adam", 1e-2), steps=steps, seed=seed, log_every=10,
                  progress=False, **kw)
@@ -51,6 +51,11 @@ def test_trajectory_format_and_seed_determinism():
     np.testing.assert_allclose(single.loss, (single.p * single.skill_loss).sum("skill"), rtol=1e-12)
     # variance explained: at t=0 ~ a poor fit; it improves for the frequent task
     assert float(single.skill_level.sel(skill=1)[-1]) > float(single.skill_level.sel(skill=1)[0])
+    # each seed may draw its own data set; still reproduced by the seed alone
+    per_seed = partial(TwoTaskRegression, n_samples=200, p2=0.05)
+    batch_own = _tiny([5, 3], task=per_seed)
+    np.testing.assert_allclose(batch_own.skill_loss.sel(seed=3), _tiny(3, task=per_seed).skill_loss, rtol=1e-9)
+    assert not np.allclose(batch_own.skill_loss.sel(seed=3), single.skill_loss)
     _, model = _tiny(3, return_model=True)
     assert model(jnp.zeros(2)).shape == (2,)
 

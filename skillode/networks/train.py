@@ -59,7 +59,7 @@ def _check_positive_int(value, name: str) -> int:
 
 def train(
     make_model: Callable[..., eqx.Module],
-    task: AbstractSkillTask,
+    task: AbstractSkillTask | Callable[..., AbstractSkillTask],
     optimizer: optax.GradientTransformation,
     *,
     steps: int,
@@ -78,12 +78,14 @@ def train(
     - `make_model`: called as ``make_model(key=k)`` to build an equinox model mapping one input to one output
       (e.g. ``functools.partial(MLP, (32, 50, 2), "relu")``). Its inexact-array leaves are trained; other leaves
       (boolean masks, static fields) are not.
-    - `task`: an `AbstractSkillTask` (data, loss entries, skill metrics).
+    - `task`: an `AbstractSkillTask` (data, loss entries, skill metrics) shared by every seed, or a callable
+      ``task(key=k) -> AbstractSkillTask`` to draw each seed's own data set (e.g.
+      ``partial(TwoTaskRegression, p2=0.01)``); its static settings must not depend on the key.
     - `optimizer`: an optax transformation, normally from `skillode.optimizers.make_optimizer`.
     - `steps`: optimizer steps, a multiple of `log_every`.
     - `seed`: an integer (one run, no sweep axis) or a sequence of integers (runs vmapped together; the result
-      gets a leading ``seed`` axis). Seed ``s`` uses ``jax.random.key(s)``, split into model-init and data keys,
-      so a run is reproduced by its seed alone, whether or not it was vmapped with others.
+      gets a leading ``seed`` axis). Seed ``s`` uses ``jax.random.key(s)``, split into model-init, data-stream
+      and task-data keys, so a run is reproduced by its seed alone, whether or not it was vmapped with others.
     - `log_every`: measure the skills every this many steps (and at step 0).
     - `batch_size`: passed to ``task.train_batch``; ``None`` is full batch where the task allows it.
     - `self_weighted`: use `self_weighted_loss` instead of `mean_loss`.
@@ -101,8 +103,12 @@ def train(
         ...            steps=1000, seed=[0, 1, 2])
         >>> learning_times(ds, 0.9)   # dims (seed, skill)
     """
-    if not isinstance(task, AbstractSkillTask):
-        raise ValueError(f"task must be an AbstractSkillTask, got {type(task).__name__}")
+    if isinstance(task, AbstractSkillTask):
+        make_task = None
+    elif callable(task):
+        make_task = task
+    else:
+        raise ValueError(f"task must be an AbstractSkillTask or a callable key -> task, got {type(task).__name__}")
     if not isinstance(optimizer, optax.GradientTransformation):
         raise ValueError(f"optimizer must be an optax.GradientTransformation, got {type(optimizer).__name__}")
     steps = _check_positive_int(steps, "steps")
@@ -122,59 +128,75 @@ def train(
         raise ValueError(f"seeds must be distinct, got {seeds.tolist()}")
 
     reduce = self_weighted_loss if self_weighted else mean_loss
-    eval_batch = task.eval_batch()
-    weights = jnp.asarray(task.loss_weights)
+
+    def keys(s):
+        return jax.random.split(jax.random.key(s), 3)  # model init, training data stream, task data
+
+    def build_task(s):
+        return task if make_task is None else make_task(key=keys(s)[2])
+
+    task0 = build_task(int(seeds[0]))
+    if not isinstance(task0, AbstractSkillTask):
+        raise ValueError(f"task(key=...) must return an AbstractSkillTask, got {type(task0).__name__}")
+    task_static = eqx.partition(task0, eqx.is_array)[1]
+    weights = jnp.asarray(task0.loss_weights)
 
     def init(s):
-        k_model, k_data = jax.random.split(jax.random.key(s))
+        k_model, k_data, _ = keys(s)
         model = make_model(key=k_model)
         params, static = eqx.partition(model, eqx.is_inexact_array)
         return (params, optimizer.init(params), k_data), static
 
     static = init(int(seeds[0]))[1]
 
-    def measure(params):
-        model = eqx.combine(params, static)
-        metrics = task.skill_metrics(jax.vmap(model)(eval_batch.x), eval_batch)
+    def measure(params, task_arrays):
+        tk = eqx.combine(task_arrays, task_static)
+        batch = tk.eval_batch()
+        metrics = tk.skill_metrics(jax.vmap(eqx.combine(params, static))(batch.x), batch)
         metrics["loss"] = jnp.sum(weights * metrics["skill_loss"])
         return metrics
 
-    def one_step(carry, _):
+    def one_step(carry, task_arrays):
         params, opt_state, key = carry
+        tk = eqx.combine(task_arrays, task_static)
         key, k_batch = jax.random.split(key)
-        batch = task.train_batch(k_batch, batch_size)
+        batch = tk.train_batch(k_batch, batch_size)
 
         def objective(p):
             pred = jax.vmap(eqx.combine(p, static))(batch.x)
-            return reduce(task.entry_losses(pred, batch))
+            return reduce(tk.entry_losses(pred, batch))
 
         value, grads = jax.value_and_grad(objective)(params)
         updates, opt_state = optimizer.update(grads, opt_state, params)
         return (optax.apply_updates(params, updates), opt_state, key), value
 
-    def log_block(carry, _):
-        carry, _ = jax.lax.scan(one_step, carry, None, length=log_every)
-        return carry, measure(carry[0])
+    def run_chunk(carry, task_arrays, n_logs):
+        def log_block(carry, _):
+            carry, _ = jax.lax.scan(lambda c, _: one_step(c, task_arrays), carry, None, length=log_every)
+            return carry, measure(carry[0], task_arrays)
 
-    def run_chunk(carry, n_logs):
         return jax.lax.scan(log_block, carry, None, length=n_logs)
 
     init_state = lambda s: init(s)[0]  # noqa: E731
+    task_arrays_of = lambda s: eqx.partition(build_task(s), eqx.is_array)[0]  # noqa: E731
     if vmapped:
+        t_axis = None if make_task is None else 0
         state = jax.jit(jax.vmap(init_state))(jnp.asarray(seeds))
-        first = jax.jit(jax.vmap(measure))(state[0])
-        chunk_fn = jax.jit(jax.vmap(run_chunk, in_axes=(0, None)), static_argnums=1)
+        tasks = jax.jit(jax.vmap(task_arrays_of))(jnp.asarray(seeds)) if make_task else task_arrays_of(0)
+        first = jax.jit(jax.vmap(measure, in_axes=(0, t_axis)))(state[0], tasks)
+        chunk_fn = jax.jit(jax.vmap(run_chunk, in_axes=(0, t_axis, None)), static_argnums=2)
     else:
         state = jax.jit(init_state)(int(seeds[0]))
-        first = jax.jit(measure)(state[0])
-        chunk_fn = jax.jit(run_chunk, static_argnums=1)
+        tasks = eqx.partition(task0, eqx.is_array)[0]
+        first = jax.jit(measure)(state[0], tasks)
+        chunk_fn = jax.jit(run_chunk, static_argnums=2)
 
     logs = [jax.tree.map(lambda a: np.asarray(a)[..., None], first)]
     done = 0
     with tqdm(total=steps, disable=not progress, desc="train", unit="step") as bar:
         while done < steps:
             n = min(chunk_steps, steps - done)
-            state, out = chunk_fn(state, n // log_every)
+            state, out = chunk_fn(state, tasks, n // log_every)
             # scan stacks the log axis first (after the vmapped seed axis): move it last.
             out = jax.tree.map(lambda a: np.moveaxis(np.asarray(a), int(vmapped), -1), out)
             logs.append(out)
@@ -188,19 +210,20 @@ def train(
         log["skill_level"],
         loss=log["loss"],
         skill_loss=log["skill_loss"],
-        p=task.p,
+        p=task0.p,
         sweep={"seed": seeds} if vmapped else None,
         extra={"accuracy": ((*(("seed",) if vmapped else ()), "skill", "t"), log["accuracy"])},
         attrs={
             "model": "network",
-            "task": type(task).__name__,
+            "task": type(task0).__name__,
+            "data_per_seed": make_task is not None,
             "steps": steps,
             "log_every": log_every,
             "batch_size": -1 if batch_size is None else int(batch_size),
             "self_weighted": bool(self_weighted),
         },
     )
-    ds = ds.assign_coords(skill_name=("skill", list(task.skill_names)))
+    ds = ds.assign_coords(skill_name=("skill", list(task0.skill_names)))
     if return_model:
         return ds, eqx.combine(state[0], static)
     return ds
