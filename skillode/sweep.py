@@ -23,8 +23,9 @@ compilation serves all), and each chunk goes through ``jax.jit(jax.vmap(solve_on
 written to a directory and skipped when the same sweep is run again (checkpoint / resume).
 
 Example:
-    >>> import numpy as np, skillode as sk
-    >>> sweep = sk.Sweep(axes={"N0": [0.0, 0.01, 0.1], "alpha": [1.0, 2.0]}, n=10, eta=0.019)
+    >>> import numpy as np
+    >>> from skillode.sweep import Sweep
+    >>> sweep = Sweep(axes={"N0": [0.0, 0.01, 0.1], "alpha": [1.0, 2.0]}, n=10, eta=0.019)
     >>> ds = sweep.run(np.linspace(0, 1000, 101), progress=False)
     >>> ds.skill_level.dims
     ('N0', 'alpha', 'skill', 't')
