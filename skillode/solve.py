@@ -103,6 +103,15 @@ def _newton_monotone(step, tau0, converged_tol=1e-14):
     return tau
 
 
+def _implicit(tau_star, ts, t_of, rate):
+    """``tau_star`` (the root of ``t(tau) = ts``) with the implicit-function derivative attached.
+
+    The value is exactly ``tau_star``; the derivative is that of one Newton step, ``-(dt/dtheta) / (dt/dtau)``.
+    """
+    g = (ts - t_of(tau_star)) / rate(tau_star)
+    return tau_star + (g - jax.lax.stop_gradient(g))
+
+
 def _exact_mse(model, ts):
     lam, a, b, V = _mse_modes(model)
     if model.C is not None and _concrete(a) and np.any(np.asarray(a) < -1e-12 * np.abs(np.asarray(a)).max()):
@@ -125,12 +134,13 @@ def _exact_mse(model, ts):
         return jnp.sum(w * _decay(lam, tau[:, None]) * pos, axis=-1) / eta
 
     reach = finite & (ts >= t_inf)
-    target_h = jnp.where(reach, 1.0, t_inf - ts)
+    # Unused branches get harmless values, so that no NaN leaks into gradients through jnp.where.
+    target_h = jnp.where(finite & ~reach, t_inf - ts, 1.0)
 
     def step(tau):
         tp = rate(tau)
         infinite_step = (ts - t_of(tau)) / tp
-        h = h_of(tau)
+        h = jnp.where(finite, h_of(tau), 1.0)
         finite_step = (jnp.log(h) - jnp.log(target_h)) * h / tp
         delta = jnp.where(finite, finite_step, infinite_step)
         return jnp.where(reach, tau, tau + delta)
@@ -140,9 +150,9 @@ def _exact_mse(model, ts):
     lb = jnp.maximum(lb, jnp.where(M > 0, (eta * ts - K) / jnp.where(M > 0, M, 1.0), 0.0))
     lb = jnp.where(reach, 0.0, jnp.maximum(lb, 0.0))
     tau_star = jax.lax.stop_gradient(_newton_monotone(step, jax.lax.stop_gradient(lb)))
-    tau = step(tau_star)  # one live Newton step: same value, implicit-function gradient
-    tau = jnp.where(reach, jnp.inf, tau)
-    modes = _decay(lam, tau[:, None]) * b  # (T, n)
+    tau = _implicit(tau_star, ts, t_of, rate)
+    # Past t_inf (N0 = 0) only null modes remain: the limit tau -> inf, taken explicitly.
+    modes = jnp.where(reach[:, None], jnp.where(lam == 0, 1.0, 0.0) * b, _decay(lam, tau[:, None]) * b)  # (T, n)
     l = modes.T if V is None else V @ modes.T
     return l
 
@@ -176,7 +186,14 @@ def _exact_ce(model, ts):
 
     lb = eta * ts / (jnp.sum(p * jax.nn.sigmoid(-l0)) + N0)
     tau_star = jax.lax.stop_gradient(_newton_monotone(step, jax.lax.stop_gradient(lb)))
-    return logits(step(tau_star)).T
+
+    def t_of(tau):
+        return (jnp.sum(logits(tau) - l0, axis=-1) + N0 * tau) / eta
+
+    def rate(tau):
+        return (jnp.sum(p * jax.nn.sigmoid(-logits(tau)), axis=-1) + N0) / eta
+
+    return logits(_implicit(tau_star, ts, t_of, rate)).T
 
 
 def _exact(model, ts):
