@@ -210,13 +210,14 @@ class ResourceModel(eqx.Module):
         """
         if method not in METHODS:
             raise ValueError(f"method must be one of {METHODS}, got {method!r}")
-        ts = jnp.asarray(ts, dtype=jnp.float64)
-        if ts.ndim != 1 or ts.shape[0] == 0:
-            raise ValueError(f"ts must be a non-empty 1-D array of times, got shape {ts.shape}")
-        if _is_concrete(ts):
-            ts_np = np.asarray(ts)
-            if not np.all(np.isfinite(ts_np)) or ts_np[0] < 0 or np.any(np.diff(ts_np) < 0):
+        if _is_concrete(ts):  # validate on the host; keep NumPy so the discrete map sees concrete steps under jit
+            ts = np.asarray(ts, dtype=np.float64)
+            if ts.ndim != 1 or ts.shape[0] == 0:
+                raise ValueError(f"ts must be a non-empty 1-D array of times, got shape {ts.shape}")
+            if not np.all(np.isfinite(ts)) or ts[0] < 0 or np.any(np.diff(ts) < 0):
                 raise ValueError("ts must be finite, >= 0 and non-decreasing")
+        if method != "discrete":
+            ts = jnp.asarray(ts, dtype=jnp.float64)
         return _solve.BACKENDS[method](self, ts, **options)
 
     def skill_levels(self, ts, method: str = "exact", **options):
