@@ -218,3 +218,19 @@ def test_simulate_errors():
         simulate_many(model, "sgd", 10, learning_rate=0.1, seeds=[])
     with pytest.raises(ValueError, match="correlation|shape"):
         correlation_matrix(jnp.ones(3))
+
+
+# --- an example end to end ---------------------------------------------------------------------------------------
+
+
+def test_fig12_example_quick(tmp_path):
+    # The cheapest reproduction (a few seconds): it exits non-zero if a qualitative claim of the paper fails.
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parents[1] / "examples" / "fig12_quadratic.py"
+    proc = subprocess.run([sys.executable, str(script), "--quick", "--out", str(tmp_path)], capture_output=True,
+                          text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert (tmp_path / "fig12_quadratic.png").exists() and (tmp_path / "fig12_quadratic.json").exists()
