@@ -1,0 +1,95 @@
+"""The ``skillode`` command: help, solve, sweep, report --quick, and clear errors for bad flags."""
+
+import numpy as np
+import pytest
+
+from skillode.cli import build_parser, main, parse_axis
+from skillode.trajectory import load
+
+
+def test_help_mentions_every_command_and_examples(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["--help"])
+    assert exit_.value.code == 0
+    text = capsys.readouterr().out
+    for word in ("solve", "sweep", "report", "examples:", "lr_eff"):
+        assert word in text
+    for command in ("solve", "sweep", "report"):
+        with pytest.raises(SystemExit):
+            main([command, "--help"])
+        assert "usage: skillode " + command in capsys.readouterr().out
+
+
+def test_solve_prints_closed_form_times(capsys):
+    assert main(["solve", "--alpha", "2", "--n", "10", "--eta", "0.018973665961010275", "--N0", "0"]) == 0
+    out = capsys.readouterr().out
+    assert "closed form" in out
+    assert "104.32" in out and "516.69" in out  # PAPER §6.1: 104.3 ... 516.7
+
+
+def test_solve_discrete_writes_trajectory(tmp_path, capsys):
+    path = tmp_path / "traj.nc"
+    args = ["solve", "--n", "3", "--eta", "0.02", "--N0", "0.01", "--method", "discrete", "--t-max", "300"]
+    assert main([*args, "--out", str(path)]) == 0
+    ds = load(path)
+    assert ds.skill_level.dims == ("skill", "t") and ds.sizes["t"] == 301
+    assert "discrete" in capsys.readouterr().out
+
+
+def test_sweep_tiny(tmp_path, capsys):
+    path = tmp_path / "sweep.nc"
+    args = ["sweep", "--N0", "1e-3:1:3:log", "--alpha", "1,2", "--n", "3", "--t-max", "200", "--num-t", "21"]
+    assert main([*args, "--no-progress", "--out", str(path)]) == 0
+    ds = load(path)
+    assert ds.skill_level.dims == ("N0", "alpha", "skill", "t")
+    np.testing.assert_allclose(ds.N0.values, [1e-3, 10**-1.5, 1.0])
+    assert "6 models" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["sweep", "--N0", "abc"], "--N0: cannot read 'abc'"),
+        (["sweep", "--N0", "0:1:4:log"], "log range needs"),
+        (["sweep", "--N0", "0.1"], "nothing to sweep"),
+        (["sweep", "--alpha", "1,1"], "distinct"),
+        (["solve", "--N0", "-1"], "N0"),
+        (["solve", "--t-max", "0"], "--t-max"),
+        (["report", "--sections", "xyz"], "unknown report sections"),
+    ],
+)
+def test_bad_values_give_clear_errors(argv, message, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(argv)
+    assert exit_.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_unknown_flag_is_rejected(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        build_parser().parse_args(["solve", "--bogus"])
+    assert exit_.value.code == 2
+    assert "unrecognized arguments: --bogus" in capsys.readouterr().err
+
+
+def test_parse_axis_forms():
+    np.testing.assert_allclose(parse_axis("0.5"), [0.5])
+    np.testing.assert_allclose(parse_axis("0,0.1"), [0.0, 0.1])
+    np.testing.assert_allclose(parse_axis("0:1:3"), [0.0, 0.5, 1.0])
+    np.testing.assert_allclose(parse_axis("1e-2:1:3:log"), [1e-2, 1e-1, 1.0])
+
+
+def test_report_quick_writes_markdown_and_figures(tmp_path, capsys):
+    out = tmp_path / "report"
+    assert main(["report", "--quick", "--out", str(out)]) == 0
+    text = (out / "report.md").read_text()
+    for key in "abcdefgh":
+        assert f"## ({key})" in text
+    pngs = sorted(p.name for p in out.glob("*.png"))
+    assert len(pngs) == 8 and all((out / p).stat().st_size > 10_000 for p in pngs)
+    for png in pngs:
+        assert f"]({png})" in text
+    # Numbers that must come out right: closed-form t_1 and n/eta for N0 = 0, and the Fig17 case 1 chain.
+    assert "| 1 | 104.3 | 104.3 |" in text
+    assert "n/eta = 527.05" in text
+    assert "| X1 | 909 | 908 | 1 |" in text

@@ -1,0 +1,158 @@
+"""Sweeps: shapes, coordinates, agreement with per-point solves, chunking, checkpoints, closed-form grids."""
+
+import numpy as np
+import pytest
+
+from skillode.frequencies import zipf
+from skillode.resource import ResourceModel
+from skillode.sweep import Sweep, run_sweep, sweep_learning_times
+from skillode.trajectory import load, save
+
+ETA = 0.02
+TS = np.linspace(0.0, 600.0, 61)
+AXES = {"N0": [0.0, 0.01, 0.1], "alpha": [1.0, 2.0]}
+
+
+@pytest.fixture(scope="module")
+def sweep():
+    return Sweep(axes=AXES, n=4, eta=ETA)
+
+
+@pytest.fixture(scope="module")
+def ds(sweep):
+    return sweep.run(TS, progress=False)
+
+
+def test_shapes_and_coordinates(ds):
+    assert ds.skill_level.dims == ("N0", "alpha", "skill", "t")
+    assert ds.skill_level.shape == (3, 2, 4, 61)
+    assert ds.loss.dims == ("N0", "alpha", "t")
+    np.testing.assert_array_equal(ds.N0.values, AXES["N0"])
+    np.testing.assert_array_equal(ds.alpha.values, AXES["alpha"])
+    assert ds.p.dims == ("alpha", "skill")
+    np.testing.assert_allclose(ds.p.sel(alpha=2.0).values, zipf(4, 2.0))
+    assert ds.attrs["method"] == "exact" and ds.attrs["eta"] == ETA
+
+
+def test_vmap_matches_per_point_solve(ds):
+    for N0, alpha in [(0.0, 1.0), (0.1, 2.0)]:  # opposite corners (each per-point solve compiles anew)
+        ref = ResourceModel(p=zipf(4, alpha), eta=ETA, N0=N0).solve(TS)
+        got = ds.sel(N0=N0, alpha=alpha)
+        np.testing.assert_allclose(got.skill_level.values, ref.skill_level.values, rtol=0, atol=1e-12)
+        np.testing.assert_allclose(got.loss.values, ref.loss.values, rtol=0, atol=1e-12)
+
+
+def test_axis_order_follows_the_mapping():
+    ds = Sweep(axes={"alpha": [1.0, 2.0], "N0": [0.0, 0.1, 1.0]}, n=3, eta=ETA).run(TS, progress=False)
+    assert ds.skill_level.dims == ("alpha", "N0", "skill", "t")
+    ref = ResourceModel(p=zipf(3, 2.0), eta=ETA, N0=0.1).skill_levels(TS)
+    np.testing.assert_allclose(ds.skill_level.sel(alpha=2.0, N0=0.1).values, ref, atol=1e-12)
+
+
+@pytest.mark.parametrize("method", ["exact", "discrete"])
+def test_chunking_equals_no_chunking(sweep, method):
+    ts = np.arange(0.0, 301.0, 10.0)
+    whole = sweep.run(ts, method, progress=False)
+    chunked = sweep.run(ts, method, chunk_size=4, progress=False)  # 6 points: one full, one padded chunk
+    np.testing.assert_array_equal(whole.skill_level.values, chunked.skill_level.values)
+
+
+def test_discrete_matches_model(sweep):
+    ts = np.arange(0.0, 301.0)
+    ds = sweep.run(ts, "discrete", progress=False)
+    ref = ResourceModel(p=zipf(4, 1.0), eta=ETA, N0=0.01).skill_levels(ts, "discrete")
+    np.testing.assert_allclose(ds.skill_level.sel(N0=0.01, alpha=1.0).values, ref, atol=1e-14)
+
+
+def test_loss_kind_axis_and_fixed_p():
+    sw = Sweep(axes={"loss_kind": ["mse", "ce"], "eta": [0.01, 0.02]}, p=[0.5, 0.3, 0.2], N0=0.05)
+    ds = sw.run(TS, progress=False)
+    assert ds.skill_level.dims == ("loss_kind", "eta", "skill", "t")
+    ref = ResourceModel(p=[0.5, 0.3, 0.2], eta=0.01, N0=0.05, loss="ce").skill_levels(TS)
+    np.testing.assert_allclose(ds.skill_level.sel(loss_kind="ce", eta=0.01).values, ref, atol=1e-12)
+
+
+def test_checkpoint_resume(tmp_path, sweep):
+    path = tmp_path / "ckpt"
+    first = sweep.run(TS, chunk_size=2, path=path, progress=False)
+    chunks = sorted(path.glob("chunk_*.npz"))
+    assert len(chunks) == 3
+    # Tamper with one finished chunk: a resumed run must read it instead of recomputing.
+    with np.load(chunks[0]) as z:
+        arrays = {k: z[k] for k in z.files}
+    arrays["a0"] = np.full_like(arrays["a0"], -7.0)
+    np.savez(chunks[0], **arrays)
+    resumed = sweep.run(TS, chunk_size=2, path=path, progress=False)
+    assert np.all(resumed.skill_level.values.reshape(6, 4, -1)[:2] == -7.0)
+    np.testing.assert_array_equal(
+        resumed.skill_level.values.reshape(6, 4, -1)[2:], first.skill_level.values.reshape(6, 4, -1)[2:]
+    )
+    with pytest.raises(ValueError, match="different sweep"):
+        sweep.run(TS[:-1], chunk_size=2, path=path, progress=False)
+
+
+def test_save_load_roundtrip(tmp_path, ds):
+    back = load(save(ds, tmp_path / "sweep.nc"))
+    np.testing.assert_array_equal(back.skill_level.values, ds.skill_level.values)
+    assert back.skill_level.dims == ds.skill_level.dims
+
+
+def test_closed_form_grid_times_equal_per_model(sweep):
+    times = sweep.learning_times(0.9)
+    assert times.dims == ("N0", "alpha", "skill")
+    assert times.attrs["method"] == "closed_form"
+    for N0 in AXES["N0"]:
+        for alpha in AXES["alpha"]:
+            ref = ResourceModel(p=zipf(4, alpha), eta=ETA, N0=N0).learning_times(0.9).values
+            np.testing.assert_allclose(times.sel(N0=N0, alpha=alpha).values, ref, rtol=1e-13)
+
+
+def test_grid_times_from_trajectories_close_to_closed_form():
+    sw = Sweep(axes={"N0": [0.01, 0.1]}, n=3, eta=ETA)
+    closed = sw.learning_times(0.9)
+    numeric = sw.learning_times(0.9, method="exact")
+    np.testing.assert_allclose(numeric.values, closed.values, rtol=2e-3)
+
+
+def test_module_functions():
+    times = sweep_learning_times({"N0": [0.0, 0.1]}, 0.9, n=3, eta=ETA)
+    assert times.shape == (2, 3)
+    ds = run_sweep({"N0": [0.0, 0.1]}, TS, n=3, eta=ETA, progress=False, variables=("skill_level",))
+    assert set(ds.data_vars) == {"skill_level"}
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        (dict(axes={"N0": [0.0, -0.1]}, n=3, eta=ETA), "axis 'N0'"),
+        (dict(axes={"eta": [0.01, 0.0]}, n=3), "axis 'eta'"),
+        (dict(axes={"alpha": [1.0, np.nan]}, n=3, eta=ETA), "axis 'alpha'"),
+        (dict(axes={"alpha": [1.0, 1.0]}, n=3, eta=ETA), "distinct"),
+        (dict(axes={"N0": [[0.0, 0.1]]}, n=3, eta=ETA), "1-D"),
+        (dict(axes={"N0": []}, n=3, eta=ETA), "non-empty"),
+        (dict(axes={"loss_kind": ["mse", "l1"]}, n=3, eta=ETA), "axis 'loss_kind'"),
+        (dict(axes={"temperature": [1.0]}, n=3, eta=ETA), "unknown sweep axis"),
+        (dict(axes={}, n=3, eta=ETA), "non-empty mapping"),
+        (dict(axes={"N0": [0.0]}, n=3, eta=ETA, N0=0.1), "do not also pass"),
+        (dict(axes={"N0": [0.0]}, n=3), "eta"),
+        (dict(axes={"alpha": [1.0]}, p=[0.5, 0.5], eta=ETA), "do not also pass p"),
+        (dict(axes={"N0": [0.0]}, n=0, eta=ETA), "n \\(number of skills\\)"),
+        (dict(axes={"N0": [0.0]}, p=[0.5, 0.6], eta=ETA), "sum to 1"),
+    ],
+)
+def test_bad_values_raise(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        Sweep(**kwargs)
+
+
+def test_bad_run_arguments(sweep):
+    with pytest.raises(ValueError, match="method"):
+        sweep.run(TS, "scipy", progress=False)
+    with pytest.raises(ValueError, match="strictly increasing"):
+        sweep.run(TS[::-1], progress=False)
+    with pytest.raises(ValueError, match="integer steps"):
+        sweep.run(np.linspace(0, 10, 7), "discrete", progress=False)
+    with pytest.raises(ValueError, match="chunk_size"):
+        sweep.run(TS, chunk_size=0, progress=False)
+    with pytest.raises(ValueError, match="threshold"):
+        sweep.learning_times(1.5)
