@@ -339,17 +339,17 @@ def domino_equations(n: int, t0=None) -> list[sp.Eq]:
 # ---------------------------------------------------------------------------------------------------------
 
 
-def resource_tau_solution_expr(n: int, *, loss: str = "mse", C=None) -> tuple[list, sp.Expr]:
+def resource_tau_solution_expr(n: int, *, loss: str = "mse") -> tuple[list, sp.Expr]:
     r"""Exact solution of the Resource model in internal time ``tau``: ``(l(tau), t(tau))``.
 
     - MSE, ``C = None``: ``l_i = l_i^0 e^{-p_i tau}``, ``t = (1/eta)[sum_j l_j^0 (1 - e^{-p_j tau}) + N0 tau]``.
     - CE, ``C = None``: ``l_i = y_i - W(e^{y_i})`` with ``y_i = p_i tau + l_i^0 + e^{l_i^0}``,
       ``t = (1/eta)[sum_j (l_j - l_j^0) + N0 tau]``.
-    - MSE, ``C = "symbolic"``: matrix expressions ``l = exp(-tau C P) l^0`` and
-      ``t = (1/eta)[p^T (C P)^{-1} (l^0 - l) + N0 tau]`` with ``MatrixSymbol`` s ``C``, ``P = diag(p)``,
-      ``p``, ``l^0``. Numbers: `resource_tau_solution`.
+    - MSE with a coupling ``C``: ``l = expm(-tau C diag p) l0`` has no useful elementwise SymPy form for
+      symbolic ``C``; use `resource_tau_solution` (JAX, any ``C``, singular included). The identity behind its
+      ``t(tau)`` is verified in ``derivations/tau_time_solution.py``.
 
-    **Returns:** ``(l, t)``: a list of ``n`` expressions (or an ``(n, 1)`` matrix expression) and ``t(tau)``.
+    **Returns:** ``(l, t)``: a list of ``n`` expressions ``l_i(tau)`` and the expression ``t(tau)``.
 
     Example:
         >>> l, t = resource_tau_solution_expr(2)
@@ -358,17 +358,6 @@ def resource_tau_solution_expr(n: int, *, loss: str = "mse", C=None) -> tuple[li
     """
     sym = resource_symbols(n)
     loss = _check_loss(loss)
-    if C is not None:
-        if loss != "mse" or C != "symbolic":
-            raise ValueError("the closed form with coupling C exists for loss='mse' only; pass C='symbolic' "
-                             "(for numbers use resource_tau_solution)")
-        Cm = sp.MatrixSymbol("C", n, n)
-        P = sp.MatrixSymbol("P", n, n)
-        p = sp.MatrixSymbol("p", n, 1)
-        l0 = sp.MatrixSymbol("l^0", n, 1)
-        l = sp.exp(-sym.tau * Cm * P) * l0
-        t = ((p.T * (Cm * P).inverse() * (l0 - l))[0, 0] + sym.N0 * sym.tau) / sym.eta
-        return l, t
     if loss == "mse":
         l = [sym.l0[i] * sp.exp(-sym.p[i] * sym.tau) for i in range(n)]
         t = (sp.Add(*[sym.l0[j] - l[j] for j in range(n)]) + sym.N0 * sym.tau) / sym.eta
@@ -445,7 +434,9 @@ def loss_exponent(limit: str, alpha=None):
 
 def _log_lambertw_exp(y):
     """``ln W(e^y)`` (= ``y - omega(y)``, the root ``l`` of ``l + e^l = y``), without overflow for large ``y``."""
-    y = jnp.asarray(y)
+    y = jnp.asarray(y, dtype=float)
+    at_zero = y == -jnp.inf  # W(0) = 0, ln W = -inf; keep the iteration finite there
+    y_raw, y = y, jnp.where(at_zero, 0.0, y)
     big = y > 1.0
     safe_big = jnp.where(big, y, 2.0)
     # starts: l ~ y - e^y for y -> -inf; l ~ ln(y - ln y) for y -> +inf. f(l) = l + e^l - y is increasing and
@@ -456,7 +447,7 @@ def _log_lambertw_exp(y):
         el = jnp.exp(l)
         return l - (l + el - y) / (1.0 + el)
 
-    return jax.lax.fori_loop(0, 40, newton, l)
+    return jnp.where(at_zero, y_raw, jax.lax.fori_loop(0, 40, newton, l))
 
 
 def lambertw(x):
