@@ -78,20 +78,6 @@ def _data_array(ds, var: str) -> tuple[np.ndarray, np.ndarray]:
     return np.asarray(da[TIME].values, dtype=np.float64), np.asarray(da.values, dtype=np.float64)
 
 
-def _skill_levels(model, ts: np.ndarray, method: str, options: dict):
-    """``model.skill_levels(ts, method)`` usable inside a trace.
-
-    ``ResourceModel.states`` converts ``ts`` with ``jnp.asarray`` before checking that it is concrete; under jit
-    (jax >= 0.8) that array is a tracer, so the discrete map refuses it. The discrete backend itself accepts the
-    concrete NumPy steps, so call it directly.
-    """
-    if method == "discrete":
-        from .solve import BACKENDS
-
-        return model.skill_level_of(BACKENDS["discrete"](model, ts, **options))
-    return model.skill_levels(ts, method=method, **options)
-
-
 @eqx.filter_jit
 def _least_squares(y0, template, data, mask, ts, names, method, options, solver, max_steps):
     ts = np.asarray(ts)  # static: the discrete map needs concrete integer steps
@@ -99,7 +85,7 @@ def _least_squares(y0, template, data, mask, ts, names, method, options, solver,
     def residuals(y, args):
         template, data, mask = args
         model = eqx.tree_at(lambda m: [getattr(m, k) for k in names], template, [jnp.exp(y[k]) for k in names])
-        s = _skill_levels(model, ts, method, dict(options))
+        s = model.skill_levels(ts, method=method, **dict(options))
         return jnp.where(mask, s - jnp.where(mask, data, 0.0), 0.0)
 
     sol = optx.least_squares(residuals, solver, y0, args=(template, data, mask), max_steps=max_steps, throw=False)
