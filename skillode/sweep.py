@@ -254,7 +254,7 @@ class Sweep(eqx.Module):
                 cached = None if store is None else store.read(ci, k)
                 if cached is None:
                     idx = np.minimum(np.arange(lo, lo + chunk_size), m - 1)  # pad the last chunk: one compile
-                    batch = {name: jnp.asarray(values[idx]) for name, values in flat.items()}
+                    batch = {name: values[idx] for name, values in flat.items()}
                     res = [np.asarray(r)[: hi - lo] for r in fn(static, batch)]
                     if store is not None:
                         store.write(ci, k, res)
@@ -272,13 +272,17 @@ class Sweep(eqx.Module):
     def _coords(self) -> dict:
         return {k: v for k, v in self.axes}
 
-    def _p_coord(self, obj):
-        """Attach ``p``: dims ``(skill,)`` if fixed, ``(alpha, skill)`` on an alpha axis."""
+    def _p_values(self):
+        """The ``p`` coordinate: dims ``(skill,)`` if fixed, ``(alpha, skill)`` on an alpha axis."""
         if "alpha" in self.names:
             alphas = dict(self.axes)["alpha"]
-            P = np.stack([_zipf_np(self.n, a) for a in alphas])
-            return obj.assign_coords(p=(("alpha", "skill"), P))
-        return obj.assign_coords(p=("skill", np.asarray(self.model(**self._first_point()).p)))
+            return ("alpha", "skill"), np.stack([_zipf_np(self.n, a) for a in alphas])
+        if self.fixed["p"] is not None:
+            return ("skill",), np.asarray(self.fixed["p"], dtype=np.float64)
+        return ("skill",), _zipf_np(self.n, self.fixed["alpha"])
+
+    def _p_coord(self, obj):
+        return obj.assign_coords(p=self._p_values())
 
     def _first_point(self):
         return {k: v[0] for k, v in self.axes}
@@ -341,12 +345,12 @@ class Sweep(eqx.Module):
                     raise ValueError(f"method='exact' does not apply to this sweep: {reason}")
         n, T = self.n, ts.size
         tails = {"skill_level": (n, T), "skill_loss": (n, T), "loss": (T,)}
-        compiled = {}
+        ts_hash = hashlib.sha256(np.ascontiguousarray(ts).tobytes()).hexdigest()
 
         def fn(static, batch):
-            key = tuple(sorted(static.items()))
-            if key not in compiled:
+            key = self._kernel_key("run", static, method, ts_hash, variables, sorted(options.items()))
 
+            def make():
                 def one(point):
                     model = self.model(**static, **point)
                     # The backend gets the host array ts: under jit a converted ts would be traced, and the discrete
@@ -360,8 +364,9 @@ class Sweep(eqx.Module):
                     }
                     return tuple(out[v] for v in variables)
 
-                compiled[key] = jax.jit(jax.vmap(one))
-            return compiled[key](batch)
+                return jax.jit(jax.vmap(one))
+
+            return _kernel(key, make)(batch)
 
         chunk_size = self._auto_chunk(n * T) if chunk_size is None else _check_chunk(chunk_size)
         store = None
@@ -411,30 +416,28 @@ class Sweep(eqx.Module):
             raise ValueError(f"threshold must lie in the open interval (0, 1), got {threshold}")
         closed = method is None and self.fixed["C"] is None and self.fixed["gates"] is None
         if closed:
-            compiled = {}
 
             def fn(static, batch):
-                key = tuple(sorted(static.items()))
-                if key not in compiled:
-
+                def make():
                     def one(point):
                         return (_solve.closed_form_learning_times(self.model(**static, **point), threshold),)
 
-                    compiled[key] = jax.jit(jax.vmap(one))
-                return compiled[key](batch)
+                    return jax.jit(jax.vmap(one))
+
+                return _kernel(self._kernel_key("closed_form", static, threshold), make)(batch)
 
             chunk = self._auto_chunk(self.n) if chunk_size is None else _check_chunk(chunk_size)
             (times,) = self._chunked(fn, [(self.n,)], chunk_size=chunk, desc="learning times", progress=progress)
             skill = None if self.fixed["gates"] is None else list(self.fixed["gates"].skills)
-            out = xr.DataArray(
-                times,
-                dims=(*self.names, "skill"),
-                coords={**self._coords(), "skill": np.arange(1, self.n + 1) if skill is None else skill},
-                name="learning_time",
-                attrs={"threshold": threshold, "on": "skill_level", "method": "closed_form", "units": "steps"},
-            )
-            out = self._p_coord(out)
-            return out.assign_coords(learned=(out.dims, np.isfinite(times)))
+            dims = (*self.names, "skill")
+            coords = {
+                **self._coords(),
+                "skill": np.arange(1, self.n + 1) if skill is None else skill,
+                "p": self._p_values(),
+                "learned": (dims, np.isfinite(times)),
+            }
+            attrs = {"threshold": threshold, "on": "skill_level", "method": "closed_form", "units": "steps"}
+            return xr.DataArray(times, dims=dims, coords=coords, name="learning_time", attrs=attrs)
         if method is None:
             method = "exact" if _solve.exact_supported(self.model(**self._first_point())) is None else "diffrax"
         if t_max is None:
@@ -449,6 +452,16 @@ class Sweep(eqx.Module):
         out.attrs["method"] = method
         return out
 
+    def _kernel_key(self, *parts) -> str:
+        """What a compiled kernel depends on: the fixed parameters, n, the axis names, and ``parts``."""
+        spec = {
+            "fixed": {k: _json_safe(v) for k, v in self.fixed.items()},
+            "n": self.n,
+            "names": list(self.names),
+            "parts": [_json_safe_deep(p) for p in parts],
+        }
+        return json.dumps(spec, sort_keys=True)
+
     def _fingerprint(self, ts, method, chunk_size, variables, options) -> str:
         spec = {
             "axes": [[k, v.tolist()] for k, v in self.axes],
@@ -461,6 +474,29 @@ class Sweep(eqx.Module):
             "options": {k: _json_safe(v) for k, v in sorted(options.items())},
         }
         return json.dumps(spec, sort_keys=True)
+
+
+_KERNELS: dict[str, object] = {}
+_MAX_KERNELS = 32
+
+
+def _kernel(key: str, make):
+    """A compiled ``jit(vmap(...))`` kernel, cached so repeated runs of an equal sweep do not re-trace."""
+    if key not in _KERNELS:
+        if len(_KERNELS) >= _MAX_KERNELS:
+            _KERNELS.pop(next(iter(_KERNELS)))  # oldest first
+        _KERNELS[key] = make()
+    return _KERNELS[key]
+
+
+def _json_safe_deep(value):
+    if isinstance(value, dict):
+        return {str(k): _json_safe_deep(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_safe_deep(v) for v in value]
+    if isinstance(value, np.generic):
+        return value.item()
+    return _json_safe(value) if not isinstance(value, str) else value
 
 
 def _zipf_np(n, alpha):
