@@ -27,6 +27,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import partial
 
+import jax
+import numpy as np
 import optax
 
 __all__ = ["OPTIMIZERS", "make_optimizer", "signgd"]
@@ -58,7 +60,7 @@ def make_optimizer(name: str, learning_rate: float, **kwargs) -> optax.GradientT
     **Arguments:**
 
     - `name`: one of ``OPTIMIZERS``.
-    - `learning_rate`: ``eta > 0``.
+    - `learning_rate`: ``eta > 0``; a float, or a JAX scalar (so sweeps can ``vmap`` over it).
     - `**kwargs`: passed to the optax constructor (``b1``, ``b2``, ``weight_decay`` …).
 
     Example:
@@ -66,7 +68,10 @@ def make_optimizer(name: str, learning_rate: float, **kwargs) -> optax.GradientT
     """
     if name not in OPTIMIZERS:
         raise ValueError(f"optimizer must be one of {sorted(OPTIMIZERS)}, got {name!r}")
-    learning_rate = float(learning_rate)
-    if not learning_rate > 0:
-        raise ValueError(f"learning_rate must be > 0, got {learning_rate}")
+    if not isinstance(learning_rate, jax.core.Tracer):
+        lr = np.asarray(learning_rate, dtype=np.float64)
+        if lr.shape != () or not (np.isfinite(lr) and lr > 0):
+            raise ValueError(f"learning_rate must be a finite scalar > 0, got {learning_rate!r}")
+        if not isinstance(learning_rate, jax.Array):
+            learning_rate = float(lr)
     return OPTIMIZERS[name](learning_rate, **kwargs)
