@@ -12,12 +12,15 @@ import jax
 
 jax.config.update("jax_enable_x64", True)
 
-from . import frequencies, optimizers, paper, trajectory  # noqa: E402
+from . import fit, frequencies, geometry, optimizers, paper, scaling, symbolic, trajectory  # noqa: E402
 from .dependencies import AND, OR, Gate, SkillGraph, chain  # noqa: E402
 from .domino import DominoModel  # noqa: E402
+from .fit import PowerLawFit, ResourceFit, fit_power_law, fit_resource  # noqa: E402
 from .frequencies import as_frequencies, exponential, zipf  # noqa: E402
+from .geometry import GeometryModel, correlation_matrix, simulate, simulate_many, task_vectors  # noqa: E402
 from .optimizers import make_optimizer, signgd  # noqa: E402
 from .resource import ResourceModel  # noqa: E402
+from .symbolic import domino_equations, resource_equations, to_jax  # noqa: E402
 from .timing import first_crossing, learning_times  # noqa: E402
 from .trajectory import load, make_trajectory, save, validate_trajectory  # noqa: E402
 
@@ -25,24 +28,40 @@ __version__ = "0.1.0"
 
 __all__ = [
     "AND",
-    "DominoModel",
-    "Gate",
-    "OR",
-    "ResourceModel",
-    "SkillGraph",
-    "chain",
-    "paper",
     "as_frequencies",
+    "chain",
+    "correlation_matrix",
+    "domino_equations",
+    "DominoModel",
     "exponential",
     "first_crossing",
+    "fit",
+    "fit_power_law",
+    "fit_resource",
     "frequencies",
+    "Gate",
+    "geometry",
+    "GeometryModel",
     "learning_times",
     "load",
     "make_optimizer",
     "make_trajectory",
     "optimizers",
+    "OR",
+    "paper",
+    "PowerLawFit",
+    "resource_equations",
+    "ResourceFit",
+    "ResourceModel",
     "save",
+    "scaling",
     "signgd",
+    "simulate",
+    "simulate_many",
+    "SkillGraph",
+    "symbolic",
+    "task_vectors",
+    "to_jax",
     "trajectory",
     "validate_trajectory",
     "zipf",
