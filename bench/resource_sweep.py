@@ -152,6 +152,42 @@ def exact_scan(p, N0, eta, ts, l0=None, tol=1e-13, max_iter=50):
     return ls.T
 
 
+def exact_table_halley(p, N0, eta, ts, K: int = 1024):
+    """Proposed exact solver (fastest measured), gate-free MSE, C = I, l0 = 1, N0 > 0, ts > 0 increasing.
+
+    1. Tabulate ``t(tau)`` at K log-spaced ``tau`` between the bounds ``eta t_0 / (sum p + N0)`` and
+       ``eta t_max / N0`` (``t(tau) >= N0 tau / eta``): K n exps, K << T n.
+    2. Interpolate ``log tau`` against ``log t`` at the output times: relative error ~1e-5 for K = 1024.
+    3. One Halley step (cubic convergence; ``t'``, ``t''`` come from the same exps): error -> round-off.
+    4. ``l = e^{-p tau_0} e^{-p d}`` with the tiny Halley correction ``d`` by a cubic Taylor polynomial, so the
+       whole solve costs ONE exp per (skill, time) plus the table — no while_loop, nothing sequential.
+
+    Returns l of shape (n, T). Layout (n, T) and small batches (``lax.map(..., batch_size=64)``) keep the working
+    set in cache: this path is memory-bound, not exp-bound. (N0 = 0 needs the finite-horizon branch of
+    `skillode.solve._exact_mse`; not here.)
+    """
+    pc = p[:, None]
+
+    def t_of(tau):  # tau (M,) -> t, t', t'' (M,), E (n, M)
+        E = jnp.exp(-pc * tau[None, :])
+        return (
+            (jnp.sum(1.0 - E, 0) + N0 * tau) / eta,
+            (jnp.sum(pc * E, 0) + N0) / eta,
+            -jnp.sum(pc * pc * E, 0) / eta,
+            E,
+        )
+
+    lo = eta * ts[0] / (jnp.sum(p) + N0)
+    hi = eta * ts[-1] / N0
+    log_nodes = jnp.linspace(jnp.log(0.5 * lo), jnp.log(2.0 * hi), K)
+    tau0 = jnp.exp(jnp.interp(jnp.log(ts), jnp.log(t_of(jnp.exp(log_nodes))[0]), log_nodes))
+    f0, f1, f2, E = t_of(tau0)
+    g = f0 - ts
+    d = -2.0 * g * f1 / (2.0 * f1**2 - g * f2)
+    x = -pc * d[None, :]
+    return E * (1.0 + x * (1.0 + x * (0.5 + x / 6.0)))
+
+
 # ---------------------------------------------------------------------------------------------- main
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -189,6 +225,22 @@ def main(argv=None) -> int:
     _, t_scan = timed(scan_fn, Pj, Nj, repeat=3)
     err_scan = float(np.abs(np.asarray(out) - ref).max())
     rows.append(("exact, proposed scan warm start", t_first, t_scan, err_scan))
+
+    # --- proposed exact: log-log table + one Halley step, batched with lax.map to stay in cache
+    ts_j = jnp.asarray(ts)
+    table_fn = jax.jit(
+        lambda P, N: jax.lax.map(lambda pn: exact_table_halley(pn[0], pn[1], ETA, ts_j), (P, N), batch_size=64)
+    )
+    out, t_first = timed(table_fn, Pj, Nj)
+    _, t_table = timed(table_fn, Pj, Nj, repeat=3)
+    err_table = float(np.abs(np.asarray(out) - ref).max())
+    rows.append(("exact, proposed table + Halley (lax.map 64)", t_first, t_table, err_table))
+
+    # --- the current exact path in cache-sized chunks (chunk_size = 64)
+    run64 = lambda: sweep.run(ts, "exact", chunk_size=64, progress=False, variables=("skill_level",))  # noqa: E731
+    _, t_first = timed(run64)
+    _, t_run64 = timed(run64)
+    rows.append(("exact (Sweep.run, chunk_size=64)", t_first, t_run64, 0.0))
 
     # --- numpy Euler dt = 1 (the paper's scheme) and dt = 0.1
     eul, t_euler = timed(euler_numpy, P, N0_flat, ts.size)
@@ -256,7 +308,7 @@ def main(argv=None) -> int:
     )
     np.testing.assert_allclose(np.asarray(raw_times), closed_flat, rtol=1e-12)
 
-    ok = err_scan <= 1e-9 and rows[4][3] <= 1e-7
+    ok = err_scan <= 1e-9 and err_table <= 1e-9
     if not ok:
         print("FAILED: an error bound was exceeded", file=sys.stderr)
     return 0 if ok else 1

@@ -31,6 +31,7 @@ from .plotting import new_axes, plot_collapse, plot_learning_times, plot_traject
 from .resource import ResourceModel
 from .scaling import reference_exponents, scaling_exponent
 from .sweep import Sweep
+from .trajectory import make_trajectory
 
 __all__ = ["SECTIONS", "write_report"] + [f"section_{k}" for k in "abcdefgh"]
 
@@ -154,9 +155,9 @@ def section_d(outdir: Path, *, quick: bool = False) -> dict:
     spreads, spreads_early = {}, {}
     fig, axes = new_axes(2, 1)
     for ax, method in zip(axes.ravel(), ["exact", "discrete"]):
-        ds = model.solve(ts, method)
         # The deficit straight from the solver: 1 - skill_level would lose all digits once l < 1e-16.
         l = np.asarray(model.states(ts, method))
+        ds = make_trajectory(ts, 1.0 - l, p=np.asarray(model.p))
         ok = (l > 0).all(axis=0)  # before the discrete map clips a deficit to exactly 0
         tau_i = -np.log(l[:, ok]) / np.asarray(model.p)[:, None]
         with np.errstate(invalid="ignore"):
