@@ -75,6 +75,7 @@ def test_quantized_sparse_parity_contract():
     assert np.array_equal(x[:, :6].argmax(1), s) and np.all(x[:, :6].sum(1) == 1)
     subsets = np.asarray(task.subsets)
     assert all(len(set(row)) == 3 for row in subsets)
+    assert len({tuple(sorted(row)) for row in subsets.tolist()}) == 6  # every task its own subset
     assert np.array_equal(y, x[:, 6:][np.arange(len(s))[:, None], subsets[s]].sum(1) % 2)
     freq = np.bincount(s, minlength=6) / len(s)
     assert np.all(np.abs(freq - sk.zipf(6, 1.5)) < 4 * np.sqrt(sk.zipf(6, 1.5) / len(s)))
@@ -114,6 +115,7 @@ def test_two_task_regression():
         (lambda: QuantizedSparseParity(n_control=0, n_data=5, k=2, alpha=1, key=jax.random.key(0)), "n_control"),
         (lambda: QuantizedSparseParity(n_control=3, n_data=5, k=6, alpha=1, key=jax.random.key(0)), "k"),
         (lambda: QuantizedSparseParity(n_control=3, n_data=5, k=2, alpha=-1, key=jax.random.key(0)), "alpha"),
+        (lambda: QuantizedSparseParity(n_control=11, n_data=5, k=2, alpha=1, key=jax.random.key(0)), "n_control"),
         (lambda: ModularAddition(key=jax.random.key(0), modulus=1), "modulus"),
         (lambda: ModularAddition(key=jax.random.key(0), train_fraction=1.0), "train_fraction"),
         (lambda: TwoTaskRegression(key=jax.random.key(0), p2=0.0001), "p2"),

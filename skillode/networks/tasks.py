@@ -28,6 +28,7 @@ fraction of the target's variance explained, ``1 − MSE_i / Var(y_i)``. None of
 
 from __future__ import annotations
 
+import itertools
 import math
 from typing import ClassVar
 
@@ -266,12 +267,15 @@ def independent_4bit_parity(*, key, n_samples: int = 8_000, dtype=jnp.float64) -
     return MultitaskSparseParity(subsets=((2, 3), (0, 1), (4, 5, 6, 7)), key=key, n_samples=n_samples, dtype=dtype)
 
 
+_MAX_ENUMERATED = 200_000
+
+
 class QuantizedSparseParity(AbstractSkillTask):
     """Multitask sparse parity of the quantization model (Michaud et al. 2023, arXiv:2303.13506).
 
     An input is ``n_control`` one-hot control bits, which select task ``i``, followed by ``n_data`` uniform
     data bits. The label is the parity of task ``i``'s own fixed ``k``-subset of the data bits (subsets drawn
-    from `key`). Tasks appear with Zipf frequencies ``p_i ∝ i^(-alpha)``; every training batch is fresh,
+    from `key`, all distinct whenever ``C(n_data, k) <= 200,000``, so no two tasks share a parity). Tasks appear with Zipf frequencies ``p_i ∝ i^(-alpha)``; every training batch is fresh,
     drawn from the key it is given. Two-class cross-entropy on logits of shape ``(2,)``.
 
     Shapes: ``x (B, n_control + n_data)``, ``y (B,)`` in {0, 1}, ``mask (B, 1)``, ``skill (B,)`` task index.
@@ -307,8 +311,20 @@ class QuantizedSparseParity(AbstractSkillTask):
         n_eval = _check_int(n_eval_per_skill, "n_eval_per_skill", 1)
         self.dtype = dtype
         k_sub, k_eval = jax.random.split(key)
-        keys = jax.random.split(k_sub, self.n_control)
-        self.subsets = jax.vmap(lambda kk: jax.random.permutation(kk, self.n_data)[: self.k])(keys)
+        n_subsets = math.comb(self.n_data, self.k)
+        if n_subsets <= _MAX_ENUMERATED:
+            # distinct subsets: two tasks sharing a parity would be one skill seen under two control bits
+            if n_subsets < self.n_control:
+                raise ValueError(
+                    f"n_control ({self.n_control}) must be <= C(n_data, k) = {n_subsets} so every task has its own "
+                    "subset; raise n_data"
+                )
+            all_subsets = np.array(list(itertools.combinations(range(self.n_data), self.k)), dtype=np.int32)
+            rows = jax.random.choice(k_sub, n_subsets, (self.n_control,), replace=False)
+            self.subsets = jnp.asarray(all_subsets)[rows]
+        else:  # too many to enumerate; independent draws then coincide with negligible probability
+            keys = jax.random.split(k_sub, self.n_control)
+            self.subsets = jax.vmap(lambda kk: jax.random.permutation(kk, self.n_data)[: self.k])(keys)
         self.skill_names = tuple(f"task{i + 1}" for i in range(self.n_control))
         skill = jnp.repeat(jnp.arange(self.n_control), n_eval)
         self.eval_x, self.eval_y = self._draw(k_eval, skill)
