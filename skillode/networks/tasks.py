@@ -275,8 +275,9 @@ class QuantizedSparseParity(AbstractSkillTask):
 
     An input is ``n_control`` one-hot control bits, which select task ``i``, followed by ``n_data`` uniform
     data bits. The label is the parity of task ``i``'s own fixed ``k``-subset of the data bits (subsets drawn
-    from `key`, all distinct whenever ``C(n_data, k) <= 200,000``, so no two tasks share a parity). Tasks appear with Zipf frequencies ``p_i ∝ i^(-alpha)``; every training batch is fresh,
-    drawn from the key it is given. Two-class cross-entropy on logits of shape ``(2,)``.
+    from `key`, all distinct whenever ``C(n_data, k) <= 200,000``, so no two tasks share a parity). Tasks appear
+    with Zipf frequencies ``p_i ∝ i^(-alpha)``; every training batch is fresh, drawn from the key it is given.
+    Two-class cross-entropy on logits of shape ``(2,)``.
 
     Shapes: ``x (B, n_control + n_data)``, ``y (B,)`` in {0, 1}, ``mask (B, 1)``, ``skill (B,)`` task index.
     The evaluation batch holds ``n_eval_per_skill`` fresh samples of *every* task (balanced), drawn from `key`.
