@@ -182,7 +182,7 @@ def train(
     if vmapped:
         t_axis = None if make_task is None else 0
         state = jax.jit(jax.vmap(init_state))(jnp.asarray(seeds))
-        tasks = jax.jit(jax.vmap(task_arrays_of))(jnp.asarray(seeds)) if make_task else task_arrays_of(0)
+        tasks = jax.jit(jax.vmap(task_arrays_of))(jnp.asarray(seeds)) if make_task else task_arrays_of(seeds[0])
         first = jax.jit(jax.vmap(measure, in_axes=(0, t_axis)))(state[0], tasks)
         chunk_fn = jax.jit(jax.vmap(run_chunk, in_axes=(0, t_axis, None)), static_argnums=2)
     else:
