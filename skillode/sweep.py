@@ -7,14 +7,20 @@ over given values, everything else fixed. `Sweep.run` solves every grid point an
 
 Axes (each a 1-D sequence of distinct values):
 
-=============  ========================================================================================
-``"N0"``       wasted resources, ``>= 0``
-``"eta"``      effective learning rate, ``> 0``
-``"alpha"``    Zipf exponent, ``>= 0``: ``p = zipf(n, alpha)`` (needs ``n``; ``p`` becomes a coordinate
-               with dims ``(alpha, skill)``)
-``"loss_kind"`` ``"mse"`` and/or ``"ce"``, the model's ``loss`` (named apart from the ``loss`` variable);
-               a static choice, each value is a separate compiled solve
-=============  ========================================================================================
+===============  ======================================================================================
+``"N0"``         wasted resources, ``>= 0``
+``"eta"``        effective learning rate, ``> 0``
+``"alpha"``      Zipf exponent, ``>= 0``: ``p = zipf(n, alpha)`` (needs ``n``; ``p`` becomes a coordinate
+                 with dims ``(alpha, skill)``)
+``"loss_kind"``  ``"mse"`` and/or ``"ce"``, the model's ``loss`` (named apart from the ``loss`` variable);
+                 a static choice, each value is a separate compiled solve
+===============  ======================================================================================
+
+Compiled kernels are cached per (fixed parameters, axis names, times, method): running an equal sweep again, or
+one over other values of the same axes with the same chunk shape, reuses the compiled code. Float64 throughout
+(skillode enables ``jax_enable_x64``). On one machine the chunks run one after another; across machines a sweep is
+embarrassingly parallel — split the axis values, run each part anywhere (e.g. a Dask cluster), and
+``xarray.concat`` the Datasets.
 
 How it runs: the grid is flattened, cut into chunks of ``chunk_size`` points (the last one padded, so one
 compilation serves all), and each chunk goes through ``jax.jit(jax.vmap(solve_one_point))``; the
