@@ -39,14 +39,20 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=Path("outputs/validation_at_scale"))
     parser.add_argument("--quick", action="store_true", help="~30-60 s version: 30 skills, width 256")
-    parser.add_argument("--steps", type=int, default=None)
+    parser.add_argument("--steps", type=int, default=None, help="training steps (default 10000)")
+    parser.add_argument("--skills", type=int, default=None, help="number of tasks n_control (default 100)")
+    parser.add_argument("--width", type=int, default=None, help="hidden width (default 1000)")
+    parser.add_argument("--seeds", type=int, default=None, help="number of seeds (default 2)")
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     cfg = dict(n_control=30, n_data=12, k=3, alpha=1.0, width=256, batch=512, lr=3e-3, steps=2000, seeds=[0, 1])
     if not args.quick:
         cfg.update(n_control=100, n_data=16, width=1000, batch=1024, steps=10_000)
-    if args.steps:
-        cfg["steps"] = args.steps
+    for name, key in (("steps", "steps"), ("skills", "n_control"), ("width", "width")):
+        if getattr(args, name):
+            cfg[key] = getattr(args, name)
+    if args.seeds:
+        cfg["seeds"] = list(range(args.seeds))
     task = QuantizedSparseParity(n_control=cfg["n_control"], n_data=cfg["n_data"], k=cfg["k"], alpha=cfg["alpha"],
                                  key=jax.random.key(0), dtype=jnp.float32)
     net = partial(MLP, (cfg["n_control"] + cfg["n_data"], cfg["width"], 2), "relu", dtype=jnp.float32)
@@ -70,7 +76,7 @@ def main(argv=None) -> int:
           f"rms = {fit.rms:.3f}, converged = {fit.converged}")
     print(f"closed-form t_i vs measured (median over seeds), {agree['n_skills']} skills: Spearman rho = "
           f"{agree['spearman']:.3f}, median |relative error| = {agree['median_abs_rel_error']:.1%}")
-    show = [i for i in (0, 1, 2, 4, 9, 19, 29, 49, 69, 99) if i < cfg["n_control"]]
+    show = [i for i in (0, 1, 2, 4, 9, 19, 29, 49, 69, 99, 149, 199) if i < cfg["n_control"]]
     print(f"{'skill':>5} | {'p_i':>7} | {'theory t_i':>10} | measured median")
     for i in show:
         print(f"{i + 1:5d} | {p[i]:7.4f} | {table['predicted'].values[i]:10.0f} | {table['median'].values[i]:8.0f}")
