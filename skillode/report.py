@@ -65,14 +65,15 @@ def section_a(outdir: Path, *, quick: bool = False) -> dict:
     rows = []
     for N0 in N0s:
         t = times.sel(N0=N0).values
-        learned = int((ds.skill_level.sel(N0=N0).isel(t=-1).values >= THRESHOLD).sum())
+        final = ds.skill_level.sel(N0=N0).isel(t=-1).values
         rows.append(
             {
                 "N0": N0,
                 "t1": float(t[0]),
                 "t10": float(t[-1]),
                 "t10/t1": float(t[-1] / t[0]),
-                f"learned by {horizon}": learned,
+                f"s >= 0.9 by {horizon}": int((final >= THRESHOLD).sum()),
+                f"s >= 0.99 by {horizon}": int((final >= 0.99).sum()),
             }
         )
     return {"figure": _save(fig, outdir, "a_trajectories.png"), "rows": rows, "eta": ETA}
@@ -389,7 +390,9 @@ def _markdown(key: str, res: dict) -> str:
         out += [
             f"Zipf(2), n = 10, eta = lr_eff(3e-4, 1000) = {res['eta']:.6g}; learning time = first t with "
             "s >= 0.9 (closed form). Paper (PAPER §7 Fig6): small N0 is serial, all skills done by ≈550 steps; "
-            "N0 >= 0.1 is slow, parallel and unfinished by 3000 steps.",
+            "N0 >= 0.1 is slow, parallel and unfinished by 3000 steps (read from its figure, which sets theory "
+            "next to a Geometry-model run). In the Resource model itself N0 = 0.1 still brings all ten skills to "
+            "s = 0.9 by ≈2400 steps, though not to 0.99; N0 = 1 leaves most skills unlearned.",
             "",
             _table(res["rows"]),
         ]
@@ -454,12 +457,12 @@ def _markdown(key: str, res: dict) -> str:
             "",
             f"Sweep over N0 × alpha (n = 2, p1/p2 = 2^alpha up to {res['max_p1_over_p2']:.0f}): at the largest "
             f"ratio, N0 = 0 gives t2/t1 = **{res['limit_N0_0_at_max_ratio']:.4f}** (→ 1.9/0.9, see below) and "
-            f"N0 = 10 gives "
-            f"(t2/t1)/(p1/p2) = **{res['large_N0_ratio_over_p1p2']:.4f}** (→ 1).",
+            f"N0 = 10 gives (t2/t1)/(p1/p2) = **{res['large_N0_ratio_over_p1p2']:.4f}** (→ 1).",
             "",
             "Note: at threshold 0.9 the N0 = 0 limit is not exactly 2 but (2 − eps)/(1 − eps) = 1.9/0.9 = "
             f"**{res['serial_limit']:.4f}** (eps = 0.1; the Domino times (i − 1 + 0.9) t0); it is 2 for "
-            "completion times (threshold → 1).",
+            "completion times (threshold → 1). Our p1 = 0.95 and 0.99 ratios sit 0.02 below the spec's "
+            "re-simulation values; the spec does not record the eta or threshold convention of that re-simulation.",
         ]
     elif key == "f":
         out += [

@@ -359,9 +359,7 @@ class Sweep(eqx.Module):
             def make():
                 def one(point):
                     model = self.model(**static, **point)
-                    # The backend gets the host array ts: under jit a converted ts would be traced, and the discrete
-                    # map needs concrete integer steps. ts was validated above.
-                    l = _solve.BACKENDS[method](model, ts, **options)
+                    l = model.states(ts, method, **options)  # ts: host array, so the discrete map sees steps
                     skill_loss = model.skill_loss_of(l)
                     out = {
                         "skill_level": model.skill_level_of(l),
