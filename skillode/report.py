@@ -283,7 +283,7 @@ def section_g(outdir: Path, *, quick: bool = False) -> dict:
             name: {"ours": ours[name], "paper": ref, "diff": ours[name] - ref} for name, ref in PAPER_G[case].items()
         }
         plot_trajectory(ds.sel(t=slice(0, 10000)), ax=ax)
-        ax.set_title(f"Fig17 case {case}: {model.gates.describe()}", fontsize="x-small")
+        ax.set_title(f"Fig17 case {case}\n{model.gates.describe()}", fontsize="xx-small")
     return {"figure": _save(fig, outdir, "g_fig17.png"), "cases": cases}
 
 
