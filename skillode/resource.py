@@ -158,8 +158,16 @@ class ResourceModel(eqx.Module):
         return l**2 if self.loss == "mse" else jax.nn.softplus(-l)
 
     def competitiveness(self, l):
-        """``c = g ⊙ p ⊙ u(l)``, shape ``(n,)``."""
+        """``c = g ⊙ p ⊙ u(l)``, shape ``(n,)``.
+
+        For the MSE model with ``C = I`` the exact deficits never go below 0, so ``u = max(l, 0)``: this changes
+        nothing on the solution but stops a continuous solver that steps past ``l = 0`` (``N0 = 0``, where the
+        field is discontinuous) from chattering around it. With a general ``C`` deficits may overshoot and
+        ``u = l``.
+        """
         u = self.deficit(l)
+        if self.loss == "mse" and self.C is None:
+            u = jnp.maximum(u, 0.0)
         g = 1.0 if self.gates is None else self.gates.gate_values(u)
         return g * self.p * u
 

@@ -205,6 +205,12 @@ def _exact(model, ts):
 
 # ---------------------------------------------------------------------------------------------- diffrax
 def _diffrax(model, ts, *, rtol=1e-10, atol=1e-12, max_steps=100_000, solver=None):
+    # With N0 -> 0 the field has a finite-time singularity where every skill is learned (sum_j c_j + N0 -> 0):
+    # stop there (an event) and hold the final state, which is the exact solution's value (deficits ~ 1e-12).
+    scale = jnp.sum(model.competitiveness(model.l0)) + model.N0
+    exhausted = diffrax.Event(
+        lambda t, y, args, **kw: jnp.sum(model.competitiveness(y)) + model.N0 <= 1e-12 * scale
+    )
     t1 = jnp.maximum(ts[-1], 1e-12)
     sol = diffrax.diffeqsolve(
         diffrax.ODETerm(model.vector_field),
@@ -213,12 +219,17 @@ def _diffrax(model, ts, *, rtol=1e-10, atol=1e-12, max_steps=100_000, solver=Non
         t1=t1,
         dt0=None,
         y0=model.l0,
-        saveat=diffrax.SaveAt(ts=ts),
+        saveat=diffrax.SaveAt(ts=ts, t1=True),
         stepsize_controller=diffrax.PIDController(rtol=rtol, atol=atol),
         max_steps=max_steps,
+        event=exhausted,
         throw=True,
     )
-    ys = eqx.error_if(sol.ys, ~jnp.all(jnp.isfinite(sol.ys)), "diffrax solve produced non-finite values")
+    # Saved rows: the ts reached before the end, then the final state, then inf for ts after an event.
+    n_saved = jnp.sum(jnp.isfinite(sol.ts)) - 1
+    y_end = sol.ys[n_saved]
+    ys = jnp.where((jnp.arange(ts.shape[0]) < n_saved)[:, None], sol.ys[:-1], y_end)
+    ys = eqx.error_if(ys, ~jnp.all(jnp.isfinite(ys)), "diffrax solve produced non-finite values")
     return ys.T
 
 

@@ -82,6 +82,11 @@ def test_N0_zero_has_no_nan_after_everything_is_learned():
         assert np.all(np.isfinite(l)), method
         np.testing.assert_array_equal(l[:, -1], 0.0)
     assert np.all(np.asarray(model.resource_share(jnp.zeros(4))) == 0.0)
+    # continuous solvers run through the finite-time end of learning (all deficits -> 0 at t_inf)
+    grid = np.linspace(0, 2 * t_inf, 41)
+    exact = np.asarray(model.states(grid, "exact"))
+    for method in ("diffrax", "scipy"):
+        np.testing.assert_allclose(np.asarray(model.states(grid, method)), exact, atol=1e-8, err_msg=method)
     # the total deficit falls at exactly eta (PAPER §6.1 item 3)
     l = np.asarray(model.states(ts[:3], "exact"))
     np.testing.assert_allclose(l.sum(0), 4 - 0.05 * ts[:3], atol=1e-9)
