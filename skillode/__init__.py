@@ -6,13 +6,16 @@ networks trained in JAX compared with the theory through one shared trajectory f
 
 Importing skillode switches JAX to float64 (``jax_enable_x64``): the ODE work needs it. Code that wants
 float32 (large Geometry sweeps, network training) asks for it explicitly with a ``dtype`` argument.
+
+Submodules not imported here (they pull in heavier dependencies): `skillode.plotting` (matplotlib),
+`skillode.networks` (tasks, MLPs, training), `skillode.report` and `skillode.cli`.
 """
 
 import jax
 
 jax.config.update("jax_enable_x64", True)
 
-from . import fit, frequencies, geometry, optimizers, paper, scaling, symbolic, trajectory  # noqa: E402
+from . import fit, frequencies, geometry, optimizers, paper, scaling, sweep, symbolic, trajectory  # noqa: E402
 from .dependencies import AND, OR, Gate, SkillGraph, chain  # noqa: E402
 from .domino import DominoModel  # noqa: E402
 from .fit import PowerLawFit, ResourceFit, fit_power_law, fit_resource  # noqa: E402
@@ -20,6 +23,7 @@ from .frequencies import as_frequencies, exponential, zipf  # noqa: E402
 from .geometry import GeometryModel, correlation_matrix, simulate, simulate_many, task_vectors  # noqa: E402
 from .optimizers import make_optimizer, signgd  # noqa: E402
 from .resource import ResourceModel  # noqa: E402
+from .sweep import Sweep, run_sweep, sweep_learning_times  # noqa: E402
 from .symbolic import domino_equations, resource_equations, to_jax  # noqa: E402
 from .timing import first_crossing, learning_times  # noqa: E402
 from .trajectory import load, make_trajectory, save, validate_trajectory  # noqa: E402
@@ -53,12 +57,16 @@ __all__ = [
     "resource_equations",
     "ResourceFit",
     "ResourceModel",
+    "run_sweep",
     "save",
     "scaling",
     "signgd",
     "simulate",
     "simulate_many",
     "SkillGraph",
+    "Sweep",
+    "sweep",
+    "sweep_learning_times",
     "symbolic",
     "task_vectors",
     "to_jax",
