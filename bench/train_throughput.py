@@ -1,10 +1,11 @@
 """Training throughput: the jitted chunked `lax.scan` of `skillode.networks.train` against a plain Python loop.
 
-Same model ([32, 50, 2] ReLU MLP, float32), data (Fig2 sparse parity, 10,000 rows, p2 = 0.1, full batch with a
-fresh permutation and mask every step), optimizer (Adam 1e-3) and objective in both. The baseline is the usual
-loop: one `jax.jit`-ed step function called from Python once per step. Compile time is reported separately: for
-the scan it is ``T(short run) − steps_short / rate``, where the rate comes from the difference between a short
-and a long run with the same compiled chunk.
+Same model, data, optimizer (Adam 1e-3) and objective in both, for two sizes: "parity" = Fig2 ([32, 50, 2] ReLU
+MLP, 10,000 rows, p2 = 0.1, full batch with a fresh permutation and mask every step; compute-bound) and "x²" =
+Fig19 ([2, 100, 100, 2] SiLU MLP, 1000 rows; small enough that per-step dispatch overhead matters). Float32.
+The baseline is the usual loop: one `jax.jit`-ed step function called from Python once per step. Compile time is
+reported separately: for the scan it is ``T(short run) − steps_short / rate``, where the rate comes from the
+difference between a short and a long run with the same compiled chunk.
 
     python bench/train_throughput.py [--steps N] [--seeds K]
 """
@@ -21,7 +22,7 @@ import jax.numpy as jnp
 import optax
 
 import skillode as sk
-from skillode.networks import MLP, domino_parity, mean_loss, train
+from skillode.networks import MLP, TwoTaskRegression, domino_parity, mean_loss, train
 
 
 def plain_loop(task, make_model, optimizer, steps: int, seed: int = 0):
@@ -71,23 +72,27 @@ def main(argv=None) -> None:
     parser.add_argument("--steps", type=int, default=1000)
     parser.add_argument("--seeds", type=int, default=8)
     args = parser.parse_args(argv)
-    task = domino_parity(key=jax.random.key(4), p2=0.1, n_samples=10_000, dtype=jnp.float32)
-    model = partial(MLP, (32, 50, 2), "relu", dtype=jnp.float32)
+    cases = {
+        "parity": (domino_parity(key=jax.random.key(4), p2=0.1, n_samples=10_000, dtype=jnp.float32),
+                   partial(MLP, (32, 50, 2), "relu", dtype=jnp.float32)),
+        "x²": (TwoTaskRegression(key=jax.random.key(0), n_samples=1000, p2=0.01, dtype=jnp.float32),
+               partial(MLP, (2, 100, 100, 2), "silu", dtype=jnp.float32)),
+    }
     opt = sk.make_optimizer("adam", 1e-3)
     chunk = 250
-
-    c_plain, r_plain = plain_loop(task, model, opt, args.steps)
-    c_scan, r_scan = scan_loop(task, model, opt, args.steps, chunk, seed := 0)
     seeds = list(range(args.seeds))
-    c_vmap, r_vmap = scan_loop(task, model, opt, args.steps, chunk, seeds)
-    print(f"backend {jax.default_backend()}, {jax.device_count()} device(s); {args.steps} timed steps; seed {seed}")
-    print(f"plain Python loop (jit per step):  {r_plain:8.1f} steps/s   compile+first step {c_plain:5.2f} s")
-    print(f"chunked lax.scan (train):          {r_scan:8.1f} steps/s   compile ≈ {c_scan:5.2f} s")
-    print(f"chunked scan, vmap over {len(seeds)} seeds:  {r_vmap * len(seeds):8.1f} seed-steps/s "
-          f"({r_vmap:.1f} steps/s)   compile ≈ {c_vmap:5.2f} s")
-    print(f"ratio scan / plain loop: {r_scan / r_plain:.2f}x;  vmapped seeds / plain loop (per seed-step): "
-          f"{r_vmap * len(seeds) / r_plain:.2f}x")
-
+    print(f"backend {jax.default_backend()}, {jax.device_count()} device(s); {args.steps} timed steps")
+    for name, (task, model) in cases.items():
+        c_plain, r_plain = plain_loop(task, model, opt, args.steps)
+        c_scan, r_scan = scan_loop(task, model, opt, args.steps, chunk, 0)
+        c_vmap, r_vmap = scan_loop(task, model, opt, args.steps, chunk, seeds)
+        print(f"[{name}] plain Python loop (jit per step): {r_plain:8.1f} steps/s   "
+              f"compile+first step {c_plain:5.2f} s")
+        print(f"[{name}] chunked lax.scan (train):         {r_scan:8.1f} steps/s   compile ≈ {c_scan:5.2f} s")
+        print(f"[{name}] chunked scan, vmap {len(seeds)} seeds:      {r_vmap * len(seeds):8.1f} seed-steps/s "
+              f"({r_vmap:.1f} steps/s)   compile ≈ {c_vmap:5.2f} s")
+        print(f"[{name}] ratio scan / plain loop: {r_scan / r_plain:.2f}x;  vmapped seeds / plain loop "
+              f"(per seed-step): {r_vmap * len(seeds) / r_plain:.2f}x")
 
 if __name__ == "__main__":
     main()
