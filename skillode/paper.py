@@ -138,7 +138,7 @@ def sparse_parity_independent(steps: int = 3000, *, switch: bool = True) -> xr.D
             l[:, k:] = np.asarray(fast.states(ts[: steps + 1 - k], "discrete"))
             switched_at = k
     return make_trajectory(
-        ts, 1.0 - l, skill=["T1", "T2", "T3"], p=p_slow,
+        ts, 1.0 - l, skill_name=["T1", "T2", "T3"], p=p_slow,
         attrs={"model": "resource", "method": "discrete", "eta": eta, "N0": 0.1, "switch": switch,
                "switched_at": switched_at},
     )

@@ -278,7 +278,7 @@ def section_g(outdir: Path, *, quick: bool = False) -> dict:
         from .timing import learning_times
 
         times = learning_times(ds, THRESHOLD, interpolate=False)
-        ours = {str(s): float(v) for s, v in zip(times.skill.values, times.values)}
+        ours = {str(s): float(v) for s, v in zip(times.skill_name.values, times.values)}
         cases[case] = {
             name: {"ours": ours[name], "paper": ref, "diff": ours[name] - ref} for name, ref in PAPER_G[case].items()
         }

@@ -248,7 +248,7 @@ class ResourceModel(eqx.Module):
             loss=np.asarray(loss),
             skill_loss=np.asarray(skill_loss),
             p=np.asarray(self.p),
-            skill=None if self.gates is None else list(self.gates.skills),
+            skill_name=None if self.gates is None else list(self.gates.skills),
             attrs=self.attrs(method=method, **{k: v for k, v in options.items() if np.isscalar(v)}),
         )
 

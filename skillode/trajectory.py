@@ -78,6 +78,7 @@ def make_trajectory(
     skill_loss=None,
     p=None,
     skill=None,
+    skill_name=None,
     sweep: Mapping[str, object] | None = None,
     extra: Mapping[str, tuple[tuple[str, ...], object]] | None = None,
     attrs: Mapping | None = None,
@@ -91,7 +92,9 @@ def make_trajectory(
     - `loss`: total loss, shape ``(*sweep_shape, T)`` (optional).
     - `skill_loss`: per-skill loss, shape ``(*sweep_shape, n, T)`` (optional).
     - `p`: skill frequencies, shape ``(n,)``, stored as a coordinate along ``skill`` (optional).
-    - `skill`: skill labels, shape ``(n,)``; default ``1..n``.
+    - `skill`: skill labels, shape ``(n,)``; default ``1..n``. Keep the default so that theory and experiment
+      align when subtracted, and put names in `skill_name`.
+    - `skill_name`: skill names, shape ``(n,)``, stored as a coordinate along ``skill`` (optional).
     - `sweep`: ordered mapping ``axis name -> coordinate values`` for the leading dims.
     - `extra`: more variables, ``name -> (dims, values)``.
     - `attrs`: parameters that produced the data; converted with `netcdf_attrs`.
@@ -112,6 +115,8 @@ def make_trajectory(
         coords[axis] = np.asarray(values)
     if p is not None:
         coords["p"] = ((SKILL,), np.asarray(p, dtype=np.float64))
+    if skill_name is not None:
+        coords["skill_name"] = ((SKILL,), np.asarray(skill_name, dtype=str))
     data = {"skill_level": ((*axes, SKILL, TIME), skill_level)}
     if loss is not None:
         data["loss"] = ((*axes, TIME), np.asarray(loss))
