@@ -4,17 +4,22 @@ Each backend maps ``(model, ts, **options) -> l`` with ``l`` of shape ``(n, T)``
 requested times. They are reached through `ResourceModel.states` / `.solve`; this module is where the numerics
 live, so the model file stays a description of the equations.
 
-- ``exact``: the tau-time closed form (see `skillode.resource`), inverted by monotone Newton iteration; gradients
-  flow through one final Newton step (the implicit-function derivative), so it is differentiable.
+- ``exact``: the tau-time closed form (see `skillode.resource`); ``tau(t)`` from a table of ``t(tau)``, one Halley
+  step and a checked Newton correction, to round-off (see `_exact_mse`); differentiable through the
+  implicit-function derivative (`_implicit`).
 - ``diffrax``: Kvaerno5, an implicit (L-stable) Runge–Kutta method, so the stiffness that appears as
   ``N0 -> 0`` (decay rates ``eta p_i / N0``) costs no tiny steps; PID step-size control.
 - ``scipy``: ``solve_ivp`` (LSODA by default, or Radau/BDF) with a jitted JAX Jacobian; runs on the host.
 - ``discrete``: the paper's map ``l <- max(l + dl/dt, 0)`` (Euler, ``dt = 1``, clipping for MSE) as a ``lax.scan``.
 
-Every backend checks its result: a solver that fails raises with the reason instead of returning garbage.
+Every backend checks its result: a solver that fails raises with the reason instead of returning garbage. Host-side
+checks run eagerly; the array work is jit-compiled with the model as an argument, so a second model of the same
+shape and structure (and the same options) reuses the compiled code.
 """
 
 from __future__ import annotations
+
+import functools
 
 import diffrax
 import equinox as eqx
@@ -26,6 +31,9 @@ import scipy.integrate
 __all__ = ["BACKENDS", "exact_supported", "closed_form_learning_times", "default_horizon"]
 
 _NEWTON_MAX_ITER = 200
+_NEWTON_TOL = 1e-15  # relative error of tau left after the last Newton step
+_STEP_TOL = 1e-8  # largest relative last step (first-order corrections of exp(-lam tau) stay at round-off)
+_TABLE_SIZE = 128  # nodes of the t(tau) table that gives the inversion its starting points
 _LEXP_ITERS = 12
 
 
@@ -79,82 +87,215 @@ def _phi(lam, tau):
     return jnp.where(lam == 0, tau, -jnp.expm1(-safe * tau) / safe)
 
 
-def _newton_monotone(step, tau0, converged_tol=1e-14):
-    """Iterate ``tau <- step(tau)`` (a monotone Newton map) until the update is at round-off level.
+def _table_guess(u_of_tau, u, lb, lo, hi):
+    """Starting points for the inversion: ``log tau`` as a function of ``u``, cubic Hermite on a log-spaced table.
 
-    In exact arithmetic every update of a Newton map approaching its root from the left is ``>= 0``; an update
-    that is tiny or negative therefore means round-off level, and the iteration stops there.
+    ``u_of_tau(tau) -> (u, d log(tau) / du)`` maps taus to an increasing, smooth coordinate (``log t``, or
+    ``log t - log(t_inf - t)``) and gives the slope from the same ``exp`` calls; ``u`` are the targets' coordinates.
+    ``[lo, hi]`` brackets the roots, ``lb`` are lower bounds of them, used where the table gives nothing finite.
+    Costs ``_TABLE_SIZE`` evaluations of ``t(tau)`` per model, not per time; relative error ~1e-7 and below.
+    """
+    lo = jnp.where(jnp.isfinite(lo) & (lo > 0), lo, 1.0)
+    hi = jnp.where(jnp.isfinite(hi) & (hi > 2.0 * lo), hi, 2.0 * lo)
+    x = jnp.linspace(jnp.log(lo), jnp.log(hi), _TABLE_SIZE)  # log tau at the nodes
+    un, slope = u_of_tau(jnp.exp(x))
+    un = jax.lax.cummax(jnp.where(jnp.isnan(un), -jnp.inf, un))  # increasing, despite round-off
+    k = jnp.clip(jnp.searchsorted(un, u) - 1, 0, _TABLE_SIZE - 2)
+    u0, u1 = un[k], un[k + 1]
+    width = u1 - u0
+    s = jnp.clip((u - u0) / jnp.where(width > 0, width, 1.0), 0.0, 1.0)
+    m0, m1 = slope[k] * width, slope[k + 1] * width
+    h00, h10, h01, h11 = (1 + 2 * s) * (1 - s) ** 2, s * (1 - s) ** 2, s**2 * (3 - 2 * s), s**2 * (s - 1)
+    guess = jnp.exp(h00 * x[k] + h10 * m0 + h01 * x[k + 1] + h11 * m1)
+    return jnp.where(jnp.isfinite(guess), jnp.maximum(guess, lb), lb)
+
+
+def _invert(evaluate, tau0, frozen, advance=None):
+    """Solve ``F(tau) = y`` per row for a concave increasing ``F``, starting from ``tau0`` on either side of the root.
+
+    ``evaluate(tau) -> (F - y, F', F'', aux)``; ``aux`` (arrays with a trailing row axis, e.g. ``exp(-lam tau)``) is
+    handed back from the last evaluation so the caller needs no further ``exp``. ``advance(aux, tau, step)`` (optional)
+    re-evaluates at ``tau + step`` from ``aux`` without transcendental functions, returning the same plus a flag per
+    row saying whether that shortcut is accurate there. Rows in ``frozen`` are not iterated.
+
+    The first step is Halley's (cubic convergence, safeguarded to at most twice Newton's step): from a table guess
+    it lands at round-off level, and the next evaluation (by ``advance`` where it is accurate) only confirms it.
+    Later steps are Newton's, clamped to ``tau >= 0`` (where ``F <= y``): for concave ``F`` a Newton step lands left
+    of the root from either side and Newton from the left is monotone, so from the third evaluation on an update
+    that is tiny or negative means round-off level and the row stops; before that a row stops only on a tiny update.
+    Returns ``(tau, delta, aux)``: the last iterate (where ``aux`` was evaluated) and its round-off sized update.
+    Raises (`eqx.error_if`) if some row has not converged in ``_NEWTON_MAX_ITER`` steps.
     """
 
+    def newton_update(tau, g, d1, d2, k):
+        step = -g / d1
+        bad = ~jnp.isfinite(step) & ~frozen  # e.g. exp underflow far right of the root: restart from tau = 0
+        delta = jnp.where(frozen, 0.0, jnp.where(bad, -tau, jnp.maximum(tau + step, 0.0) - tau))
+        scale = jnp.maximum(jnp.abs(tau), 1e-300)
+        # Done when the final Newton step (delta, applied by the caller) lands at round-off: its error
+        # |F''| delta^2 / (2 F') is below _NEWTON_TOL * tau, and delta itself is small enough (_STEP_TOL * tau)
+        # for the caller's first-order correction of exp(-lam tau).
+        done = (jnp.abs(delta) <= _STEP_TOL * scale) & (jnp.abs(d2) * delta**2 <= 2.0 * _NEWTON_TOL * d1 * scale)
+        return delta, bad | (~done & ((k < 2) | (delta > 0)))
+
+    # Evaluation 0 and the Halley step.
+    g, d1, d2, aux = evaluate(tau0)
+    denom = 1.0 - 0.5 * g * d2 / d1**2
+    halley = denom >= 0.5
+    step = -g / d1 / jnp.where(halley, denom, 1.0)
+    tau1 = jnp.where(frozen, tau0, jnp.where(jnp.isfinite(step), jnp.maximum(tau0 + step, 0.0), 0.0))
+    # Evaluation 1, without exp where the step is small enough for `advance`.
+    if advance is None:
+        g, d1, d2, aux = evaluate(tau1)
+        ok = True
+    else:
+        g, d1, d2, aux, ok = advance(aux, tau0, tau1 - tau0)
+    delta, active = newton_update(tau1, g, d1, d2, 1)
+    active = (active | ~ok) & ~frozen  # where the shortcut is not accurate the loop evaluates afresh (zero step)
+    delta = jnp.where(ok, delta, 0.0)
+
     def cond(carry):
-        _, active, k = carry
+        *_, active, k = carry
         return jnp.any(active) & (k < _NEWTON_MAX_ITER)
 
     def body(carry):
-        tau, active, k = carry
-        new = step(tau)
-        moved = new - tau > converged_tol * jnp.maximum(jnp.abs(tau), 1e-300)
-        return jnp.where(active, new, tau), active & moved, k + 1
+        tau, delta, aux, active, k = carry
+        new_tau = tau + delta
+        g, d1, d2, new_aux = evaluate(new_tau)
+        fresh = delta == 0  # only at a row's re-evaluation of evaluation 1 (`advance` not accurate there)
+        new_delta, still = newton_update(new_tau, g, d1, d2, jnp.where(fresh, 1, k + 1))
+        tau, delta, aux = jax.tree.map(
+            lambda x, y: jnp.where(active, x, y), (new_tau, new_delta, new_aux), (tau, delta, aux)
+        )
+        return tau, delta, aux, active & still, k + 1
 
-    tau, active, _ = jax.lax.while_loop(cond, body, (tau0, jnp.ones(tau0.shape, bool), 0))
+    tau, delta, aux, active, _ = jax.lax.while_loop(cond, body, (tau1, delta, aux, active, 1))
     tau = eqx.error_if(
-        tau, jnp.any(active), "exact solver: the tau(t) inversion did not converge in 200 Newton steps"
+        tau, jnp.any(active), f"exact solver: the tau(t) inversion did not converge in {_NEWTON_MAX_ITER} steps"
     )
-    return tau
+    return tau, delta, aux
 
 
-def _implicit(tau_star, ts, t_of, rate):
-    """``tau_star`` (the root of ``t(tau) = ts``) with the implicit-function derivative attached.
+@functools.partial(jax.custom_jvp, nondiff_argnums=(0, 1))
+def _implicit(t_of, rate, tau_star, params, ts):
+    """``tau_star`` (the root of ``t_of(params, tau) = ts``) with the implicit-function derivative attached.
 
-    The value is exactly ``tau_star``; the derivative is that of one Newton step, ``-(dt/dtheta) / (dt/dtau)``.
+    The value is exactly ``tau_star`` (computed without gradients); the derivative is
+    ``-(dt/dtheta) / (dt/dtau)``. As a `jax.custom_jvp` it costs nothing unless differentiated.
     """
-    g = (ts - t_of(tau_star)) / rate(tau_star)
-    return tau_star + (g - jax.lax.stop_gradient(g))
+    return tau_star
+
+
+@_implicit.defjvp
+def _implicit_jvp(t_of, rate, primals, tangents):
+    tau_star, params, ts = primals
+    _, params_dot, ts_dot = tangents
+    _, t_dot = jax.jvp(lambda q, s: t_of(q, tau_star) - s, (params, ts), (params_dot, ts_dot))
+    return tau_star, -t_dot / rate(params, tau_star)
+
+
+def _mse_t(params, tau):
+    lam, a, N0, eta = params
+    return (jnp.sum(a[:, None] * _phi(lam[:, None], tau), axis=0) + N0 * tau) / eta
+
+
+def _mse_rate(params, tau):
+    lam, a, N0, eta = params
+    return (jnp.sum(a[:, None] * _decay(lam[:, None], tau), axis=0) + N0) / eta
 
 
 def _exact_mse(model, ts):
+    """The MSE closed form at times ``ts``: ``l(t) = V e^{-Lambda tau(t)} b``, with ``tau(t)`` by inverting ``t(tau)``.
+
+    Method (vectorised over all times; ``ts`` need not be uniform or sorted):
+
+    1. a table of ``t(tau)`` at ``_TABLE_SIZE`` log-spaced ``tau`` between bounds of the roots gives each time a
+       starting point: ``log tau`` against ``log t``, cubic Hermite (slopes from the same ``exp``), error ~1e-6;
+    2. `_invert`: one Halley step from there, then the residual at the new point from the same ``exp`` values
+       (``e^{-lam (tau + d)} = e^{-lam tau} e^{-lam d}``, Taylor in the small ``lam d``) gives a Newton update
+       that must be round-off sized, else Newton iterates with fresh ``exp`` until it is (or raises);
+    3. the state reuses those ``exp(-lam tau)``, corrected to first order in the last (tiny) update: about one
+       ``exp`` and one ``expm1`` per (mode, time) in all, nothing sequential over times;
+    4. `_implicit` attaches the implicit-function derivative (eta, N0, p, C).
+
+    With ``N0 = 0`` and no null mode carrying weight, ``t(tau) -> t_inf`` as ``tau -> inf``: for ``t >= t_inf`` the
+    state is the limit (only null modes remain); below it the inversion works on ``-log(t_inf - t(tau))``, which is
+    concave in ``tau`` too and resolves times arbitrarily close to ``t_inf``.
+    """
     lam, a, b, V = _mse_modes(model)
-    if model.C is not None and _concrete(a) and np.any(np.asarray(a) < -1e-12 * np.abs(np.asarray(a)).max()):
-        raise ValueError("method='exact' needs non-negative modal weights a_k (true for l0 = 1); use 'diffrax'")
     eta, N0 = model.eta, model.N0
     pos = lam > 0
+    lam_pos = jnp.where(pos, lam, 1.0)
+    w = jnp.where(pos, a / lam_pos, 0.0)  # t_inf - t(tau) = sum_k w_k exp(-lam_k tau) / eta
     M = N0 + jnp.sum(jnp.where(pos, 0.0, a))  # slope of eta*t(tau) at large tau
     finite = M <= 0  # then t(tau) -> t_inf < inf: all learnable deficit is gone by t_inf
-    K = jnp.sum(jnp.where(pos, a / jnp.where(pos, lam, 1.0), 0.0))
-    t_inf = K / eta
-
-    def t_of(tau):
-        return (jnp.sum(a * _phi(lam, tau[:, None]), axis=-1) + N0 * tau) / eta
-
-    def rate(tau):  # dt/dtau
-        return (jnp.sum(a * _decay(lam, tau[:, None]), axis=-1) + N0) / eta
-
-    def h_of(tau):  # t_inf - t(tau), without cancellation
-        w = jnp.where(pos, a / jnp.where(pos, lam, 1.0), 0.0)
-        return jnp.sum(w * _decay(lam, tau[:, None]) * pos, axis=-1) / eta
-
+    t_inf = jnp.sum(w) / eta
     reach = finite & (ts >= t_inf)
-    # Unused branches get harmless values, so that no NaN leaks into gradients through jnp.where.
-    target_h = jnp.where(finite & ~reach, t_inf - ts, 1.0)
+    target_h = jnp.where(finite & ~reach, t_inf - ts, 1.0)  # unused branches get harmless values
 
-    def step(tau):
-        tp = rate(tau)
-        infinite_step = (ts - t_of(tau)) / tp
-        h = jnp.where(finite, h_of(tau), 1.0)
-        finite_step = (jnp.log(h) - jnp.log(target_h)) * h / tp
-        delta = jnp.where(finite, finite_step, infinite_step)
-        return jnp.where(reach, tau, tau + delta)
+    sg = jax.lax.stop_gradient
+    lam_s, a_s, w_s, N0_s, eta_s, t_inf_s, ts_s, M_s = map(sg, (lam, a, w, N0, eta, t_inf, ts, M))
+    # Layout (mode, time): the long time axis is the vectorised one.
+    lam_c = lam_s[:, None]
 
-    # Lower bounds of the root: t(tau) <= tau t'(0) and t(tau) <= (K + M tau) / eta.
-    lb = eta * ts / (jnp.sum(a) + N0)
-    lb = jnp.maximum(lb, jnp.where(M > 0, (eta * ts - K) / jnp.where(M > 0, M, 1.0), 0.0))
-    lb = jnp.where(reach, 0.0, jnp.maximum(lb, 0.0))
-    tau_star = jax.lax.stop_gradient(_newton_monotone(step, jax.lax.stop_gradient(lb)))
-    tau = _implicit(tau_star, ts, t_of, rate)
+    A_null = jnp.sum(jnp.where(pos, 0.0, a_s))
+    weights = jnp.stack([w_s, a_s, lam_s * a_s])  # (3, n): sums of weights * exp(-lam tau)
+    # Per (mode, time) the evaluations keep both E = exp(-lam tau) (relative accuracy of the state and of t_inf - t
+    # near t_inf) and expm1(-lam tau) (t without cancellation at small tau).
+
+    def sums(tau, E, em1):  # -> t(tau), t_inf - t(tau), dt/dtau, sum a E / eta, sum lam a E / eta
+        H, S1, S2 = jnp.sum(weights[:, :, None] * E[None], axis=1) / eta_s
+        t = jnp.where(finite, t_inf_s - H, (M_s * tau - jnp.sum(w_s[:, None] * em1, axis=0)) / eta_s)
+        return t, H, S1 + N0_s / eta_s, S1, S2
+
+    def from_decay(tau, E, em1):  # F = t (infinite horizon) or -log(t_inf - t) (finite), both concave increasing
+        t, H, r, S1, S2 = sums(tau, E, em1)
+        g = jnp.where(finite, jnp.log(target_h) - jnp.log(H), t - ts_s)
+        d1 = jnp.where(finite, (S1 - A_null / eta_s) / H, r)
+        d2 = jnp.where(finite, d1**2 - S2 / H, -S2)
+        return g, d1, d2, (E, em1)
+
+    def evaluate(tau):
+        x = -lam_c * tau
+        return from_decay(tau, jnp.exp(x), jnp.expm1(x))
+
+    def advance(aux, tau, step):  # e^(-lam (tau + step)) = e^(-lam tau) e^(-lam step), e^(-lam step) by Taylor
+        E, em1 = aux
+        x = -lam_c * step
+        # The Taylor remainder E |x|^5 / 120 (absolute, like the round-off of expm1) must stay below 1e-17, and
+        # x <= 1: no growth that an underflowed E could hide.
+        ok = (jnp.max(E * jnp.abs(x) ** 5, axis=0) <= 1e-15) & (jnp.max(x, axis=0) <= 1.0)
+        dE = E * (x * (1.0 + x * (0.5 + x * (1.0 / 6.0 + x / 24.0))))
+        return (*from_decay(tau + step, E + dE, em1 + dE), ok)
+
+    def u_of_tau(tau):  # u = log t (- log(t_inf - t)) and d log(tau) / du
+        t, H, r, _, _ = sums(tau, jnp.exp(-lam_c * tau), jnp.expm1(-lam_c * tau))
+        du = r / t + jnp.where(finite, r / H, 0.0)
+        return jnp.log(t) - jnp.where(finite, jnp.log(H), 0.0), 1.0 / (tau * du)
+
+    # Bounds of the roots: t(tau) <= tau t'(0) and t(tau) <= (K + M tau) / eta from above; t(tau) >= M tau / eta
+    # and t_inf - t(tau) <= t_inf exp(-lam_min tau) (lam_min: slowest mode with weight) from below.
+    lb = eta_s * ts_s / (jnp.sum(a_s) + N0_s)
+    lb = jnp.maximum(lb, jnp.where(M > 0, (eta_s * ts_s - eta_s * t_inf_s) / jnp.where(M > 0, M, 1.0), 0.0))
+    lb = jnp.where(reach, 0.0, jnp.maximum(sg(lb), 0.0))
+    t_lo = jnp.min(jnp.where(ts_s > 0, ts_s, jnp.inf))
+    t_hi = jnp.max(jnp.where(reach, 0.0, ts_s))
+    lam_min = jnp.min(jnp.where(pos & (w_s > 0), lam_s, jnp.inf))
+    hi_linear = jnp.where(M > 0, eta_s * t_hi / jnp.where(M > 0, M, 1.0), jnp.inf)
+    below = t_hi < t_inf_s
+    hi_decay = jnp.where(below, jnp.log(t_inf_s / jnp.where(below, t_inf_s - t_hi, 1.0)) / lam_min, jnp.inf)
+    u = jnp.log(ts_s) - jnp.where(finite, jnp.log(target_h), 0.0)
+    guess = _table_guess(u_of_tau, u, lb, sg(eta * t_lo / (jnp.sum(a) + N0)), sg(jnp.minimum(hi_linear, hi_decay)))
+    tau0 = jnp.where((ts_s > 0) & ~reach, guess, 0.0)
+    tau_k, delta, (decay, _) = _invert(evaluate, sg(tau0), reach, advance)
+
+    tau = _implicit(_mse_t, _mse_rate, tau_k + delta, (lam, a, N0, eta), ts)
+    # exp(-lam tau) from the last evaluation at tau_k, to first order in lam * delta (round-off sized); the live
+    # difference carries the derivative d(lam tau).
+    decay = decay * (1.0 - (lam[:, None] * tau - lam_c * tau_k))
     # Past t_inf (N0 = 0) only null modes remain: the limit tau -> inf, taken explicitly.
-    modes = jnp.where(reach[:, None], jnp.where(lam == 0, 1.0, 0.0) * b, _decay(lam, tau[:, None]) * b)  # (T, n)
-    l = modes.T if V is None else V @ modes.T
-    return l
+    modes = jnp.where(reach, jnp.where(lam == 0, 1.0, 0.0)[:, None] * b[:, None], decay * b[:, None])  # (n, T)
+    return modes if V is None else V @ modes
 
 
 def _solve_lexp(y):
@@ -171,40 +312,88 @@ def _lexp(y):
     return l_star - (l_star + jnp.exp(l_star) - y) / (1.0 + jnp.exp(l_star))  # live step for gradients
 
 
+def _ce_t(params, tau):
+    p, c0, l0, N0, eta = params
+    return (jnp.sum(_lexp(p[:, None] * tau + c0[:, None]) - l0[:, None], axis=0) + N0 * tau) / eta
+
+
+def _ce_rate(params, tau):
+    p, c0, l0, N0, eta = params
+    return (jnp.sum(p[:, None] * jax.nn.sigmoid(-_lexp(p[:, None] * tau + c0[:, None])), axis=0) + N0) / eta
+
+
 def _exact_ce(model, ts):
+    """The CE closed form: ``l_i + e^{l_i} = p_i tau + l0_i + e^{l0_i}``, ``tau(t)`` inverted as in `_exact_mse`.
+
+    ``t(tau) = (1/eta)[sum_j (l_j(tau) - l0_j) + N0 tau]`` is concave increasing (unbounded also for ``N0 = 0``):
+    table guess, `_invert`, and the logits of the last evaluation corrected to first order.
+    """
     p, l0, eta, N0 = model.p, model.l0, model.eta, model.N0
     c0 = l0 + jnp.exp(l0)
-
-    def logits(tau):  # (T, n)
-        return _lexp(p * tau[:, None] + c0)
-
-    def step(tau):
-        l = logits(tau)
-        t_tau = (jnp.sum(l - l0, axis=-1) + N0 * tau) / eta
-        tp = (jnp.sum(p * jax.nn.sigmoid(-l), axis=-1) + N0) / eta
-        return tau + (ts - t_tau) / tp
-
-    lb = eta * ts / (jnp.sum(p * jax.nn.sigmoid(-l0)) + N0)
-    tau_star = jax.lax.stop_gradient(_newton_monotone(step, jax.lax.stop_gradient(lb)))
+    sg = jax.lax.stop_gradient
+    p_s, l0_s, c0_s, eta_s, N0_s, ts_s = map(sg, (p, l0, c0, eta, N0, ts))
+    p_c, l0_c, c0_c = p_s[:, None], l0_s[:, None], c0_s[:, None]  # layout (skill, time)
 
     def t_of(tau):
-        return (jnp.sum(logits(tau) - l0, axis=-1) + N0 * tau) / eta
+        l = _solve_lexp(p_c * tau + c0_c)
+        return (jnp.sum(l - l0_c, axis=0) + N0_s * tau) / eta_s, l
 
-    def rate(tau):
-        return (jnp.sum(p * jax.nn.sigmoid(-logits(tau)), axis=-1) + N0) / eta
+    def evaluate(tau):
+        t, l = t_of(tau)
+        q = jax.nn.sigmoid(-l)  # dl/dtau = p q
+        d1 = (jnp.sum(p_c * q, axis=0) + N0_s) / eta_s
+        d2 = -jnp.sum(p_c**2 * q**2 * (1.0 - q), axis=0) / eta_s
+        return t - ts_s, d1, d2, l
 
-    return logits(_implicit(tau_star, ts, t_of, rate)).T
+    lb = eta_s * ts_s / (jnp.sum(p_s * jax.nn.sigmoid(-l0_s)) + N0_s)
+    t_lo = jnp.min(jnp.where(ts_s > 0, ts_s, jnp.inf))
+    t_hi = jnp.max(ts_s)
+    # Upper bounds of tau(t_hi): t >= N0 tau / eta, and t >= (l_j - l0_j) / eta for each j, l_j increasing in tau.
+    big_l = l0_s + eta_s * t_hi
+    hi = jnp.min((big_l + jnp.exp(big_l) - c0_s) / p_s)
+    hi = jnp.minimum(hi, jnp.where(N0_s > 0, eta_s * t_hi / jnp.where(N0_s > 0, N0_s, 1.0), jnp.inf))
+    lo = eta_s * t_lo / (jnp.sum(p_s * jax.nn.sigmoid(-l0_s)) + N0_s)
+
+    def u_of_tau(tau):  # u = log t and d log(tau) / du
+        t, l = t_of(tau)
+        r = (jnp.sum(p_c * jax.nn.sigmoid(-l), axis=0) + N0_s) / eta_s
+        return jnp.log(t), t / (tau * r)
+
+    guess = _table_guess(u_of_tau, jnp.log(ts_s), lb, lo, hi)
+    tau0 = jnp.where(ts_s > 0, guess, 0.0)
+    tau_k, delta, l = _invert(evaluate, tau0, jnp.zeros(ts.shape, bool))
+
+    tau = _implicit(_ce_t, _ce_rate, tau_k + delta, (p, c0, l0, N0, eta), ts)
+    # l(y), y = p tau + c0, to first order around the last evaluation: dl/dy = 1 / (1 + e^l); the live difference
+    # carries the derivative.
+    y = p[:, None] * tau + c0[:, None]
+    return l + jax.nn.sigmoid(-l) * (y - (p_c * tau_k + c0_c))
+
+
+@eqx.filter_jit
+def _exact_kernel(model, ts):
+    return _exact_mse(model, ts) if model.loss == "mse" else _exact_ce(model, ts)
 
 
 def _exact(model, ts):
     reason = exact_supported(model)
     if reason is not None:
         raise ValueError(f"method='exact' does not apply: {reason}")
-    return _exact_mse(model, ts) if model.loss == "mse" else _exact_ce(model, ts)
+    if model.loss == "mse" and model.C is not None and _concrete(model.C) and _concrete(model.p):
+        _, a, _, _ = _mse_modes(model)
+        a = np.asarray(a)
+        if np.any(a < -1e-12 * np.abs(a).max()):
+            raise ValueError("method='exact' needs non-negative modal weights a_k (true for l0 = 1); use 'diffrax'")
+    return _exact_kernel(model, jnp.asarray(ts, dtype=jnp.float64))
 
 
 # ---------------------------------------------------------------------------------------------- diffrax
 def _diffrax(model, ts, *, rtol=1e-10, atol=1e-12, max_steps=100_000, solver=None):
+    return _diffrax_kernel(model, jnp.asarray(ts, dtype=jnp.float64), rtol, atol, max_steps, solver)
+
+
+@eqx.filter_jit
+def _diffrax_kernel(model, ts, rtol, atol, max_steps, solver):
     # With N0 -> 0 the field has a finite-time singularity where every skill is learned (sum_j c_j + N0 -> 0):
     # stop there (an event) and hold the final state, which is the exact solution's value (deficits ~ 1e-12).
     scale = jnp.sum(model.competitiveness(model.l0)) + model.N0
@@ -236,24 +425,32 @@ def _diffrax(model, ts, *, rtol=1e-10, atol=1e-12, max_steps=100_000, solver=Non
 # ---------------------------------------------------------------------------------------------- scipy
 def _scipy(model, ts, *, rtol=1e-10, atol=1e-12, scipy_method="LSODA"):
     ts_np = np.asarray(ts, dtype=np.float64)
-    f = jax.jit(lambda t, l: model.vector_field(t, l))
-    jac = jax.jit(jax.jacfwd(lambda l: model.vector_field(0.0, l)))
     t1 = max(float(ts_np[-1]), 1e-12)
     sol = scipy.integrate.solve_ivp(
-        lambda t, y: np.asarray(f(t, y)),
+        lambda t, y: np.asarray(_field(model, t, y)),
         (0.0, t1),
         np.asarray(model.l0),
         method=scipy_method,
         t_eval=ts_np,
         rtol=rtol,
         atol=atol,
-        jac=lambda t, y: np.asarray(jac(y)),
+        jac=lambda t, y: np.asarray(_field_jacobian(model, y)),
     )
     if not sol.success:
         raise RuntimeError(f"scipy solve_ivp ({scipy_method}) failed: {sol.message}")
     if sol.y.shape[1] != ts_np.size or not np.all(np.isfinite(sol.y)):
         raise RuntimeError(f"scipy solve_ivp ({scipy_method}) returned incomplete or non-finite output")
     return jnp.asarray(sol.y)
+
+
+@jax.jit  # the model is an argument (a pytree), so a new model of the same structure reuses the compiled code
+def _field(model, t, l):
+    return model.vector_field(t, l)
+
+
+@jax.jit
+def _field_jacobian(model, l):
+    return jax.jacfwd(lambda y: model.vector_field(0.0, y))(l)
 
 
 # ---------------------------------------------------------------------------------------------- discrete
@@ -267,7 +464,12 @@ def _discrete(model, ts, *, clip=None):
     ts_np = np.asarray(ts)
     if not np.all(ts_np == np.round(ts_np)):
         raise ValueError("method='discrete' needs integer steps ts (the paper's map has dt = 1)")
-    n_steps = int(ts_np[-1])
+    return _discrete_kernel(model, jnp.asarray(ts_np.astype(np.int64)), int(ts_np[-1]), bool(clip))
+
+
+@eqx.filter_jit
+def _discrete_kernel(model, steps, n_steps, clip):
+    """The map for ``n_steps`` (static) steps, gathered at the integer ``steps`` (traced: any such times reuse it)."""
 
     def body(l, _):
         new = l + model.vector_field(0.0, l)
@@ -276,7 +478,7 @@ def _discrete(model, ts, *, clip=None):
 
     _, path = jax.lax.scan(body, model.l0, None, length=n_steps)
     path = jnp.concatenate([model.l0[None, :], path], axis=0)
-    return path[ts_np.astype(np.int64)].T
+    return path[steps].T
 
 
 BACKENDS = {"exact": _exact, "diffrax": _diffrax, "scipy": _scipy, "discrete": _discrete}
