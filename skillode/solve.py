@@ -240,36 +240,37 @@ def _exact_mse(model, ts):
 
     A_null = jnp.sum(jnp.where(pos, 0.0, a_s))
     weights = jnp.stack([w_s, a_s, lam_s * a_s])  # (3, n): sums of weights * exp(-lam tau)
-    # Per (mode, time) the evaluations keep both E = exp(-lam tau) (relative accuracy of the state and of t_inf - t
-    # near t_inf) and expm1(-lam tau) (t without cancellation at small tau).
+    # Per (mode, time) only E = exp(-lam tau) is kept (relative accuracy of the state and of t_inf - t near t_inf);
+    # t itself comes from expm1 (no cancellation at small tau) and is kept per time.
 
-    def sums(tau, E, em1):  # -> t(tau), t_inf - t(tau), dt/dtau, sum a E / eta, sum lam a E / eta
-        H, S1, S2 = jnp.sum(weights[:, :, None] * E[None], axis=1) / eta_s
-        t = jnp.where(finite, t_inf_s - H, (M_s * tau - jnp.sum(w_s[:, None] * em1, axis=0)) / eta_s)
-        return t, H, S1 + N0_s / eta_s, S1, S2
-
-    def from_decay(tau, E, em1):  # F = t (infinite horizon) or -log(t_inf - t) (finite), both concave increasing
-        t, H, r, S1, S2 = sums(tau, E, em1)
+    def from_decay(tau, E, t):  # F = t (infinite horizon) or -log(t_inf - t) (finite), both concave increasing
+        H, S1, S2 = jnp.sum(weights[:, :, None] * E[None], axis=1) / eta_s  # t_inf - t, sum a E, sum lam a E
         g = jnp.where(finite, jnp.log(target_h) - jnp.log(H), t - ts_s)
-        d1 = jnp.where(finite, (S1 - A_null / eta_s) / H, r)
+        d1 = jnp.where(finite, (S1 - A_null / eta_s) / H, S1 + N0_s / eta_s)
         d2 = jnp.where(finite, d1**2 - S2 / H, -S2)
-        return g, d1, d2, (E, em1)
+        return g, d1, d2, (E, t)
+
+    def t_from_expm1(tau, em1):
+        return (M_s * tau - jnp.sum(w_s[:, None] * em1, axis=0)) / eta_s
 
     def evaluate(tau):
         x = -lam_c * tau
-        return from_decay(tau, jnp.exp(x), jnp.expm1(x))
+        return from_decay(tau, jnp.exp(x), t_from_expm1(tau, jnp.expm1(x)))
 
     def advance(aux, tau, step):  # e^(-lam (tau + step)) = e^(-lam tau) e^(-lam step), e^(-lam step) by Taylor
-        E, em1 = aux
+        E, t = aux
         x = -lam_c * step
         # The Taylor remainder E |x|^5 / 120 (absolute, like the round-off of expm1) must stay below 1e-17, and
         # x <= 1: no growth that an underflowed E could hide.
         ok = (jnp.max(E * jnp.abs(x) ** 5, axis=0) <= 1e-15) & (jnp.max(x, axis=0) <= 1.0)
         dE = E * (x * (1.0 + x * (0.5 + x * (1.0 / 6.0 + x / 24.0))))
-        return (*from_decay(tau + step, E + dE, em1 + dE), ok)
+        t_new = t + (M_s * step - jnp.sum(w_s[:, None] * dE, axis=0)) / eta_s  # the increment, without cancellation
+        return (*from_decay(tau + step, E + dE, t_new), ok)
 
     def u_of_tau(tau):  # u = log t (- log(t_inf - t)) and d log(tau) / du
-        t, H, r, _, _ = sums(tau, jnp.exp(-lam_c * tau), jnp.expm1(-lam_c * tau))
+        E = jnp.exp(-lam_c * tau)
+        H, r = jnp.sum(w_s[:, None] * E, axis=0) / eta_s, (jnp.sum(a_s[:, None] * E, axis=0) + N0_s) / eta_s
+        t = jnp.where(finite, t_inf_s - H, t_from_expm1(tau, jnp.expm1(-lam_c * tau)))
         du = r / t + jnp.where(finite, r / H, 0.0)
         return jnp.log(t) - jnp.where(finite, jnp.log(H), 0.0), 1.0 / (tau * du)
 
