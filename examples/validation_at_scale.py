@@ -38,14 +38,14 @@ import matplotlib.pyplot as plt  # noqa: E402
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=Path("outputs/validation_at_scale"))
-    parser.add_argument("--quick", action="store_true", help="~30-60 s version: 30 skills, width 256")
+    parser.add_argument("--quick", action="store_true", help="~30-60 s version: 20 skills, width 256")
     parser.add_argument("--steps", type=int, default=None, help="training steps (default 10000)")
     parser.add_argument("--skills", type=int, default=None, help="number of tasks n_control (default 100)")
     parser.add_argument("--width", type=int, default=None, help="hidden width (default 1000)")
     parser.add_argument("--seeds", type=int, default=None, help="number of seeds (default 2)")
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
-    cfg = dict(n_control=30, n_data=12, k=3, alpha=1.0, width=256, batch=512, lr=3e-3, steps=2000, seeds=[0, 1])
+    cfg = dict(n_control=20, n_data=12, k=3, alpha=1.0, width=256, batch=512, lr=3e-3, steps=3000, seeds=[0, 1])
     if not args.quick:
         cfg.update(n_control=100, n_data=16, width=1000, batch=1024, steps=10_000)
     for name, key in (("steps", "steps"), ("skills", "n_control"), ("width", "width")):
