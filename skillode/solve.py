@@ -99,7 +99,7 @@ def _table_guess(u_of_tau, u, lb, lo, hi):
     hi = jnp.where(jnp.isfinite(hi) & (hi > 2.0 * lo), hi, 2.0 * lo)
     x = jnp.linspace(jnp.log(lo), jnp.log(hi), _TABLE_SIZE)  # log tau at the nodes
     un, slope = u_of_tau(jnp.exp(x))
-    un = jax.lax.cummax(jnp.where(jnp.isnan(un), -jnp.inf, un))  # increasing, despite round-off
+    un = jnp.where(jnp.isnan(un), jnp.inf, un)  # round-off may leave it non-monotone: only a worse start
     k = jnp.clip(jnp.searchsorted(un, u) - 1, 0, _TABLE_SIZE - 2)
     u0, u1 = un[k], un[k + 1]
     width = u1 - u0
@@ -231,7 +231,8 @@ def _exact_mse(model, ts):
     finite = M <= 0  # then t(tau) -> t_inf < inf: all learnable deficit is gone by t_inf
     t_inf = jnp.sum(w) / eta
     reach = finite & (ts >= t_inf)
-    target_h = jnp.where(finite & ~reach, t_inf - ts, 1.0)  # unused branches get harmless values
+    # The root-finding sees no live values (the derivative comes from `_implicit`); unused rows get harmless values.
+    target_h = jax.lax.stop_gradient(jnp.where(finite & ~reach, t_inf - ts, 1.0))
 
     sg = jax.lax.stop_gradient
     lam_s, a_s, w_s, N0_s, eta_s, t_inf_s, ts_s, M_s = map(sg, (lam, a, w, N0, eta, t_inf, ts, M))
