@@ -28,6 +28,7 @@ fraction of the target's variance explained, ``1 − MSE_i / Var(y_i)``. None of
 
 from __future__ import annotations
 
+import abc
 import itertools
 import math
 from typing import ClassVar
@@ -141,17 +142,21 @@ class AbstractSkillTask(eqx.Module):
         w = np.ones(self.n_skills) if p is None else np.asarray(p, dtype=np.float64)
         return w / w.sum()
 
+    @abc.abstractmethod
     def train_batch(self, key: jax.Array, batch_size: int | None = None) -> Batch:
-        raise NotImplementedError
+        """A training batch drawn with ``key`` (``batch_size=None``: the full batch where the task allows it)."""
 
+    @abc.abstractmethod
     def eval_batch(self) -> Batch:
-        raise NotImplementedError
+        """The fixed batch on which skills are measured."""
 
+    @abc.abstractmethod
     def entry_losses(self, pred: jax.Array, batch: Batch) -> jax.Array:
-        raise NotImplementedError
+        """Masked per-entry losses ``(B, K)`` of predictions ``pred`` on ``batch``."""
 
+    @abc.abstractmethod
     def skill_metrics(self, pred: jax.Array, batch: Batch) -> dict[str, jax.Array]:
-        raise NotImplementedError
+        """Per-skill ``skill_level``, ``skill_loss`` and ``accuracy``, each of shape ``(n_skills,)``."""
 
 
 def _column_metrics(pred, batch: Batch, binary: bool, var=None) -> dict[str, jax.Array]:
