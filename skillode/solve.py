@@ -110,16 +110,15 @@ def _table_guess(u_of_tau, u, lb, lo, hi):
     return jnp.where(jnp.isfinite(guess), jnp.maximum(guess, lb), lb)
 
 
-def _invert(evaluate, tau0, frozen, advance=None):
+def _invert(evaluate, tau0, frozen):
     """Solve ``F(tau) = y`` per row for a concave increasing ``F``, starting from ``tau0`` on either side of the root.
 
-    ``evaluate(tau) -> (F - y, F', F'', aux)``; ``aux`` (arrays with a trailing row axis, e.g. ``exp(-lam tau)``) is
-    handed back from the last evaluation so the caller needs no further ``exp``. ``advance(aux, tau, step)`` (optional)
-    re-evaluates at ``tau + step`` from ``aux`` without transcendental functions, returning the same plus a flag per
-    row saying whether that shortcut is accurate there. Rows in ``frozen`` are not iterated.
+    ``evaluate(tau) -> (F - y, F', F'', aux)``; ``aux`` (arrays with a trailing row axis, e.g. the CE logits, or
+    ``()``) is handed back from the last evaluation so the caller needs no further work there. Rows in ``frozen``
+    are not iterated.
 
     The first step is Halley's (cubic convergence, safeguarded to at most twice Newton's step): from a table guess
-    it lands at round-off level, and the next evaluation (by ``advance`` where it is accurate) only confirms it.
+    it lands at round-off level, and the second evaluation only confirms it.
     Later steps are Newton's, clamped to ``tau >= 0`` (where ``F <= y``): for concave ``F`` a Newton step lands left
     of the root from either side and Newton from the left is monotone, so from the third evaluation on an update
     that is tiny or negative means round-off level and the row stops; before that a row stops only on a tiny update.
@@ -134,7 +133,7 @@ def _invert(evaluate, tau0, frozen, advance=None):
         scale = jnp.maximum(jnp.abs(tau), 1e-300)
         # Done when the final Newton step (delta, applied by the caller) lands at round-off: its error
         # |F''| delta^2 / (2 F') is below _NEWTON_TOL * tau, and delta itself is small enough (_STEP_TOL * tau)
-        # for the caller's first-order correction of exp(-lam tau).
+        # for a first-order correction at the last iterate (the CE logits).
         done = (jnp.abs(delta) <= _STEP_TOL * scale) & (jnp.abs(d2) * delta**2 <= 2.0 * _NEWTON_TOL * d1 * scale)
         return delta, bad | (~done & ((k < 2) | (delta > 0)))
 
@@ -144,15 +143,9 @@ def _invert(evaluate, tau0, frozen, advance=None):
     halley = denom >= 0.5
     step = -g / d1 / jnp.where(halley, denom, 1.0)
     tau1 = jnp.where(frozen, tau0, jnp.where(jnp.isfinite(step), jnp.maximum(tau0 + step, 0.0), 0.0))
-    # Evaluation 1, without exp where the step is small enough for `advance`.
-    if advance is None:
-        g, d1, d2, aux = evaluate(tau1)
-        ok = True
-    else:
-        g, d1, d2, aux, ok = advance(aux, tau0, tau1 - tau0)
+    g, d1, d2, aux = evaluate(tau1)
     delta, active = newton_update(tau1, g, d1, d2, 1)
-    active = (active | ~ok) & ~frozen  # where the shortcut is not accurate the loop evaluates afresh (zero step)
-    delta = jnp.where(ok, delta, 0.0)
+    active = active & ~frozen
 
     def cond(carry):
         *_, active, k = carry
@@ -162,8 +155,7 @@ def _invert(evaluate, tau0, frozen, advance=None):
         tau, delta, aux, active, k = carry
         new_tau = tau + delta
         g, d1, d2, new_aux = evaluate(new_tau)
-        fresh = delta == 0  # only at a row's re-evaluation of evaluation 1 (`advance` not accurate there)
-        new_delta, still = newton_update(new_tau, g, d1, d2, jnp.where(fresh, 1, k + 1))
+        new_delta, still = newton_update(new_tau, g, d1, d2, k + 1)
         tau, delta, aux = jax.tree.map(
             lambda x, y: jnp.where(active, x, y), (new_tau, new_delta, new_aux), (tau, delta, aux)
         )
@@ -211,11 +203,10 @@ def _exact_mse(model, ts):
 
     1. a table of ``t(tau)`` at ``_TABLE_SIZE`` log-spaced ``tau`` between bounds of the roots gives each time a
        starting point: ``log tau`` against ``log t``, cubic Hermite (slopes from the same ``exp``), error ~1e-6;
-    2. `_invert`: one Halley step from there, then the residual at the new point from the same ``exp`` values
-       (``e^{-lam (tau + d)} = e^{-lam tau} e^{-lam d}``, Taylor in the small ``lam d``) gives a Newton update
-       that must be round-off sized, else Newton iterates with fresh ``exp`` until it is (or raises);
-    3. the state reuses those ``exp(-lam tau)``, corrected to first order in the last (tiny) update: about one
-       ``exp`` and one ``expm1`` per (mode, time) in all, nothing sequential over times;
+    2. `_invert`: one Halley step from there; the residual at the new point gives a Newton update that must be
+       round-off sized, else Newton iterates until it is (or raises). Each evaluation is a reduction over modes
+       (``exp`` and ``expm1`` fused into it), so nothing of shape (mode, time) is stored while iterating;
+    3. the state: one ``exp(-lam tau)`` per (mode, time), nothing sequential over times;
     4. `_implicit` attaches the implicit-function derivative (eta, N0, p, C).
 
     With ``N0 = 0`` and no null mode carrying weight, ``t(tau) -> t_inf`` as ``tau -> inf``: for ``t >= t_inf`` the
@@ -241,32 +232,19 @@ def _exact_mse(model, ts):
 
     A_null = jnp.sum(jnp.where(pos, 0.0, a_s))
     weights = jnp.stack([w_s, a_s, lam_s * a_s])  # (3, n): sums of weights * exp(-lam tau)
-    # Per (mode, time) only E = exp(-lam tau) is kept (relative accuracy of the state and of t_inf - t near t_inf);
-    # t itself comes from expm1 (no cancellation at small tau) and is kept per time.
+    # t_inf - t from exp (relative accuracy near t_inf); t itself from expm1 (no cancellation at small tau).
 
-    def from_decay(tau, E, t):  # F = t (infinite horizon) or -log(t_inf - t) (finite), both concave increasing
-        H, S1, S2 = jnp.sum(weights[:, :, None] * E[None], axis=1) / eta_s  # t_inf - t, sum a E, sum lam a E
+    def evaluate(tau):  # F = t (infinite horizon) or -log(t_inf - t) (finite), both concave increasing
+        x = -lam_c * tau
+        H, S1, S2 = jnp.sum(weights[:, :, None] * jnp.exp(x)[None], axis=1) / eta_s  # t_inf - t, sum aE, sum lam aE
+        t = t_from_expm1(tau, jnp.expm1(x))
         g = jnp.where(finite, jnp.log(target_h) - jnp.log(H), t - ts_s)
         d1 = jnp.where(finite, (S1 - A_null / eta_s) / H, S1 + N0_s / eta_s)
         d2 = jnp.where(finite, d1**2 - S2 / H, -S2)
-        return g, d1, d2, (E, t)
+        return g, d1, d2, ()
 
     def t_from_expm1(tau, em1):
         return (M_s * tau - jnp.sum(w_s[:, None] * em1, axis=0)) / eta_s
-
-    def evaluate(tau):
-        x = -lam_c * tau
-        return from_decay(tau, jnp.exp(x), t_from_expm1(tau, jnp.expm1(x)))
-
-    def advance(aux, tau, step):  # e^(-lam (tau + step)) = e^(-lam tau) e^(-lam step), e^(-lam step) by Taylor
-        E, t = aux
-        x = -lam_c * step
-        # The Taylor remainder E |x|^5 / 120 (absolute, like the round-off of expm1) must stay below 1e-17, and
-        # x <= 1: no growth that an underflowed E could hide.
-        ok = (jnp.max(E * jnp.abs(x) ** 5, axis=0) <= 1e-15) & (jnp.max(x, axis=0) <= 1.0)
-        dE = E * (x * (1.0 + x * (0.5 + x * (1.0 / 6.0 + x / 24.0))))
-        t_new = t + (M_s * step - jnp.sum(w_s[:, None] * dE, axis=0)) / eta_s  # the increment, without cancellation
-        return (*from_decay(tau + step, E + dE, t_new), ok)
 
     def u_of_tau(tau):  # u = log t (- log(t_inf - t)) and d log(tau) / du
         E = jnp.exp(-lam_c * tau)
@@ -289,12 +267,11 @@ def _exact_mse(model, ts):
     u = jnp.log(ts_s) - jnp.where(finite, jnp.log(target_h), 0.0)
     guess = _table_guess(u_of_tau, u, lb, sg(eta * t_lo / (jnp.sum(a) + N0)), sg(jnp.minimum(hi_linear, hi_decay)))
     tau0 = jnp.where((ts_s > 0) & ~reach, guess, 0.0)
-    tau_k, delta, (decay, _) = _invert(evaluate, sg(tau0), reach, advance)
+    tau_k, delta, _ = _invert(evaluate, sg(tau0), reach)
 
     tau = _implicit(_mse_t, _mse_rate, tau_k + delta, (lam, a, N0, eta), ts)
-    # exp(-lam tau) from the last evaluation at tau_k, to first order in lam * delta (round-off sized); the live
-    # difference carries the derivative d(lam tau).
-    decay = decay * (1.0 - (lam[:, None] * tau - lam_c * tau_k))
+    # One exp per (mode, time), written straight into the output (live in tau: carries the derivative).
+    decay = _decay(lam[:, None], jnp.where(reach, 0.0, tau)[None, :])
     # Past t_inf (N0 = 0) only null modes remain: the limit tau -> inf, taken explicitly.
     modes = jnp.where(reach, jnp.where(lam == 0, 1.0, 0.0)[:, None] * b[:, None], decay * b[:, None])  # (n, T)
     return modes if V is None else V @ modes

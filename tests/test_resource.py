@@ -193,6 +193,27 @@ def test_exact_is_differentiable_and_vmappable():
         np.testing.assert_allclose(np.asarray(batched[k]), np.asarray(single), atol=1e-12)
 
 
+@pytest.mark.parametrize("N0", [0.0, 0.03])
+@pytest.mark.parametrize("general_C", [False, True])
+def test_exact_gradients_match_finite_differences(N0, general_C):
+    """Reverse and forward mode through the exact solver (p, eta; C = T T^T; the N0 = 0 branch) vs central FD."""
+    rng = np.random.default_rng(0)
+    T = rng.normal(size=(4, 4))
+    T /= np.linalg.norm(T, axis=1, keepdims=True)
+    C = T @ T.T if general_C else None
+    ts = jnp.array([5.0, 30.0, 120.0, 400.0])
+
+    def objective(theta):
+        model = sk.ResourceModel(p=jax.nn.softmax(theta[:4]), eta=jnp.exp(theta[4]), N0=N0, C=C)
+        return jnp.sum(model.states(ts, "exact") ** 2 * jnp.arange(1.0, 5.0)[:, None])
+
+    theta = jnp.array([0.3, -0.2, 0.1, -0.5, np.log(0.02)])
+    rev, fwd = jax.grad(objective)(theta), jax.jacfwd(objective)(theta)
+    fd = np.array([(objective(theta.at[i].add(1e-6)) - objective(theta.at[i].add(-1e-6))) / 2e-6 for i in range(5)])
+    np.testing.assert_allclose(np.asarray(rev), np.asarray(fwd), rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(np.asarray(rev), fd, rtol=0, atol=1e-7 * np.abs(fd).max())
+
+
 def test_solve_returns_trajectory_format():
     model = sk.ResourceModel(p=sk.zipf(3, 2.0), eta=0.02, N0=0.01)
     ds = model.solve(np.linspace(0, 100, 11))
