@@ -30,12 +30,8 @@ from skillode.symbolic import (
     resource_symbols,
     resource_tau_solution_expr,
     to_jax,
+    verify,
 )
-
-
-def _check(ok, what):
-    if not ok:
-        raise AssertionError(what)
 
 
 def symbolic_checks(n=2):
@@ -50,27 +46,27 @@ def symbolic_checks(n=2):
         residual = sp.diff(li, s.tau) - e.rhs.subs(on_solution)
         at_w = residual.subs(s.tau, (w + sp.log(w) - s.l0[i] - sp.exp(s.l0[i])) / s.p[i])
         at_w = at_w.subs(sp.LambertW(w * sp.exp(w)), w)
-        _check(sp.simplify(at_w) == 0, f"l(tau) does not solve dl/dtau = p sigmoid(-l): {at_w}")
+        verify(sp.simplify(at_w) == 0, f"l(tau) does not solve dl/dtau = p sigmoid(-l): {at_w}")
         l_at_0 = li.subs(s.tau, 0).subs(sp.LambertW(sp.exp(s.l0[i] + sp.exp(s.l0[i]))), sp.exp(s.l0[i]))
-        _check(sp.simplify(l_at_0 - s.l0[i]) == 0, "l(0) != l0")
+        verify(sp.simplify(l_at_0 - s.l0[i]) == 0, "l(0) != l0")
     # dt/dtau = (sum_j c_j + N0)/eta and sum_j c_j = sum_j dl_j/dtau, whatever l(tau) is
     lf = [f(s.tau) for f in s.l]
     t_generic = (sp.Add(*[lf[j] - s.l0[j] for j in range(n)]) + s.N0 * s.tau) / s.eta
     dt = sp.diff(t_generic, s.tau).subs({sp.Derivative(lf[j], s.tau): eqs[j].rhs for j in range(n)})
-    _check(sp.simplify(dt - eqs[-1].rhs) == 0, "t(tau) fails dt/dtau")
-    _check(sp.simplify(t - t_generic.subs(on_solution)) == 0, "t(tau) is not the sum of l_j - l0_j")
+    verify(sp.simplify(dt - eqs[-1].rhs) == 0, "t(tau) fails dt/dtau")
+    verify(sp.simplify(t - t_generic.subs(on_solution)) == 0, "t(tau) is not the sum of l_j - l0_j")
 
     # SymPy finds the same thing on its own: the implicit solution and dsolve
     x, y = sp.symbols("x y", real=True)
-    _check(sp.solve(sp.Eq(x + sp.exp(x), y), x) == [y - sp.LambertW(sp.exp(y))], "solve(l + e^l = y)")
+    verify(sp.solve(sp.Eq(x + sp.exp(x), y), x) == [y - sp.LambertW(sp.exp(y))], "solve(l + e^l = y)")
     p, tau = s.p[0], s.tau
     f = sp.Function("l")
     general = sp.dsolve(sp.Eq(f(tau).diff(tau), p / (1 + sp.exp(f(tau)))), f(tau)).rhs
-    _check(general.has(sp.LambertW), f"dsolve gave {general}")
+    verify(general.has(sp.LambertW), f"dsolve gave {general}")
 
     # learning time: l_i(tau_i) = l*
     t_i = learning_time_expr(n, 0, loss="ce")
-    _check(t_i.has(sp.LambertW) and not t_i.has(s.tau), "CE learning time expression")
+    verify(t_i.has(sp.LambertW) and not t_i.has(s.tau), "CE learning time expression")
     return str(general)
 
 
@@ -87,7 +83,7 @@ def main():
 
     sol = solve_ivp(rhs, (0, t[-1]), l0, method="DOP853", t_eval=t, rtol=1e-13, atol=1e-14)
     err_traj = float(np.max(np.abs(sol.y.T - l)))
-    _check(err_traj < 1e-8, f"CE closed form vs DOP853: {err_traj:.1e}")
+    verify(err_traj < 1e-8, f"CE closed form vs DOP853: {err_traj:.1e}")
 
     # the SymPy expression lowered to JAX agrees with the hand-written JAX closed form
     s = resource_symbols(4)
@@ -95,7 +91,7 @@ def main():
     f = jax.jit(to_jax([*l_expr, t_expr], [s.tau, *s.p, *s.l0, s.eta, s.N0]))
     lowered = np.stack([np.asarray(f(tau, *p, *l0, eta, N0)) for tau in taus[:10]])
     err_lower = float(np.max(np.abs(lowered - np.column_stack([l[:10], t[:10]]))))
-    _check(err_lower < 1e-9, f"lowered SymPy vs ce_tau_solution: {err_lower:.1e}")
+    verify(err_lower < 1e-9, f"lowered SymPy vs ce_tau_solution: {err_lower:.1e}")
 
     # learning times to s* = 0.9 against event location
     closed = np.asarray(ce_learning_time(p, eta, N0, threshold=0.9, l0=l0))
@@ -104,7 +100,7 @@ def main():
     ev = solve_ivp(rhs, (0, 1.5 * closed.max()), l0, method="DOP853", events=events, rtol=1e-13, atol=1e-14)
     ode = np.array([e[0] for e in ev.t_events])
     err_time = float(np.max(np.abs(ode - closed) / closed))
-    _check(err_time < 1e-9, f"CE learning times vs ODE events: relative {err_time:.1e}")
+    verify(err_time < 1e-9, f"CE learning times vs ODE events: relative {err_time:.1e}")
     return {"dsolve": general, "trajectory_error": err_traj, "lowering_error": err_lower,
             "learning_time_relative_error": err_time, "learning_times": closed.tolist()}
 

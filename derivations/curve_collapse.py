@@ -16,31 +16,26 @@ import sympy as sp
 from scipy.integrate import solve_ivp
 
 import skillode
-from skillode.symbolic import resource_equations, resource_symbols, resource_tau_solution_expr
+from skillode.symbolic import resource_equations, resource_symbols, resource_tau_solution_expr, verify
 
 
-def _check(ok, what):
-    if not ok:
-        raise AssertionError(what)
-
-
-def symbolic_check(n=3):
+def symbolicverify(n=3):
     s = resource_symbols(n)
     eqs = resource_equations(n)
     rates = [sp.simplify(e.rhs / (s.p[i] * s.l[i](s.t))) for i, e in enumerate(eqs)]
-    _check(all(sp.simplify(r - rates[0]) == 0 for r in rates), f"relative rates differ: {rates}")
+    verify(all(sp.simplify(r - rates[0]) == 0 for r in rates), f"relative rates differ: {rates}")
     dtau_dt = s.eta / (sp.Add(*[p * f(s.t) for p, f in zip(s.p, s.l)]) + s.N0)
-    _check(sp.simplify(rates[0] + dtau_dt) == 0, "common rate is not -dtau/dt")
+    verify(sp.simplify(rates[0] + dtau_dt) == 0, "common rate is not -dtau/dt")
     l, _ = resource_tau_solution_expr(n)
     positive = {x: sp.Symbol(x.name, positive=True) for x in s.l0}
     collapsed = [sp.simplify(sp.powsimp((li / l0) ** (1 / p), force=True).subs(positive))
                  for li, l0, p in zip(l, s.l0, s.p)]
-    _check(all(c == sp.exp(-s.tau) for c in collapsed), f"collapse fails: {collapsed}")
+    verify(all(c == sp.exp(-s.tau) for c in collapsed), f"collapse fails: {collapsed}")
     return str(rates[0])
 
 
 def main():
-    common_rate = symbolic_check()
+    common_rate = symbolicverify()
     spreads = {}
     p = skillode.zipf(5, 2.0)
     eta = 0.02
@@ -52,7 +47,7 @@ def main():
         minus_tau = np.log(sol.y[:, 1:]) / p[:, None]  # shape (skill, t)
         spread = np.max(np.abs(minus_tau - minus_tau[0]) / np.abs(minus_tau[0]))
         spreads[N0] = float(spread)
-        _check(spread < 1e-8, f"N0={N0}: ln(l_i)/p_i differ across skills by {spread:.1e} (relative)")
+        verify(spread < 1e-8, f"N0={N0}: ln(l_i)/p_i differ across skills by {spread:.1e} (relative)")
     return {"common_relative_rate": common_rate, "max_relative_spread": spreads}
 
 

@@ -27,24 +27,20 @@ from skillode.symbolic import (
     resource_learning_time,
     resource_symbols,
     resource_tau_solution_expr,
+    verify,
 )
 
 ETA_PAPER = 2 * 3e-4 * np.sqrt(1000)
 PAPER_T2_OVER_T1 = {0.9: 1.69, 0.95: 1.89, 0.99: 2.08}
 
 
-def _check(ok, what):
-    if not ok:
-        raise AssertionError(what)
-
-
 def symbolic_checks(n=3):
     s = resource_symbols(n)
     total_rate = sp.Add(*[e.rhs for e in resource_equations(n, N0=0)])
-    _check(sp.simplify(total_rate + s.eta) == 0, f"d(sum l)/dt = {total_rate}, not -eta")
+    verify(sp.simplify(total_rate + s.eta) == 0, f"d(sum l)/dt = {total_rate}, not -eta")
     _, t = resource_tau_solution_expr(n)
     T = sp.limit(t.subs(s.N0, 0), s.tau, sp.oo)
-    _check(sp.simplify(T - sp.Add(*s.l0) / s.eta) == 0, f"all-done time {T}")
+    verify(sp.simplify(T - sp.Add(*s.l0) / s.eta) == 0, f"all-done time {T}")
 
     # two skills, l0 = 1, eps = exp(-k) with k > 0, r = p2/p1 -> 0+
     s2 = resource_symbols(2)
@@ -54,16 +50,16 @@ def symbolic_checks(n=3):
     ratio = sp.simplify((t2 / t1).subs(s2.N0, 0))
     limit_sep = sp.limit(ratio.subs({s2.p[1]: r * s2.p[0], s2.epsilon: sp.exp(-k)}), r, 0, "+")
     eps = s2.epsilon
-    _check(sp.simplify(limit_sep.subs(k, -sp.log(eps)) - (2 - eps) / (1 - eps)) == 0, f"p1/p2 -> oo: {limit_sep}")
-    _check(sp.limit(limit_sep, k, sp.oo) == 2, "t2/t1 does not tend to 2 as eps -> 0")
+    verify(sp.simplify(limit_sep.subs(k, -sp.log(eps)) - (2 - eps) / (1 - eps)) == 0, f"p1/p2 -> oo: {limit_sep}")
+    verify(sp.limit(limit_sep, k, sp.oo) == 2, "t2/t1 does not tend to 2 as eps -> 0")
     limit_N0 = sp.limit(t2 / t1, s2.N0, sp.oo)
-    _check(sp.simplify(limit_N0 - s2.p[0] / s2.p[1]) == 0, f"large-N0 limit {limit_N0}")
+    verify(sp.simplify(limit_N0 - s2.p[0] / s2.p[1]) == 0, f"large-N0 limit {limit_N0}")
 
     # Domino model: s_i reaches s* at (i - 1 + s*) t0
     t0 = sp.Symbol("t_0", positive=True)
     for i, e in enumerate(domino_equations(3), start=1):
         s_star = sp.Rational(9, 10)
-        _check(e.rhs.subs(e.lhs.args[0], (i - 1 + s_star) * t0) == s_star, "domino learning time")
+        verify(e.rhs.subs(e.lhs.args[0], (i - 1 + s_star) * t0) == s_star, "domino learning time")
     return {"two_skill_separated_limit": (2 - eps) / (1 - eps), "large_N0_limit": limit_N0}
 
 
@@ -89,15 +85,15 @@ def main():
     n = 10
     p = skillode.zipf(n, 2.0)
     _, done = discrete_map(p, ETA_PAPER, 0.0, 0.9)
-    _check(done.max() - 1 == 527, f"all done at 0-based update {done.max() - 1}, paper 527")
-    _check(abs(n / ETA_PAPER - 527.05) < 0.01, "n/eta")
+    verify(done.max() - 1 == 527, f"all done at 0-based update {done.max() - 1}, paper 527")
+    verify(abs(n / ETA_PAPER - 527.05) < 0.01, "n/eta")
 
     # total deficit falls at exactly eta (ODE, N0 = 0, before the end)
     ts = np.linspace(0.0, 0.9 * n / ETA_PAPER, 10)
     sol = solve_ivp(lambda _, x: -ETA_PAPER * p * x / (p @ x), (0, ts[-1]), np.ones(n), method="DOP853",
                     t_eval=ts, rtol=1e-12, atol=1e-14)
     slope_err = float(np.max(np.abs(sol.y.sum(axis=0) - (n - ETA_PAPER * ts))))
-    _check(slope_err < 1e-8, f"sum l deviates from n - eta t by {slope_err:.1e}")
+    verify(slope_err < 1e-8, f"sum l deviates from n - eta t by {slope_err:.1e}")
 
     ratios_discrete, ratios_closed = {}, {}
     for p1, paper in PAPER_T2_OVER_T1.items():
@@ -106,18 +102,18 @@ def main():
         ratios_discrete[p1] = float((first[1] - 1) / (first[0] - 1))
         tc = np.asarray(resource_learning_time(p2, ETA_PAPER, 0.0, 0.9))
         ratios_closed[p1] = float(tc[1] / tc[0])
-        _check(round(ratios_discrete[p1], 2) == paper, f"p1={p1}: t2/t1 {ratios_discrete[p1]:.3f}, paper {paper}")
-        _check(abs(ratios_closed[p1] - paper) < 0.03, f"p1={p1}: closed form {ratios_closed[p1]:.3f}")
+        verify(round(ratios_discrete[p1], 2) == paper, f"p1={p1}: t2/t1 {ratios_discrete[p1]:.3f}, paper {paper}")
+        verify(abs(ratios_closed[p1] - paper) < 0.03, f"p1={p1}: closed form {ratios_closed[p1]:.3f}")
 
     # limits, numerically: separated frequencies -> (2 - eps)/(1 - eps); huge N0 -> p1/p2; Domino times
     sep = np.asarray(resource_learning_time(np.array([1.0, 1e-6]), 1.0, 0.0, 0.9))
-    _check(abs(sep[1] / sep[0] - 1.9 / 0.9) < 1e-4, "separated two-skill ratio")
+    verify(abs(sep[1] / sep[0] - 1.9 / 0.9) < 1e-4, "separated two-skill ratio")
     big = np.asarray(resource_learning_time(np.array([0.8, 0.2]), 1.0, 1e8, 0.9))
-    _check(abs(big[1] / big[0] - 4.0) < 1e-6, "large-N0 ratio")
+    verify(abs(big[1] / big[0] - 4.0) < 1e-6, "large-N0 ratio")
     p_sep = 100.0 ** -np.arange(1, 5)
     t_sep = np.asarray(resource_learning_time(p_sep / p_sep.sum(), 1.0, 0.0, 0.999))
     domino = np.arange(1, 5) - 0.001
-    _check(np.max(np.abs(t_sep - domino)) < 0.25, f"separated skills {t_sep} vs Domino {domino}")
+    verify(np.max(np.abs(t_sep - domino)) < 0.25, f"separated skills {t_sep} vs Domino {domino}")
     return {
         "all_done_update": int(done.max() - 1),
         "n_over_eta": n / ETA_PAPER,

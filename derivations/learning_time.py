@@ -18,18 +18,19 @@ import sympy as sp
 from scipy.integrate import solve_ivp
 
 import skillode
-from skillode.symbolic import learning_time_expr, resource_learning_time, resource_symbols, resource_tau_solution_expr
+from skillode.symbolic import (
+    learning_time_expr,
+    resource_learning_time,
+    resource_symbols,
+    resource_tau_solution_expr,
+    verify,
+)
 
 PAPER_FORMULA = {1: 104.3, 2: 211.5, 10: 516.7}  # PAPER §6.1 item 2 (first, second, last skill)
 PAPER_SIMULATION = {1: 103, 2: 211, 10: 516}
 
 
-def _check(ok, what):
-    if not ok:
-        raise AssertionError(what)
-
-
-def symbolic_check(n=2):
+def symbolicverify(n=2):
     s = resource_symbols(n)
     l, t = resource_tau_solution_expr(n)
     for i in range(n):
@@ -38,7 +39,7 @@ def symbolic_check(n=2):
         positive = {x: sp.Symbol(x.name, positive=True) for x in s.l0}
         diff = (t.subs(s.tau, tau_i) - learning_time_expr(n, i)).subs(positive)
         diff = sp.simplify(sp.powsimp(sp.expand_log(diff, force=True), force=True))
-        _check(diff == 0, f"learning time of skill {i} does not match: {diff}")
+        verify(diff == 0, f"learning time of skill {i} does not match: {diff}")
     return True
 
 
@@ -69,29 +70,29 @@ def ode_event_times(p, eta, N0, eps, t_end, l0=1.0):
 
 
 def main():
-    symbolic_check()
+    symbolicverify()
     p = skillode.zipf(10, 2.0)
     eta = 2 * 3e-4 * np.sqrt(1000)
     formula = np.asarray(resource_learning_time(p, eta, 0.0, threshold=0.9))
     discrete = discrete_map_updates(p, eta, 0.0, 0.9)
     for i, v in PAPER_FORMULA.items():
-        _check(round(formula[i - 1], 1) == v, f"skill {i}: formula {formula[i - 1]:.2f}, paper {v}")
+        verify(round(formula[i - 1], 1) == v, f"skill {i}: formula {formula[i - 1]:.2f}, paper {v}")
     for i, v in PAPER_SIMULATION.items():
-        _check(discrete[i - 1] - 1 == v, f"skill {i}: discrete map {discrete[i - 1]} updates, paper {v}")
+        verify(discrete[i - 1] - 1 == v, f"skill {i}: discrete map {discrete[i - 1]} updates, paper {v}")
 
     # the continuous formula against the discrete map for the paper's other N0: within about one step
     gaps = {}
     for N0 in (0.003, 0.01, 0.1):
         gaps[N0] = float(np.max(np.abs(np.asarray(resource_learning_time(p, eta, N0, 0.9))
                                        - discrete_map_updates(p, eta, N0, 0.9))))
-        _check(gaps[N0] < 1.5, f"N0={N0}: formula and discrete map differ by {gaps[N0]:.2f} steps")
+        verify(gaps[N0] < 1.5, f"N0={N0}: formula and discrete map differ by {gaps[N0]:.2f} steps")
 
     # against an independent ODE integration (event location), general l0 and N0 > 0
     p4 = skillode.zipf(4, 1.5)
     closed = np.asarray(resource_learning_time(p4, 0.02, 0.01, threshold=0.95, l0=0.8))
     ode = ode_event_times(p4, 0.02, 0.01, 0.05, t_end=1.5 * closed.max(), l0=0.8)
     rel = float(np.max(np.abs(ode - closed) / closed))
-    _check(rel < 1e-9, f"closed form vs ODE event times: relative error {rel:.1e}")
+    verify(rel < 1e-9, f"closed form vs ODE event times: relative error {rel:.1e}")
     return {
         "formula": formula,
         "discrete_updates": discrete,

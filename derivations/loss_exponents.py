@@ -24,12 +24,7 @@ import numpy as np
 import sympy as sp
 
 import skillode
-from skillode.symbolic import loss_exponent, resource_tau_solution
-
-
-def _check(ok, what):
-    if not ok:
-        raise AssertionError(what)
+from skillode.symbolic import loss_exponent, resource_tau_solution, verify
 
 
 def symbolic_derivation():
@@ -42,30 +37,30 @@ def symbolic_derivation():
     x_of_u = (A / u) ** s
     jac = -sp.diff(x_of_u, u)  # the minus sign flips the limits (x: 0 -> oo  <=>  u: oo -> 0)
     f1 = (1 - sp.exp(-A * x ** -alpha)).subs(x, x_of_u) * jac
-    _check(sp.simplify(sp.powsimp(f1 - A ** s / alpha * (1 - sp.exp(-u)) * u ** (-s - 1), force=True)) == 0,
+    verify(sp.simplify(sp.powsimp(f1 - A ** s / alpha * (1 - sp.exp(-u)) * u ** (-s - 1), force=True)) == 0,
            "substitution in the first integral")
     f2 = (x ** -alpha * sp.exp(-A * x ** -alpha)).subs(x, x_of_u) * jac
-    _check(sp.simplify(sp.powsimp(f2 - A ** (s - 1) / alpha * u ** -s * sp.exp(-u), force=True)) == 0,
+    verify(sp.simplify(sp.powsimp(f2 - A ** (s - 1) / alpha * u ** -s * sp.exp(-u), force=True)) == 0,
            "substitution in the second integral")
 
     # int_0^oo (1 - e^-u) u^(-s-1) du by parts = Gamma(1 - s)/s: boundary terms vanish, the rest is Gamma
     boundary = -(1 - sp.exp(-u)) * u ** -s / s
-    _check(sp.simplify(sp.diff(boundary, u) + sp.exp(-u) * u ** -s / s - (1 - sp.exp(-u)) * u ** (-s - 1)) == 0,
+    verify(sp.simplify(sp.diff(boundary, u) + sp.exp(-u) * u ** -s / s - (1 - sp.exp(-u)) * u ** (-s - 1)) == 0,
            "integration by parts")
-    _check(sp.limit(boundary, u, sp.oo) == 0 and sp.limit(boundary, u, 0, "+") == 0, "boundary terms")
+    verify(sp.limit(boundary, u, sp.oo) == 0 and sp.limit(boundary, u, 0, "+") == 0, "boundary terms")
     gamma = sp.integrate(sp.exp(-u) * u ** -s, (u, 0, sp.oo), conds="none")
-    _check(sp.simplify(gamma - sp.gamma(1 - s)) == 0, f"Gamma integral gave {gamma}")
+    verify(sp.simplify(gamma - sp.gamma(1 - s)) == 0, f"Gamma integral gave {gamma}")
 
     t_sum = A ** s / alpha * gamma / s  # sum_i (1 - e^{-p_i tau}), A = tau/Z
     loss = A ** (s - 1) / alpha * gamma / Z  # sum_i p_i e^{-m p_i tau} at A = m tau / Z
-    _check(sp.simplify(t_sum - A ** s * sp.gamma(1 - s)) == 0, "t(tau) asymptote")
+    verify(sp.simplify(t_sum - A ** s * sp.gamma(1 - s)) == 0, "t(tau) asymptote")
     L_tau = loss.subs(A, m * tau / Z)
     exps = {}
     for name, eta_t in (("domino", t_sum.subs(A, tau / Z)), ("parallel", N0 * tau)):
         slope = sp.simplify(sp.diff(sp.log(L_tau), tau) / sp.diff(sp.log(eta_t / eta), tau))  # dlnL/dlnt
         beta = sp.simplify(-slope)
         a = sp.Symbol("alpha", positive=True)
-        _check(sp.simplify(beta.subs(b, a - 1) - loss_exponent(name)) == 0, f"{name}: exponent {beta}")
+        verify(sp.simplify(beta.subs(b, a - 1) - loss_exponent(name)) == 0, f"{name}: exponent {beta}")
         exps[name] = beta.subs(b, a - 1)
     return exps
 
@@ -98,8 +93,8 @@ def main():
         fitted[alpha] = got
         for name in ("domino", "parallel"):
             want = loss_exponent(name, alpha)
-            _check(abs(got[name] - want) < rtol * want, f"alpha={alpha} {name}: fitted {got[name]:.3f}, theory {want}")
-        _check(got["prefactor_error"] < 0.1, f"alpha={alpha}: asymptote off by {got['prefactor_error']:.2%}")
+            verify(abs(got[name] - want) < rtol * want, f"alpha={alpha} {name}: fitted {got[name]:.3f}, theory {want}")
+        verify(got["prefactor_error"] < 0.1, f"alpha={alpha}: asymptote off by {got['prefactor_error']:.2%}")
     return {"exponents": {k: str(v) for k, v in exps.items()}, "fitted": fitted}
 
 

@@ -18,12 +18,13 @@ import sympy as sp
 from scipy.integrate import solve_ivp
 
 import skillode  # noqa: F401  (float64 JAX)
-from skillode.symbolic import resource_equations, resource_symbols, resource_tau_solution, resource_tau_solution_expr
-
-
-def _check(ok, what):
-    if not ok:
-        raise AssertionError(what)
+from skillode.symbolic import (
+    resource_equations,
+    resource_symbols,
+    resource_tau_solution,
+    resource_tau_solution_expr,
+    verify,
+)
 
 
 def symbolic_checks(n=2):
@@ -35,8 +36,8 @@ def symbolic_checks(n=2):
         for et, etau in zip(eqs_t, eqs_tau):
             # chain rule: dl/dtau = dl/dt * dt/dtau, with l_i(t) renamed l_i(tau)
             lhs = (et.rhs * dt_dtau).subs({f(s.t): f(s.tau) for f in s.l})
-            _check(sp.simplify(lhs - etau.rhs) == 0, f"chain rule fails for C={C}")
-        _check(all(e.rhs.is_polynomial(*[f(s.tau) for f in s.l]) for e in eqs_tau[:-1]),
+            verify(sp.simplify(lhs - etau.rhs) == 0, f"chain rule fails for C={C}")
+        verify(all(e.rhs.is_polynomial(*[f(s.tau) for f in s.l]) for e in eqs_tau[:-1]),
                "tau-time system is not linear")
 
     # C = I: substitute the closed form into the tau-time ODE and dt/dtau
@@ -44,10 +45,10 @@ def symbolic_checks(n=2):
     eqs_tau = resource_equations(n, time="tau")
     on_solution = {f(s.tau): li for f, li in zip(s.l, l)}
     for li, e in zip(l, eqs_tau[:-1]):
-        _check(sp.simplify(sp.diff(li, s.tau) - e.rhs.subs(on_solution)) == 0, "l(tau) does not solve the ODE")
-    _check(sp.simplify(sp.diff(t, s.tau) - eqs_tau[-1].rhs.subs(on_solution)) == 0, "t(tau) fails dt/dtau")
-    _check(all(sp.simplify(li.subs(s.tau, 0) - l0) == 0 for li, l0 in zip(l, s.l0)), "l(0) != l0")
-    _check(t.subs(s.tau, 0) == 0, "t(0) != 0")
+        verify(sp.simplify(sp.diff(li, s.tau) - e.rhs.subs(on_solution)) == 0, "l(tau) does not solve the ODE")
+    verify(sp.simplify(sp.diff(t, s.tau) - eqs_tau[-1].rhs.subs(on_solution)) == 0, "t(tau) fails dt/dtau")
+    verify(all(sp.simplify(li.subs(s.tau, 0) - l0) == 0 for li, l0 in zip(l, s.l0)), "l(0) != l0")
+    verify(t.subs(s.tau, 0) == 0, "t(0) != 0")
 
     # general C: with A = C diag(p) and dl/dtau = -A l, d/dtau [p^T A^{-1} (l0 - l)] = p^T l
     C = sp.Matrix([[1, sp.Symbol("C_12", real=True)], [sp.Symbol("C_12", real=True), 1]])
@@ -55,15 +56,15 @@ def symbolic_checks(n=2):
     lv = sp.Matrix([f(s.tau) for f in s.l])
     form = (sp.Matrix(s.p).T * A.inv() * (sp.Matrix(s.l0) - lv))[0, 0]
     d = sp.diff(form, s.tau).subs({sp.Derivative(lv[i], s.tau): (-A * lv)[i] for i in range(n)})
-    _check(sp.simplify(d - (sp.Matrix(s.p).T * lv)[0, 0]) == 0, "general-C t(tau) identity fails")
+    verify(sp.simplify(d - (sp.Matrix(s.p).T * lv)[0, 0]) == 0, "general-C t(tau) identity fails")
     # and the matrix exponential solves dl/dtau = -A l (exact check on a matrix with rational spectrum)
     A_num = sp.Matrix([[1, sp.Rational(1, 2)], [sp.Rational(1, 2), 1]])
     E = (-s.tau * A_num).exp()
-    _check(sp.simplify(sp.diff(E, s.tau) + A_num * E) == sp.zeros(2, 2), "expm does not solve the linear ODE")
+    verify(sp.simplify(sp.diff(E, s.tau) + A_num * E) == sp.zeros(2, 2), "expm does not solve the linear ODE")
     return True
 
 
-def numeric_check(p, eta, N0, C, tau_max, l0=1.0):
+def numericverify(p, eta, N0, C, tau_max, l0=1.0):
     """Max |l_closed - l_ode| on a tau grid, the ODE integrated in t by DOP853 at t(tau)."""
     n = len(p)
     taus = np.linspace(0.0, tau_max, 41)
@@ -77,7 +78,7 @@ def numeric_check(p, eta, N0, C, tau_max, l0=1.0):
 
     sol = solve_ivp(rhs, (0.0, t[-1]), np.broadcast_to(l0, (n,)).astype(float), method="DOP853", t_eval=t,
                     rtol=1e-13, atol=1e-15)
-    _check(sol.success, "solve_ivp failed")
+    verify(sol.success, "solve_ivp failed")
     return float(np.max(np.abs(sol.y.T - l)))
 
 
@@ -90,13 +91,13 @@ def main():
     C_random = T @ T.T
     C_singular = np.ones((4, 4))  # four copies of one task vector: rank 1
     errors = {
-        "identity_N0_0.01": numeric_check(p, 0.02, 0.01, None, 30.0),
-        "identity_N0_0": numeric_check(p, 0.02, 0.0, None, 30.0),
-        "random_C": numeric_check(p, 0.02, 0.01, C_random, 10.0),
-        "singular_C": numeric_check(p, 0.02, 0.01, C_singular, 10.0),
+        "identity_N0_0.01": numericverify(p, 0.02, 0.01, None, 30.0),
+        "identity_N0_0": numericverify(p, 0.02, 0.0, None, 30.0),
+        "random_C": numericverify(p, 0.02, 0.01, C_random, 10.0),
+        "singular_C": numericverify(p, 0.02, 0.01, C_singular, 10.0),
     }
     for name, err in errors.items():
-        _check(err < 1e-8, f"closed form vs DOP853 ({name}): max error {err:.2e}")
+        verify(err < 1e-8, f"closed form vs DOP853 ({name}): max error {err:.2e}")
     return {"max_error": errors}
 
 

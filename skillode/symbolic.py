@@ -59,6 +59,7 @@ __all__ = [
     "resource_learning_time",
     "ce_tau_solution",
     "ce_learning_time",
+    "verify",
 ]
 
 _LOSSES = ("mse", "ce")
@@ -620,3 +621,18 @@ def ce_learning_time(p, eta, N0, threshold=0.9, l0=0.0):
     tau_i = jnp.maximum((l_star + jnp.exp(l_star) - l0 - jnp.exp(l0)) / p, 0.0)
     _, t = ce_tau_solution(tau_i, p, eta, N0, l0)
     return t
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Checking a derivation
+# ---------------------------------------------------------------------------------------------------------
+
+
+def verify(condition, claim: str) -> None:
+    """Raise ``AssertionError(claim)`` unless ``condition`` holds.
+
+    The check the scripts in ``derivations/`` use for their symbolic and numeric claims; unlike ``assert`` it is
+    not stripped by ``python -O``.
+    """
+    if not condition:
+        raise AssertionError(claim)

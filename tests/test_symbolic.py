@@ -275,3 +275,11 @@ def test_ce_closed_form_matches_resource_model_diffrax():
     np.testing.assert_allclose(ds["skill_level"].values.T, jax.nn.sigmoid(l), atol=1e-8, rtol=0)
     np.testing.assert_allclose(np.asarray(model.learning_times(0.9)), np.asarray(ce_learning_time(p, 0.05, 0.003)),
                                rtol=1e-6)
+
+
+def test_verify_raises_with_the_claim():
+    from skillode.symbolic import verify
+
+    verify(True, "holds")
+    with pytest.raises(AssertionError, match="t2/t1 -> 2"):
+        verify(False, "t2/t1 -> 2")
