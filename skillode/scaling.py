@@ -1,7 +1,8 @@
 r"""Neural-scaling analyses: loss against model size ``N`` and against steps ``S``, and their exponents.
 
 The paper measures ``L(N) ∝ N^{-alpha_N}`` (final loss against the Geometry model's dimension) and
-``L(S) ∝ S^{-alpha_S}`` (loss against optimizer steps), and compares them with (PAPER §6.2)
+``L(S) ∝ S^{-alpha_S}`` (loss against optimizer steps), and compares them with (arXiv:2501.12391, Figs. 10 and 18;
+`skillode.closed_form.reference_exponents`):
 
 ==============================  ======================  ======================
 reference                       ``alpha_N``             ``alpha_S``
@@ -16,7 +17,7 @@ slope (``N = 40 → 220`` for ``alpha_N``; steps ``80 → 200`` for ``alpha_S``)
 with the least-squares slope over the window and a bootstrap CI.
 
 For one-hot ("modular") task vectors the final CE loss is exact: tasks beyond ``N`` are never learned, so
-``L(N) = log 2 · sum_{i > N} p_i`` (`modular_ce_loss`).
+``L(N) = log 2 · sum_{i > N} p_i`` (`skillode.closed_form.modular_ce_loss`).
 """
 
 from __future__ import annotations
@@ -29,57 +30,7 @@ import xarray as xr
 
 from .fit import fit_power_law
 
-__all__ = [
-    "CHINCHILLA",
-    "ScalingExponent",
-    "final_loss",
-    "modular_ce_loss",
-    "reference_exponents",
-    "scaling_exponent",
-    "two_point_exponent",
-]
-
-CHINCHILLA = {"alpha_N": 0.34, "alpha_S": 0.28}
-"""Chinchilla exponents (Hoffmann et al. 2022, ``L = 406.4/N^0.34 + 410.7/D^0.28 + 1.69``)."""
-
-
-def reference_exponents(alpha: float) -> dict[str, float]:
-    """Reference scaling exponents for Zipf exponent ``alpha > 0`` (see the module table).
-
-    Returns ``{"quanta_N", "quanta_S", "domino_N", "domino_S", "chinchilla_N", "chinchilla_S"}``.
-    """
-    alpha = float(alpha)
-    if not (math.isfinite(alpha) and alpha > 0):
-        raise ValueError(f"alpha (Zipf exponent) must be finite and > 0, got {alpha}")
-    return {
-        "quanta_N": alpha - 1,
-        "quanta_S": (alpha - 1) / alpha,
-        "domino_N": alpha - 1,
-        "domino_S": alpha - 1,
-        "chinchilla_N": CHINCHILLA["alpha_N"],
-        "chinchilla_S": CHINCHILLA["alpha_S"],
-    }
-
-
-def modular_ce_loss(p, N) -> np.ndarray:
-    r"""Exact final CE loss of the modular (one-hot) Geometry model: ``L(N) = log 2 · sum_{i > N} p_i``.
-
-    **Arguments:** `p` skill frequencies, shape ``(n,)``, in the tasks' order; `N` dimension(s), integers
-    ``>= 0`` (scalar or array). **Returns:** array with the shape of `N`.
-
-    Example:
-        >>> from skillode import zipf
-        >>> float(modular_ce_loss(zipf(1000, 1.0), 100)).__round__(3)
-        0.208
-    """
-    p = np.asarray(p, dtype=np.float64)
-    if p.ndim != 1 or p.size == 0 or np.any(~np.isfinite(p)) or np.any(p < 0):
-        raise ValueError("p must be a non-empty 1-D array of finite frequencies >= 0")
-    N = np.asarray(N)
-    if N.dtype.kind not in "iu" or np.any(N < 0):
-        raise ValueError(f"N must be integer(s) >= 0, got {N}")
-    tail = np.concatenate([np.cumsum(p[::-1])[::-1], [0.0]])  # tail[k] = sum_{i >= k} p_i (0-based)
-    return math.log(2.0) * tail[np.minimum(N, p.size)]
+__all__ = ["ScalingExponent", "final_loss", "scaling_exponent", "two_point_exponent"]
 
 
 def _loglog_interp(x, y, x0):

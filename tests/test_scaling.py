@@ -1,4 +1,4 @@
-"""Scaling analyses: exact exponents of exact power laws, the modular closed form, reference predictions."""
+"""Scaling analyses: exact exponents of exact power laws, two-point against least squares, final losses."""
 
 import math
 
@@ -6,15 +6,7 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from skillode import zipf
-from skillode.scaling import (
-    CHINCHILLA,
-    final_loss,
-    modular_ce_loss,
-    reference_exponents,
-    scaling_exponent,
-    two_point_exponent,
-)
+from skillode.scaling import final_loss, scaling_exponent, two_point_exponent
 
 
 def test_exponents_of_exact_power_law():
@@ -37,21 +29,6 @@ def test_two_point_differs_from_lsq_on_curved_data():
     assert abs(est.lsq - est.two_point) > 0.01
 
 
-def test_modular_ce_loss():
-    p = zipf(1000, 1.0)
-    # PAPER §6.2: the Fig18 modular curves at alpha = 1 read 0.36 at N = 20 and 0.21 at N = 100.
-    np.testing.assert_allclose(modular_ce_loss(p, [20, 100]), [0.36, 0.21], atol=0.01)
-    assert modular_ce_loss(p, 0) == pytest.approx(math.log(2))
-    assert modular_ce_loss(p, 1000) == 0.0 and modular_ce_loss(p, 5000) == 0.0
-    np.testing.assert_allclose(modular_ce_loss(p, 7), math.log(2) * p[7:].sum())
-
-
-def test_reference_exponents():
-    ref = reference_exponents(2.0)
-    assert ref["quanta_N"] == 1.0 and ref["quanta_S"] == 0.5 and ref["domino_S"] == 1.0
-    assert ref["chinchilla_N"] == CHINCHILLA["alpha_N"] == 0.34 and ref["chinchilla_S"] == 0.28
-
-
 def test_final_loss_median_over_seeds():
     loss = np.arange(2 * 3 * 4, dtype=float).reshape(2, 3, 4) + 1
     ds = xr.Dataset({"loss": (("N", "seed", "t"), loss)}, coords={"N": [10, 20], "t": np.arange(4.0)})
@@ -68,9 +45,6 @@ def test_final_loss_median_over_seeds():
         (lambda: two_point_exponent([1, 2, 3], [3, 2, 1], 1, 5), "outside"),
         (lambda: two_point_exponent([1, 3, 2], [3, 2, 1], 1, 2), "increasing"),
         (lambda: two_point_exponent([1, 2, 3], [3, 0, 1], 1, 2), "y must"),
-        (lambda: modular_ce_loss([0.5, 0.5], 1.5), "N must"),
-        (lambda: modular_ce_loss([0.5, -0.5], 1), "p must"),
-        (lambda: reference_exponents(-1.0), "alpha"),
         (lambda: final_loss(xr.Dataset({"loss": (("t",), [1.0])}), over="seed"), "over"),
     ],
 )
