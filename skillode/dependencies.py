@@ -1,4 +1,4 @@
-"""Skill graphs for compositional skills: AND / OR / chain gates on prerequisites (PAPER §4.6).
+"""Skill graphs for compositional skills: AND / OR / chain gates on prerequisites (arXiv:2501.12391, Fig. 17).
 
 A gated skill ``i`` multiplies its competitiveness by a gate ``g_i(u) ∈ [0, 1]`` computed from the remaining
 deficits ``u_j ≥ 0`` of its prerequisites, with a small exponent ``a``:
@@ -11,8 +11,14 @@ deficits ``u_j ≥ 0`` of its prerequisites, with a small exponent ``a``:
 The gate multiplies competitiveness in both the numerator and the denominator of the Resource model, so a closed
 skill neither learns nor uses resources. With ``a << 1``, ``u^a ≈ 1 + a ln u`` is close to 1 until the prerequisite's
 deficit is *exactly* 0 — which only the paper's clipped discrete map reaches in finite time. In continuous time
-(``method="diffrax"`` / ``"scipy"``) a tiny ``a`` therefore leaves gates almost shut; use the discrete map to
+(`skillode.Diffrax` / `skillode.Scipy`) a tiny ``a`` therefore leaves gates almost shut; use the discrete map to
 reproduce the paper, or a moderate ``a`` (e.g. 0.1–0.5) for a smooth continuous-time gate.
+
+Gates are computed from log-deficits, ``1 - u^a = -expm1(a ln u)`` (`SkillGraph.gate_values_from_log`), which is
+exact for deficits far below the float64 range: with ``a = 1e-3`` the gate is still only half open at
+``u = 1e-308``, so a deficit that underflows (or is flushed to zero, as XLA does on CPU) would open it early. The
+discrete map carries ``ln u`` for gated models for this reason (`skillode._discrete`; docs: "Flush-to-zero and the
+gated discrete map").
 
 Example:
     >>> graph = SkillGraph(skills=("X1", "X2", "X3"), gates={"X3": AND("X1", "X2")}, a=1e-3)
@@ -134,15 +140,46 @@ class SkillGraph(eqx.Module):
         idx = {s: i for i, s in enumerate(self.skills)}
         return tuple((idx[name], g.kind, tuple(idx[p] for p in g.prerequisites)) for name, g in self.gates)
 
-    def gate_values(self, u):
-        """Gate multipliers ``g`` of shape ``(n,)`` from deficits ``u`` of shape ``(n,)`` (``u >= 0``)."""
-        g = jnp.ones_like(u)
-        safe = jnp.maximum(u, 0.0)  # deficit can dip below 0 only through non-identity C; a gate sees "done"
-        open_ = 1.0 - jnp.where(safe > 0, safe, 1.0) ** self.a * (safe > 0)
+    def gate_values_from_log(self, log_u):
+        r"""Gate multipliers from log-deficits: $g_i$ of shape ``(n,)`` from ``log_u`` $= \ln u$ of shape ``(n,)``.
+
+        Each prerequisite $j$ contributes its open fraction $o_j = 1 - u_j^a = -\mathrm{expm1}(a \ln u_j)$, and
+
+        $$g_i = \prod_{j \in \mathrm{pre}(i)} o_j \;(\text{AND, chain}), \qquad
+          g_i = \max_{j \in \mathrm{pre}(i)} o_j \;(\text{OR}), \qquad g_i = 1 \;(\text{ungated}).$$
+
+        ``log_u = -inf`` is a deficit of exactly 0 (a learned prerequisite: $o_j = 1$). Working in $\ln u$ keeps
+        the gate exact where $u$ itself would underflow (with $a = 10^{-3}$, $o_j \approx 0.5$ at $u = 10^{-308}$
+        and $o_j \approx 0.9$ only at $u = 10^{-1000}$), and ``expm1`` keeps its relative accuracy near $u = 1$,
+        where $1 - u^a$ cancels. Gradients are finite everywhere, including ``log_u = -inf``.
+
+        Example:
+            >>> import jax.numpy as jnp
+            >>> graph = SkillGraph(("X1", "X2", "X3"), {"X3": AND("X1", "X2")}, a=1e-3)
+            >>> graph.gate_values_from_log(jnp.array([-jnp.inf, -2000.0, 0.0])).round(3).tolist()
+            [1.0, 1.0, 0.865]
+        """
+        open_ = -jnp.expm1(self.a * log_u)
+        g = jnp.ones_like(open_)
         for i, kind, pre in self.index_spec():
             terms = open_[jnp.asarray(pre)]
             g = g.at[i].set(jnp.prod(terms) if kind in ("and", "chain") else jnp.max(terms))
         return g
+
+    def gate_values(self, u):
+        r"""Gate multipliers $g$ of shape ``(n,)`` from deficits ``u`` of shape ``(n,)`` ($u \ge 0$).
+
+        The same gates as `gate_values_from_log` at ``log_u = ln(max(u, 0))``: AND/chain
+        $\prod_j (1 - u_j^a)$, OR $\max_j (1 - u_j^a)$, 1 for ungated skills. A deficit $u \le 0$ is a learned
+        prerequisite (open fraction 1); it can dip below 0 only through a non-identity $C$. Deficits that are
+        already subnormal are read as 0 on backends that flush them (XLA on CPU); callers that can, should carry
+        $\ln u$ and use `gate_values_from_log`.
+        """
+        safe = jnp.maximum(u, 0.0)
+        positive = safe > 0
+        # the inner where keeps log (and its gradient) finite at u = 0, where the gate is fully open
+        log_u = jnp.where(positive, jnp.log(jnp.where(positive, safe, 1.0)), -jnp.inf)
+        return self.gate_values_from_log(log_u)
 
     def describe(self) -> str:
         """Human-readable gates, e.g. ``"X3 <- AND(X1, X2)"``."""
