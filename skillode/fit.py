@@ -8,7 +8,8 @@ minimise
 
 by Levenberg–Marquardt (or Gauss–Newton) *through the solver*: the model's ``skill_levels`` is differentiated with
 JAX, so no grid over ``N0`` is needed. Positive parameters are optimised as ``log theta``. The paper instead picked
-the best ``N0`` from the grid ``10^linspace(-4, 2, 601)`` (PAPER §4.4); both minimise the same objective.
+the best ``N0`` from the grid ``10^linspace(-4, 2, 601)`` (arXiv:2501.12391, Figs. 6–7); both minimise the same
+objective.
 
 **Power laws.** `fit_power_law` fits ``y = prefactor * x^exponent`` by least squares in log–log space, with a
 percentile-bootstrap confidence interval from an explicit seed.
@@ -24,6 +25,8 @@ import numpy as np
 import optimistix as optx
 import xarray as xr
 
+from ._validate import check_choice, check_int
+from .solvers import AbstractSolver
 from .trajectory import SKILL, TIME, validate_trajectory
 
 __all__ = ["FITTABLE", "PowerLawFit", "ResourceFit", "fit_power_law", "fit_resource"]
@@ -41,7 +44,7 @@ class ResourceFit(eqx.Module):
     - `converged`: whether the least-squares solver reported success.
     - `num_steps`: solver iterations used (of the best start).
     - `n_points`: number of data points fitted (NaNs are skipped).
-    - `method`: the Resource-model solver used inside the fit.
+    - `solver`: the Resource-model solver used inside the fit (a `skillode.solvers` object).
     """
 
     model: eqx.Module
@@ -51,16 +54,14 @@ class ResourceFit(eqx.Module):
     converged: bool
     num_steps: int
     n_points: int
-    method: str
+    solver: AbstractSolver
 
     def __getitem__(self, name: str) -> float:
         return self.params[name]
 
-    def predict(self, ts=None, **options) -> xr.Dataset:
-        """The fitted model's trajectory Dataset at ``ts`` (default: the fitted times are not kept; pass them)."""
-        if ts is None:
-            raise ValueError("ts (times at which to solve the fitted model) is required")
-        return self.model.solve(np.asarray(ts, dtype=np.float64), method=self.method, **options)
+    def predict(self, ts) -> xr.Dataset:
+        """The fitted model's trajectory Dataset at times ``ts`` (solved with the fit's solver)."""
+        return self.model.solve(np.asarray(ts, dtype=np.float64), self.solver)
 
 
 def _data_array(ds, var: str) -> tuple[np.ndarray, np.ndarray]:
@@ -79,13 +80,13 @@ def _data_array(ds, var: str) -> tuple[np.ndarray, np.ndarray]:
 
 
 @eqx.filter_jit
-def _least_squares(y0, template, data, mask, ts, names, method, options, solver, max_steps):
+def _least_squares(y0, template, data, mask, ts, names, model_solver, solver, max_steps):
     ts = np.asarray(ts)  # static: the discrete map needs concrete integer steps
 
     def residuals(y, args):
         template, data, mask = args
         model = eqx.tree_at(lambda m: [getattr(m, k) for k in names], template, [jnp.exp(y[k]) for k in names])
-        s = model.skill_levels(ts, method=method, **dict(options))
+        s = model.skill_levels(ts, model_solver)
         return jnp.where(mask, s - jnp.where(mask, data, 0.0), 0.0)
 
     sol = optx.least_squares(residuals, solver, y0, args=(template, data, mask), max_steps=max_steps, throw=False)
@@ -98,16 +99,15 @@ def fit_resource(
     model,
     *,
     params: Sequence[str] = ("N0",),
-    method: str = "discrete",
+    solver="discrete",
     var: str = "skill_level",
     init: Mapping[str, float] | None = None,
     starts: Sequence[float] | None = None,
-    solver: str = "levenberg_marquardt",
+    least_squares: str = "levenberg_marquardt",
     rtol: float = 1e-8,
     atol: float = 1e-10,
     max_steps: int = 200,
     throw: bool = True,
-    **solve_options,
 ) -> ResourceFit:
     r"""Fit Resource-model parameters to a measured trajectory by least squares through the solver.
 
@@ -118,36 +118,39 @@ def fit_resource(
     - `model`: a `skillode.ResourceModel` template. Its ``p``, ``C``, ``loss`` … are kept; its values of the
       fitted parameters are the starting point (unless `init`/`starts` say otherwise).
     - `params`: names to fit, a subset of ``("N0", "eta")``; both are positive and fitted as logarithms.
-    - `method`: the Resource-model solver (``"discrete"``, the paper's map, needs integer times;
-      ``"exact"``/``"diffrax"`` take any times).
+    - `solver`: the Resource-model solver, a `skillode.solvers` object or name (default ``"discrete"``, the
+      paper's map `skillode.DiscreteMap`, which needs integer times; `Exact()` / `Diffrax()` take any times).
     - `init`: starting values ``{name: value > 0}`` overriding the template's.
     - `starts`: several starting values of ``N0`` (multi-start; the lowest residual wins). Default: the template's
       (or `init`'s) ``N0`` only, or ``(1e-3, 1e-1)`` if that is 0.
-    - `solver`: ``"levenberg_marquardt"`` or ``"gauss_newton"`` (optimistix).
+    - `least_squares`: ``"levenberg_marquardt"`` or ``"gauss_newton"`` (optimistix).
     - `rtol`, `atol`, `max_steps`: solver tolerances and iteration cap.
     - `throw`: raise ``RuntimeError`` when no start converges (default); otherwise return with
       ``converged=False``.
-    - `**solve_options`: passed to ``model.skill_levels`` (e.g. ``clip=False``).
 
     **Returns:** a `ResourceFit`.
 
     Example:
-        >>> fit = fit_resource(geometry_ds, ResourceModel(p=p, eta=2 * 3e-4 * np.sqrt(1000), N0=0.01))
-        >>> fit["N0"], fit.r2
+        >>> import skillode as sk
+        >>> p = sk.zipf(5)
+        >>> truth = sk.ResourceModel(p=p, eta=0.02, N0=0.03).solve(np.arange(0.0, 601.0, 10.0), "discrete")
+        >>> fit = fit_resource(truth, sk.ResourceModel(p=p, eta=0.02, N0=0.3))  # N0 from 0.3 back to 0.03
+        >>> round(fit["N0"], 6), fit.converged
+        (0.03, True)
     """
     params = tuple(params)
     if not params or any(k not in FITTABLE for k in params) or len(set(params)) != len(params):
         raise ValueError(f"params must be distinct names from {FITTABLE}, got {params}")
-    if solver not in ("levenberg_marquardt", "gauss_newton"):
-        raise ValueError(f"solver must be 'levenberg_marquardt' or 'gauss_newton', got {solver!r}")
-    max_steps = int(max_steps)
-    if max_steps < 1:
-        raise ValueError(f"max_steps must be >= 1, got {max_steps}")
+    check_choice(least_squares, "least_squares", ("levenberg_marquardt", "gauss_newton"))
+    max_steps = check_int(max_steps, "max_steps")
+    model_solver = model.numeric_solver(solver)
     t, data = _data_array(ds, var)
     if data.shape[-2] != model.n:
         raise ValueError(f"the data has {data.shape[-2]} skills but the model has {model.n}")
-    if method == "discrete" and not np.all(t == np.round(t)):
-        raise ValueError("method='discrete' needs integer times (optimizer steps) in the data")
+    if model_solver.integer_steps and not np.all(t == np.round(t)):
+        raise ValueError(f"{type(model_solver).__name__}() needs integer times (optimizer steps) in the data")
+    if not model_solver.traceable:
+        raise ValueError(f"fit_resource differentiates through the solver; {type(model_solver).__name__}() cannot")
     mask = np.isfinite(data)
     n_points = int(mask.sum())
     if n_points < len(params) + 1:
@@ -172,14 +175,14 @@ def fit_resource(
     if any(v is not None and not (np.isfinite(v) and v > 0) for v in n0_starts):
         raise ValueError(f"starting values of N0 must be finite and > 0 to fit log N0, got {n0_starts}")
 
-    lsq = (optx.LevenbergMarquardt if solver == "levenberg_marquardt" else optx.GaussNewton)(rtol=rtol, atol=atol)
+    lsq_class = optx.LevenbergMarquardt if least_squares == "levenberg_marquardt" else optx.GaussNewton
+    lsq = lsq_class(rtol=rtol, atol=atol)
     ts = tuple(float(x) for x in t)
-    options = tuple(sorted(solve_options.items()))
     data_j, mask_j = jnp.asarray(data), jnp.asarray(mask)
     best = None
     for n0 in n0_starts:
         y0 = {k: jnp.log(jnp.asarray(n0 if k == "N0" else start[k], dtype=jnp.float64)) for k in params}
-        y, ok, steps, ss = _least_squares(y0, model, data_j, mask_j, ts, params, method, options, lsq, max_steps)
+        y, ok, steps, ss = _least_squares(y0, model, data_j, mask_j, ts, params, model_solver, lsq, max_steps)
         ss = float(ss)
         if np.isfinite(ss) and (best is None or (bool(ok), -ss) > (best[1], -best[3])):
             best = (y, bool(ok), int(steps), ss)
@@ -203,7 +206,7 @@ def fit_resource(
         converged=ok,
         num_steps=steps,
         n_points=n_points,
-        method=method,
+        solver=model_solver,
     )
 
 

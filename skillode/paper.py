@@ -1,10 +1,10 @@
-"""The paper's conventions as presets, for reproducing its figures (PAPER §2, §4.3–4.6).
+"""The paper's conventions as presets, for reproducing its figures (arXiv:2501.12391, Figs. 4–9 and 17).
 
 Liu, Liu, Michaud, Gore & Tegmark, *Physics of Skill Learning*, arXiv:2501.12391 (2025). Everything here is a
 number or a recipe the paper (its code) used; the models themselves live in `skillode.resource`,
 `skillode.domino` and `skillode.geometry`.
 
-- Time unit: one optimizer step = one step of the discrete Resource map (``dt = 1``), ``method="discrete"``.
+- Time unit: one optimizer step = one step of the discrete Resource map (``dt = 1``), `skillode.DiscreteMap`.
 - ``lr_eff = 2 lr sqrt(N)`` links a Geometry model (dimension ``N``, SignGD learning rate ``lr``) to the Resource
   model's ``eta``; the factor is 4 for the CE comparison of Fig8-bottom. The factors are empirical fits.
 - SignGD = Adam with ``b1 = b2 = 0``, ``eps = 1e-8`` (`skillode.optimizers.signgd`).
@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
+from ._validate import check_int
 from .dependencies import AND, OR, SkillGraph, chain
 from .frequencies import zipf
 from .resource import ResourceModel
@@ -42,7 +43,7 @@ DIM = 1000  #: default Geometry-model dimension N
 THRESHOLD = 0.9  #: learning-time threshold on the skill level
 
 #: N0 the paper's Fig6/Fig7 theory curves used for each Geometry-model mode (the code's values, not the
-#: printed labels; PAPER §4.4). Keys name the one setting changed from the default.
+#: printed labels; arXiv:2501.12391, Figs. 6–7). Keys name the one setting changed from the default.
 FIG6_N0 = {
     "default": 0.003,
     "alpha=4": 0.006,
@@ -64,8 +65,7 @@ def lr_eff(lr: float, N: int, factor: float = 2.0) -> float:
     lr, factor = float(lr), float(factor)
     if not (np.isfinite(lr) and lr > 0):
         raise ValueError(f"lr must be finite and > 0, got {lr}")
-    if isinstance(N, bool) or int(N) != N or N < 1:
-        raise ValueError(f"N (dimension) must be an integer >= 1, got {N!r}")
+    check_int(N, "N (dimension)")
     if not (np.isfinite(factor) and factor > 0):
         raise ValueError(f"factor must be finite and > 0, got {factor}")
     return factor * lr * float(np.sqrt(N))
@@ -73,15 +73,15 @@ def lr_eff(lr: float, N: int, factor: float = 2.0) -> float:
 
 def resource_model(
     *, alpha: float = ALPHA, n: int = N_SKILLS, lr: float = LR, N: int = DIM, N0: float = FIG6_N0["default"],
-    loss: str = "mse", C=None,
+    loss_kind: str = "mse", C=None,
 ) -> ResourceModel:
     """The paper's default Resource model: Zipf(alpha) frequencies, ``eta = lr_eff(lr, N)``, the Fig6 ``N0``."""
-    factor = 2.0 if loss == "mse" else 4.0
-    return ResourceModel(p=zipf(n, alpha), eta=lr_eff(lr, N, factor), N0=N0, C=C, loss=loss)
+    factor = 2.0 if loss_kind == "mse" else 4.0
+    return ResourceModel(p=zipf(n, alpha), eta=lr_eff(lr, N, factor), N0=N0, C=C, loss_kind=loss_kind)
 
 
 def fig17_case(case: int) -> tuple[ResourceModel, int]:
-    """The three task-dependence structures of Fig17 as ``(model, steps)`` (discrete map; PAPER §4.6).
+    """The three task-dependence structures of Fig17 as ``(model, steps)`` (discrete map; arXiv:2501.12391, Fig. 17).
 
     1. chain ``X1 -> X2 -> X3``, ``p = (0.3, 1, 3)``, ``a = 1e-4``, 5000 steps;
     2. ``X1∧X2 -> X5``, ``X3∧X4 -> X6``, ``X5∧X6 -> X7``, ``p = (1, 0.1, 2, 0.2, 1, 1, 1)``, 20000 steps;
@@ -122,8 +122,7 @@ def sparse_parity_independent(steps: int = 3000, *, switch: bool = True) -> xr.D
     ``0.08`` once its deficit falls to ``l3 <= 0.5`` (the authors' device for a skill that accelerates once half
     learned). ``N0 = 0.1``, ``eta = 0.01 sqrt(7·50/400)``. Returns the trajectory for steps ``0..steps``.
     """
-    if isinstance(steps, bool) or int(steps) != steps or steps < 1:
-        raise ValueError(f"steps must be an integer >= 1, got {steps!r}")
+    steps = check_int(steps, "steps")
     eta = 0.01 * np.sqrt(7 * 50 / 400)
     p_slow = np.array([1 / 3, 1 / 3, 0.0045])
     ts = np.arange(steps + 1.0)
@@ -139,6 +138,6 @@ def sparse_parity_independent(steps: int = 3000, *, switch: bool = True) -> xr.D
             switched_at = k
     return make_trajectory(
         ts, 1.0 - l, skill_name=["T1", "T2", "T3"], p=p_slow,
-        attrs={"model": "resource", "method": "discrete", "eta": eta, "N0": 0.1, "switch": switch,
+        attrs={"model": "resource", "solver": "DiscreteMap", "eta": eta, "N0": 0.1, "switch": switch,
                "switched_at": switched_at},
     )

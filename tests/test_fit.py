@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 import xarray as xr
 
+import skillode as sk
 from skillode import zipf
 from skillode.fit import PowerLawFit, ResourceFit, fit_power_law, fit_resource
 from skillode.resource import ResourceModel
@@ -24,7 +25,7 @@ def test_fit_recovers_N0(truth, start):
     assert isinstance(fit, ResourceFit) and fit.converged
     assert fit["N0"] == pytest.approx(0.03, rel=1e-8)
     assert fit.rms < 1e-10 and fit.r2 == pytest.approx(1.0)
-    assert fit.n_points == truth.skill_level.size and fit.method == "discrete"
+    assert fit.n_points == truth.skill_level.size and fit.solver == sk.DiscreteMap()
     assert float(fit.model.N0) == pytest.approx(0.03, rel=1e-8)
 
 
@@ -42,7 +43,7 @@ def test_fit_exact_method_and_noisy_joint_runs():
     noisy = np.stack([clean.skill_level.values + 0.01 * rng.standard_normal(clean.skill_level.shape) for _ in range(2)])
     da = xr.DataArray(noisy, dims=("seed", "skill", "t"), coords={"t": ts})
     da[0, 0, 5] = np.nan  # NaNs are skipped
-    fit = fit_resource(da, ResourceModel(p=P, eta=ETA, N0=0.1), method="exact")
+    fit = fit_resource(da, ResourceModel(p=P, eta=ETA, N0=0.1), solver=sk.Exact())
     assert fit["N0"] == pytest.approx(0.01, rel=0.1)
     assert fit.n_points == noisy.size - 1
     assert 0.005 < fit.rms < 0.015
@@ -58,8 +59,12 @@ def test_fit_errors(truth):
     tmpl = ResourceModel(p=P, eta=ETA, N0=0.1)
     with pytest.raises(ValueError, match="params"):
         fit_resource(truth, tmpl, params=("p",))
-    with pytest.raises(ValueError, match="solver"):
+    with pytest.raises(ValueError, match="least_squares"):
+        fit_resource(truth, tmpl, least_squares="bfgs")
+    with pytest.raises(ValueError, match="solver must be"):
         fit_resource(truth, tmpl, solver="bfgs")
+    with pytest.raises(ValueError, match="cannot"):
+        fit_resource(truth, tmpl, solver=sk.Scipy())
     with pytest.raises(ValueError, match="skills"):
         fit_resource(truth, ResourceModel(p=zipf(3, 2.0), eta=ETA, N0=0.1))
     with pytest.raises(ValueError, match="integer"):

@@ -24,7 +24,7 @@ from scipy import stats as _stats
 
 from ..fit import ResourceFit, fit_resource
 from ..resource import ResourceModel
-from ..timing import learning_times
+from ..timing import Threshold, as_threshold, learning_times
 from ..trajectory import SKILL, validate_trajectory
 
 __all__ = [
@@ -37,7 +37,7 @@ __all__ = [
 
 
 def fit_to_network(
-    ds: xr.Dataset, template: ResourceModel, *, params=("eta", "N0"), method: str = "discrete", **options
+    ds: xr.Dataset, template: ResourceModel, *, params=("eta", "N0"), solver="discrete", **options
 ) -> ResourceFit:
     """Fit `template`'s ``params`` to a network trajectory's ``skill_level`` (every seed jointly).
 
@@ -47,20 +47,20 @@ def fit_to_network(
     validate_trajectory(ds)
     if ds.sizes[SKILL] != template.n:
         raise ValueError(f"the network has {ds.sizes[SKILL]} skills but the Resource model has {template.n}")
-    return fit_resource(ds, template, params=tuple(params), method=method, **options)
+    return fit_resource(ds, template, params=tuple(params), solver=solver, **options)
 
 
-def theory_learning_times(theory, threshold: float = 0.9, *, t_max: float | None = None) -> np.ndarray:
-    """Learning times ``(n,)`` of a `ResourceModel` (closed form where available) or of a theory trajectory."""
-    if isinstance(theory, ResourceModel):
-        return np.asarray(theory.learning_times(threshold, t_max=t_max).values, dtype=np.float64)
-    if isinstance(theory, xr.Dataset):
-        return np.asarray(learning_times(theory, threshold).values, dtype=np.float64)
-    raise ValueError(f"theory must be a ResourceModel or a trajectory Dataset, got {type(theory).__name__}")
+def theory_learning_times(theory, threshold: float | Threshold = 0.9, *, t_max: float | None = None) -> np.ndarray:
+    """Learning times ``(n,)`` of a model (closed form where available) or of a theory trajectory.
+
+    One call of `skillode.learning_times`; ``t_max`` applies to a model without a closed form.
+    """
+    kwargs = {} if isinstance(theory, xr.Dataset) else {"t_max": t_max}
+    return np.asarray(learning_times(theory, threshold, **kwargs).values, dtype=np.float64)
 
 
 def compare_learning_times(
-    measured: xr.Dataset, theory, *, threshold: float = 0.9, t_max: float | None = None
+    measured: xr.Dataset, theory, *, threshold: float | Threshold = 0.9, t_max: float | None = None
 ) -> xr.Dataset:
     """Predicted vs measured learning times per skill.
 
@@ -68,12 +68,13 @@ def compare_learning_times(
 
     - `measured`: a network trajectory, dims ``([seed,] skill, t)``.
     - `theory`: a `ResourceModel` (its `learning_times`) or a theory trajectory Dataset with the same skills.
-    - `threshold`: skill level defining "learned" for both.
+    - `threshold`: a `skillode.Threshold` (or a skill level) defining "learned" for both.
 
     **Returns:** Dataset over ``skill`` with ``predicted``, ``median``, ``q1``, ``q3`` (over seeds),
     ``n_learned`` (seeds that learned the skill), ``abs_error = median − predicted`` and
     ``rel_error = abs_error / predicted``. Times in steps; NaN where never reached.
     """
+    threshold = as_threshold(threshold)
     measured_t = learning_times(measured, threshold)
     runs = [d for d in measured_t.dims if d != SKILL]
     values = measured_t.transpose(*runs, SKILL).values.reshape(-1, measured_t.sizes[SKILL])
@@ -94,7 +95,7 @@ def compare_learning_times(
             "rel_error": (SKILL, (med - predicted) / predicted),
         },
         coords={SKILL: measured_t[SKILL].values},
-        attrs={"threshold": float(threshold), "n_runs": values.shape[0]},
+        attrs={**threshold.attrs(), "n_runs": values.shape[0]},
     )
     if "skill_name" in measured.coords:
         out = out.assign_coords(skill_name=(SKILL, measured["skill_name"].values))
