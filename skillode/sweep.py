@@ -1,33 +1,27 @@
-r"""Parameter sweeps of the Resource model over named axes, as one trajectory Dataset.
+r"""Parameter sweeps of the Resource model over named axes: a stacked batch of models, one trajectory Dataset.
 
-A `Sweep` is a grid of `skillode.resource.ResourceModel`\ s: a few named *axes* (e.g. ``N0 × alpha``) varied
-over given values, everything else fixed. `Sweep.run` solves every grid point and returns ONE
-``xarray.Dataset`` in the shared trajectory format (`skillode.trajectory`), with dims ``(*axes, skill, t)``;
+A `Sweep` is a grid of `skillode.ResourceModel`\ s: a few named *axes* varied over given values, everything else
+fixed. Each chunk of the grid is a batch of models stacked along a leading axis, solved by one compiled function
+that takes the models, the solver and the times (or the `skillode.Threshold`) as arguments: a second sweep whose
+models have the same structure, or a new threshold level, reuses the compiled code.
+
+`Sweep.run` returns ONE ``xarray.Dataset`` in the shared trajectory format with dims ``(*axes, skill, t)``;
 `Sweep.learning_times` returns the learning times of the whole grid, dims ``(*axes, skill)``.
 
-Axes (each a 1-D sequence of distinct values):
+Axes are model fields that may vary, plus the Zipf exponent and the static loss choice:
 
-===============  ======================================================================================
-``"N0"``         wasted resources, ``>= 0``
-``"eta"``        effective learning rate, ``> 0``
-``"alpha"``      Zipf exponent, ``>= 0``: ``p = zipf(n, alpha)`` (needs ``n``; ``p`` becomes a coordinate
-                 with dims ``(alpha, skill)``)
-``"loss_kind"``  ``"mse"`` and/or ``"ce"``, the model's ``loss`` (named apart from the ``loss`` variable);
-                 a static choice, each value is a separate compiled solve
-===============  ======================================================================================
+| axis | values | in the Dataset |
+|---|---|---|
+| ``"N0"``, ``"eta"`` | scalars | a coordinate of the values |
+| ``"alpha"`` | Zipf exponents $\ge 0$: $p = \mathrm{zipf}(n, \alpha)$ | coordinate ``p`` with dims ``(alpha, skill)`` |
+| ``"p"``, ``"l0"`` | arrays of shape ``(n,)`` | dim ``p_index`` / ``l0_index``, coordinate of the arrays |
+| ``"C"`` | matrices of shape ``(n, n)`` | dim ``C_index``, coordinate ``C`` ``(C_index, skill, skill_j)`` |
+| ``"loss_kind"`` | ``"mse"`` and/or ``"ce"`` | a static choice: each value compiles its own solve |
 
-Compiled kernels are cached per (fixed parameters, axis names, times, method): running an equal sweep again, or
-one over other values of the same axes with the same chunk shape, reuses the compiled code. Float64 throughout
-(skillode enables ``jax_enable_x64``). On one machine the chunks run one after another; across machines a sweep is
-embarrassingly parallel — split the axis values, run each part anywhere (e.g. a Dask cluster), and
-``xarray.concat`` the Datasets.
-
-How it runs: the grid is flattened, cut into chunks of ``chunk_size`` points (the last one padded, so one
-compilation serves all), and each chunk goes through ``jax.jit`` of ``solve_one_point`` vmapped over batches of 64
-points (``jax.lax.map(..., batch_size=64)``); the
-`ResourceModel` is built *inside* the vmapped function, where its constructor skips validation of traced values
-— so all axis values are validated up front, with errors that name the axis. With ``path=`` finished chunks are
-written to a directory and skipped when the same sweep is run again (checkpoint / resume).
+Every axis value is validated up front by building its model with `ResourceModel`'s own checks (errors name
+the axis). Chunks of ``chunk_size`` grid points (the last one padded, so one compilation serves all) run one after
+another, vmapped in batches of 64 inside the compiled function (``jax.lax.map``); with ``path=`` finished chunks
+are written to a directory and skipped when the same sweep is run again (checkpoint / resume).
 
 Example:
     >>> import numpy as np
@@ -56,27 +50,27 @@ import numpy as np
 import xarray as xr
 from tqdm.auto import tqdm
 
-from . import solve as _solve
-from .resource import METHODS, ResourceModel
-from .timing import learning_times as _extract_learning_times
-from .trajectory import make_trajectory
+from ._validate import check_int
+from .frequencies import zipf
+from .resource import ResourceModel
+from .solvers import Diffrax, Exact, as_solver
+from .timing import as_threshold
+from .timing import learning_times as _learning_times
+from .trajectory import SKILL, make_trajectory
 
 __all__ = ["Sweep", "AXES", "sweep_learning_times", "run_sweep"]
 
-AXES = ("N0", "eta", "alpha", "loss_kind")
-_NUMERIC = ("N0", "eta", "alpha")
+FIELD_AXES = ("N0", "eta", "p", "C", "l0")
+"""Numeric `ResourceModel` fields that may be sweep axes."""
+AXES = (*FIELD_AXES, "alpha", "loss_kind")
+_ARRAY_AXES = {"p": 1, "l0": 1, "C": 2}  # axis name -> rank of one value
 _VARIABLES = ("skill_level", "skill_loss", "loss")
 _MAP_BATCH = 64  # grid points vmapped together inside a chunk
 _OUTPUT_BUDGET = 2**23  # float64 numbers per variable per chunk (64 MiB) when chunk_size is automatic
 
 
-def _zipf_traced(n: int, alpha):
-    """``zipf(n, alpha)`` for a traced ``alpha`` (same formula as `skillode.frequencies.zipf`)."""
-    w = jnp.arange(1, n + 1, dtype=jnp.float64) ** (-alpha)
-    return w / jnp.sum(w)
-
-
-def _check_axis(name: str, values) -> np.ndarray:
+def _axis_values(name: str, values, n: int | None) -> np.ndarray:
+    """One axis' values, checked for shape and distinctness (their meaning is checked by building models)."""
     if name not in AXES:
         raise ValueError(f"unknown sweep axis {name!r}; axes must be among {AXES}")
     if name == "loss_kind":
@@ -85,25 +79,66 @@ def _check_axis(name: str, values) -> np.ndarray:
         if arr.size == 0 or bad:
             raise ValueError(f"axis 'loss_kind': values must be 'mse' or 'ce', got {list(arr)}")
         arr = np.asarray([str(v) for v in arr])
+        keys = arr.tolist()
     else:
         try:
             arr = np.asarray(values, dtype=np.float64)
         except (TypeError, ValueError) as err:
             raise ValueError(f"axis {name!r}: values must be numbers, got {values!r}") from err
-        if arr.ndim != 1 or arr.size == 0:
-            raise ValueError(f"axis {name!r}: values must be a non-empty 1-D sequence, got shape {arr.shape}")
+        rank = _ARRAY_AXES.get(name, 0)
+        if arr.ndim != 1 + rank or arr.shape[0] == 0:
+            kind = "1-D sequence" if rank == 0 else f"sequence of arrays of rank {rank}"
+            raise ValueError(f"axis {name!r}: values must be a non-empty {kind}, got shape {arr.shape}")
+        if rank and n is not None and arr.shape[1:] != (n,) * rank:
+            raise ValueError(f"axis {name!r}: each value must have shape {(n,) * rank}, got {arr.shape[1:]}")
         if not np.all(np.isfinite(arr)):
             raise ValueError(f"axis {name!r}: values must be finite, got {arr}")
-        rule = {
-            "N0": (arr >= 0, ">= 0 (wasted resources)"),
-            "eta": (arr > 0, "> 0 (effective learning rate)"),
-            "alpha": (arr >= 0, ">= 0 (Zipf exponent)"),
-        }[name]
-        if not np.all(rule[0]):
-            raise ValueError(f"axis {name!r}: every value must be {rule[1]}, got {arr[~rule[0]]}")
-    if len(set(arr.tolist())) != arr.size:
+        keys = [v.tobytes() for v in arr]
+    if len(set(keys)) != len(keys):
         raise ValueError(f"axis {name!r}: values must be distinct, got {arr}")
     return arr
+
+
+class _HostArray:
+    """A NumPy array passed to a compiled function as a static (hashable) argument: the times of a sweep.
+
+    The discrete map needs its steps on the host; hashing by content lets equal times reuse the compiled code.
+    """
+
+    def __init__(self, values: np.ndarray):
+        self.values = values
+        self._key = hashlib.sha256(np.ascontiguousarray(values).tobytes()).hexdigest()
+
+    def __hash__(self):
+        return hash(self._key)
+
+    def __eq__(self, other):
+        return isinstance(other, _HostArray) and self._key == other._key
+
+
+@eqx.filter_jit
+def _solve_chunk(models, solver, ts: _HostArray, variables: tuple[str, ...]):
+    """Solve a stacked batch of models (leading axis) at ``ts``: a tuple of arrays ``(batch, ...)`` per variable."""
+
+    def one(model):
+        l = solver.states(model, ts.values)
+        skill_loss = model.skill_loss_of(l)
+        out = {
+            "skill_level": model.skill_level_of(l),
+            "skill_loss": skill_loss,
+            "loss": jnp.sum(model.p[:, None] * skill_loss, axis=0),
+        }
+        return tuple(out[v] for v in variables)
+
+    # vmap in batches of 64 inside the compiled chunk: a bare vmap over the whole chunk streams
+    # (chunk, n, T) intermediates through memory and runs ~2.5x slower on CPU.
+    return jax.lax.map(one, models, batch_size=_MAP_BATCH)
+
+
+@eqx.filter_jit
+def _closed_form_chunk(models, threshold):
+    """Closed-form learning times of a stacked batch of models, shape ``(batch, n)`` (the threshold is traced)."""
+    return jax.lax.map(lambda m: m.closed_form_learning_times(threshold), models, batch_size=_MAP_BATCH)
 
 
 class Sweep(eqx.Module):
@@ -111,15 +146,13 @@ class Sweep(eqx.Module):
 
     **Arguments (keyword-only):**
 
-    - `axes`: ordered mapping ``axis name -> 1-D values``; names from `AXES` (``"N0"``, ``"eta"``, ``"alpha"``,
-      ``"loss"``). The output dims follow this order.
+    - `axes`: ordered mapping ``axis name -> values``; names from `AXES`. The output dims follow this order.
     - `n`: number of skills, for Zipf frequencies ``p = zipf(n, alpha)`` (with a fixed ``alpha`` or an
       ``"alpha"`` axis). Give either ``n`` or ``p``.
-    - `alpha`: fixed Zipf exponent (default 2.0, the paper's) when ``"alpha"`` is not an axis.
+    - `alpha`: fixed Zipf exponent (default 2.0, the paper's) when neither ``"alpha"`` nor ``"p"`` is an axis.
     - `p`: fixed skill frequencies, shape ``(n,)`` (instead of ``n``/``alpha``).
-    - `eta`, `N0`: fixed effective learning rate and wasted resources, unless they are axes (``N0`` default 0).
-    - `loss`, `C`, `gates`, `l0`, `normalized`: as for `ResourceModel` (``loss`` may instead be the
-      ``"loss_kind"`` axis).
+    - `eta`, `N0`, `C`, `l0`: fixed values of those fields unless they are axes (``N0`` default 0).
+    - `loss_kind`, `gates`, `normalized`: as for `ResourceModel` (``loss_kind`` may instead be an axis).
 
     A parameter given both as an axis and as a fixed value raises ``ValueError``.
     """
@@ -137,7 +170,7 @@ class Sweep(eqx.Module):
         p=None,
         eta=None,
         N0=None,
-        loss: str | None = None,
+        loss_kind: str | None = None,
         C=None,
         gates=None,
         l0=None,
@@ -145,48 +178,50 @@ class Sweep(eqx.Module):
     ):
         if not isinstance(axes, Mapping) or len(axes) == 0:
             raise ValueError("axes must be a non-empty mapping 'axis name -> values', e.g. {'N0': [0.0, 0.01]}")
-        self.axes = tuple((str(k), _check_axis(str(k), v)) for k, v in axes.items())
-        names = [k for k, _ in self.axes]
-        given = {"alpha": alpha, "eta": eta, "N0": N0, "loss_kind": loss}
+        names = [str(k) for k in axes]
+        given = {"alpha": alpha, "p": p, "eta": eta, "N0": N0, "loss_kind": loss_kind, "C": C, "l0": l0}
         for name in names:
             if given.get(name) is not None:
-                fixed_name = "loss" if name == "loss_kind" else name
-                raise ValueError(f"{name!r} is a sweep axis; do not also pass a fixed {fixed_name}=")
-        if "alpha" in names or p is None:
-            if p is not None:
-                raise ValueError("an 'alpha' axis makes p = zipf(n, alpha); do not also pass p=")
-            if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-                raise ValueError(f"n (number of skills) must be an integer >= 1 for Zipf frequencies, got {n!r}")
-            if "alpha" not in names:
-                alpha = 2.0 if alpha is None else float(alpha)
-                if not (np.isfinite(alpha) and alpha >= 0):
-                    raise ValueError(f"alpha (Zipf exponent) must be finite and >= 0, got {alpha!r}")
-            n = int(n)
-        else:
+                raise ValueError(f"{name!r} is a sweep axis; do not also pass a fixed {name}=")
+        if "alpha" in names and ("p" in names or p is not None):
+            raise ValueError("an 'alpha' axis makes p = zipf(n, alpha); do not also pass p= or a 'p' axis")
+        if "p" in names or p is not None:
             if alpha is not None:
-                raise ValueError("give either p= or alpha= (Zipf), not both")
-            p = np.asarray(p, dtype=np.float64)
-            if n is not None and p.shape != (n,):
-                raise ValueError(f"p has shape {p.shape} but n={n}")
-            n = int(p.shape[-1]) if p.ndim == 1 else 0
+                raise ValueError("give either p= (or a 'p' axis) or alpha= (Zipf), not both")
+            shape = np.shape(axes["p"])[1:] if "p" in names else np.shape(p)
+            if len(shape) != 1:
+                raise ValueError(f"p must have shape (n,), got {shape}")
+            if n is not None and shape != (n,):
+                raise ValueError(f"p has shape {shape} but n={n}")
+            n = shape[0]
+        else:
+            n = check_int(n, "n (number of skills)")
+            if "alpha" not in names:
+                alpha = 2.0 if alpha is None else alpha
         if "eta" not in names and eta is None:
             raise ValueError("eta (effective learning rate) is required, as a fixed value or an axis")
-        self.n = n
+        self.n = int(n)
+        self.axes = tuple((name, _axis_values(name, axes[name], self.n)) for name in names)
         self.fixed = {
             "alpha": alpha,
             "p": p,
             "eta": eta,
             "N0": 0.0 if ("N0" not in names and N0 is None) else N0,
-            "loss": "mse" if ("loss_kind" not in names and loss is None) else loss,
+            "loss_kind": "mse" if ("loss_kind" not in names and loss_kind is None) else loss_kind,
             "C": C,
             "gates": gates,
             "l0": l0,
             "normalized": normalized,
         }
-        # Build the model at every corner of the grid: validates the fixed parameters (C, l0, gates, p ...) with
-        # ResourceModel's own checks, which are skipped for the traced values inside the vmapped solve.
-        for corner in itertools.product(*[(v[0], v[-1]) for _, v in self.axes]):
-            self.model(**dict(zip(names, corner)))
+        # Build one model per axis value (the other axes at their first value): ResourceModel's own checks, with
+        # the axis named in the error.
+        first = self._first_point()
+        for name, values in self.axes:
+            for i, v in enumerate(values):
+                try:
+                    self.model(**{**first, name: v})
+                except ValueError as err:
+                    raise ValueError(f"axis {name!r}, {_which(name, i, v)}: {err}") from None
 
     # ------------------------------------------------------------------ grid bookkeeping
     @property
@@ -196,104 +231,121 @@ class Sweep(eqx.Module):
     @property
     def shape(self) -> tuple[int, ...]:
         """Grid shape, one entry per axis."""
-        return tuple(v.size for _, v in self.axes)
+        return tuple(v.shape[0] for _, v in self.axes)
 
     @property
     def size(self) -> int:
         return int(np.prod(self.shape))
 
+    def _first_point(self) -> dict:
+        return {k: v[0] for k, v in self.axes}
+
     def model(self, **point) -> ResourceModel:
-        """The `ResourceModel` at one grid point, e.g. ``sweep.model(N0=0.01, alpha=2.0)`` (also traced values)."""
+        """The `ResourceModel` at one grid point, e.g. ``sweep.model(N0=0.01, alpha=2.0)``."""
         params = {**self.fixed, **point}
-        if "loss_kind" in params:
-            params["loss"] = params.pop("loss_kind")
-        p = params["p"]
-        if p is None:
-            alpha = params["alpha"]
-            p = _zipf_traced(self.n, alpha) if isinstance(alpha, jax.core.Tracer) else _zipf_np(self.n, alpha)
-        normalized = params["normalized"] and params["p"] is not None
-        return ResourceModel(
-            p=p,
-            eta=params["eta"],
-            N0=params["N0"],
-            C=params["C"],
-            loss=str(params["loss"]),
-            gates=params["gates"],
-            l0=params["l0"],
-            normalized=normalized,
-        )
+        params["loss_kind"] = str(params["loss_kind"])  # a NumPy string from the axis values is not a static str
+        alpha = params.pop("alpha")
+        if params["p"] is None:
+            params["p"], params["normalized"] = zipf(self.n, float(alpha)), True
+        return ResourceModel(**params)
 
-    def _numeric_names(self):
-        return tuple(k for k in self.names if k in _NUMERIC)
+    def _numeric_axes(self):
+        return [(k, v) for k, v in self.axes if k != "loss_kind"]
 
-    def _static_combos(self):
-        static = [(k, v) for k, v in self.axes if k not in _NUMERIC]
-        keys = [k for k, _ in static]
-        return [dict(zip(keys, combo)) for combo in itertools.product(*[v for _, v in static])], keys
+    def _static_values(self) -> list[dict]:
+        if "loss_kind" in self.names:
+            return [{"loss_kind": str(v)} for v in dict(self.axes)["loss_kind"]]
+        return [{}]
 
-    def _flat_numeric(self) -> dict[str, np.ndarray]:
-        num = [(k, v) for k, v in self.axes if k in _NUMERIC]
+    def _flat_points(self) -> dict[str, np.ndarray]:
+        """The numeric axes' values at every grid point (C order over the numeric axes), ``name -> (m, ...)``."""
+        num = self._numeric_axes()
         if not num:
             return {}
-        mesh = np.meshgrid(*[v for _, v in num], indexing="ij")
-        return {k: m.ravel() for (k, _), m in zip(num, mesh)}
+        idx = np.meshgrid(*[np.arange(v.shape[0]) for _, v in num], indexing="ij")
+        return {k: v[i.ravel()] for (k, v), i in zip(num, idx)}
 
-    def _to_axes_order(self, arr, static_keys, tail):
+    def stacked_models(self, static: dict, batch: dict[str, np.ndarray]) -> ResourceModel:
+        """The models at a batch of grid points as one `ResourceModel` whose array fields have a leading axis."""
+        size = next(iter(batch.values())).shape[0] if batch else 1
+        template = self.model(**static, **{k: v[0] for k, v in batch.items()})
+        fields = {}
+        for name, values in batch.items():
+            if name == "alpha":
+                fields["p"] = np.stack([zipf(self.n, float(a)) for a in values])
+            else:
+                fields[name] = values
+        leaves = {k: jnp.asarray(v, dtype=jnp.float64) for k, v in fields.items()}
+
+        def broadcast(x):
+            return jnp.broadcast_to(x, (size, *x.shape))
+
+        stacked = jax.tree.map(broadcast, template)
+        if leaves:
+            names = tuple(leaves)
+            stacked = eqx.tree_at(lambda m: tuple(getattr(m, k) for k in names), stacked, tuple(leaves.values()))
+        return stacked
+
+    def _to_axes_order(self, arr, tail):
         """``arr`` of shape ``(*static, *numeric, *tail)`` -> ``(*axes, *tail)`` in the user's axis order."""
-        num_keys = self._numeric_names()
-        sizes = dict((k, v.size) for k, v in self.axes)
+        static_keys = ["loss_kind"] if "loss_kind" in self.names else []
+        num_keys = [k for k, _ in self._numeric_axes()]
+        sizes = dict(zip(self.names, self.shape))
         arr = arr.reshape(*[sizes[k] for k in static_keys], *[sizes[k] for k in num_keys], *tail)
         current = [*static_keys, *num_keys]
         perm = [current.index(k) for k in self.names] + list(range(len(current), len(current) + len(tail)))
         return np.transpose(arr, perm)
 
     def _chunked(self, fn, tail_shapes, *, chunk_size, desc, progress, store=None):
-        """Apply ``fn(static, batch) -> tuple of arrays (chunk, *tail)`` over the grid; arrays ``(*axes, *tail)``."""
-        combos, static_keys = self._static_combos()
-        flat = self._flat_numeric()
-        m = next(iter(flat.values())).size if flat else 1
+        """Apply ``fn(models) -> tuple of arrays (chunk, *tail)`` over the grid; arrays ``(*axes, *tail)``."""
+        statics = self._static_values()
+        flat = self._flat_points()
+        m = next(iter(flat.values())).shape[0] if flat else 1
         chunk_size = max(1, min(int(chunk_size), m))
         n_chunks = -(-m // chunk_size)
-        outs = [np.empty((len(combos), m, *shape)) for shape in tail_shapes]
-        bar = tqdm(total=len(combos) * n_chunks, desc=desc, unit="chunk", disable=not progress, leave=False)
-        for ci, static in enumerate(combos):
-            for k in range(n_chunks):
-                lo, hi = k * chunk_size, min((k + 1) * chunk_size, m)
-                cached = None if store is None else store.read(ci, k)
-                if cached is None:
-                    idx = np.minimum(np.arange(lo, lo + chunk_size), m - 1)  # pad the last chunk: one compile
-                    batch = {name: values[idx] for name, values in flat.items()}
-                    res = [np.asarray(r)[: hi - lo] for r in fn(static, batch)]
-                    if store is not None:
-                        store.write(ci, k, res)
-                else:
-                    res = cached
-                for out, r in zip(outs, res):
-                    out[ci, lo:hi] = r
-                bar.update(1)
-        bar.close()
-        return [self._to_axes_order(o, static_keys, shape) for o, shape in zip(outs, tail_shapes)]
-
-    def _auto_chunk(self, per_point: int) -> int:
-        return max(1, _OUTPUT_BUDGET // max(per_point, 1))
+        outs = [np.empty((len(statics), m, *shape)) for shape in tail_shapes]
+        with tqdm(total=len(statics) * m, desc=desc, unit="model", disable=not progress, leave=False) as bar:
+            for ci, static in enumerate(statics):
+                for k in range(n_chunks):
+                    lo, hi = k * chunk_size, min((k + 1) * chunk_size, m)
+                    res = None if store is None else store.read(ci, k)
+                    if res is None:
+                        idx = np.minimum(np.arange(lo, lo + chunk_size), m - 1)  # pad the last chunk: one compile
+                        models = self.stacked_models(static, {name: v[idx] for name, v in flat.items()})
+                        res = [np.asarray(r)[: hi - lo] for r in fn(models)]
+                        if store is not None:
+                            store.write(ci, k, res)
+                    for out, r in zip(outs, res):
+                        out[ci, lo:hi] = r
+                    bar.update(hi - lo)
+        return [self._to_axes_order(o, shape) for o, shape in zip(outs, tail_shapes)]
 
     def _coords(self) -> dict:
-        return {k: v for k, v in self.axes}
+        """Dimension coordinates of the axes (array-valued axes get an index dim ``<name>_index``)."""
+        return {self.dim(k): (np.arange(v.shape[0]) if k in _ARRAY_AXES else v) for k, v in self.axes}
 
-    def _p_values(self):
-        """The ``p`` coordinate: dims ``(skill,)`` if fixed, ``(alpha, skill)`` on an alpha axis."""
-        if "alpha" in self.names:
-            alphas = dict(self.axes)["alpha"]
-            return ("alpha", "skill"), np.stack([_zipf_np(self.n, a) for a in alphas])
-        if self.fixed["p"] is not None:
-            return ("skill",), np.asarray(self.fixed["p"], dtype=np.float64)
-        return ("skill",), _zipf_np(self.n, self.fixed["alpha"])
+    @staticmethod
+    def dim(name: str) -> str:
+        """The Dataset dimension of axis ``name``."""
+        return f"{name}_index" if name in _ARRAY_AXES else name
 
-    def _p_coord(self, obj):
-        return obj.assign_coords(p=self._p_values())
-
-    def _first_point(self):
-        return {k: v[0] for k, v in self.axes}
+    def _value_coords(self) -> dict:
+        """Coordinates holding the values of array-valued axes, and ``p`` (dims ``(skill,)`` or along its axis)."""
+        out = {}
+        axes = dict(self.axes)
+        if "alpha" in axes:
+            out["p"] = (("alpha", SKILL), np.stack([zipf(self.n, float(a)) for a in axes["alpha"]]))
+        elif "p" in axes:
+            out["p"] = (("p_index", SKILL), axes["p"])
+        elif self.fixed["p"] is not None:
+            out["p"] = ((SKILL,), np.asarray(self.fixed["p"], dtype=np.float64))
+        else:
+            out["p"] = ((SKILL,), zipf(self.n, float(self.fixed["alpha"])))
+        if "l0" in axes:
+            out["l0"] = (("l0_index", SKILL), axes["l0"])
+        if "C" in axes:
+            out["C"] = (("C_index", SKILL, "skill_j"), axes["C"])
+        return out
 
     def attrs(self, **extra) -> dict:
         """The fixed parameters and axis names as netCDF-safe ``attrs``."""
@@ -302,89 +354,93 @@ class Sweep(eqx.Module):
             "model": "resource",
             "sweep_axes": ",".join(self.names),
             **{k: float(fx[k]) for k in ("eta", "N0", "alpha") if k not in self.names and fx[k] is not None},
-            "loss_kind": fx["loss"] if "loss_kind" not in self.names else "axis",
-            "C": "identity" if fx["C"] is None else np.asarray(fx["C"]),
+            "loss_kind": fx["loss_kind"] if "loss_kind" not in self.names else "axis",
+            "C": "axis" if "C" in self.names else ("identity" if fx["C"] is None else np.asarray(fx["C"])),
             "gates": "none" if fx["gates"] is None else fx["gates"].describe(),
             **extra,
         }
+
+    def _skill_labels(self):
+        return None if self.fixed["gates"] is None else list(self.fixed["gates"].skills)
+
+    def _solver(self, solver, method):
+        if method is not None:
+            if solver is not None:
+                raise ValueError("give solver= or method= (its shorthand), not both")
+            solver = method
+        if solver is None:  # Exact() where it applies to every grid point, else Diffrax()
+            try:
+                return self._checked(Exact())
+            except ValueError:
+                return self._checked(Diffrax())
+        solver = as_solver(solver)
+        if not solver.traceable:
+            raise ValueError(f"a sweep vmaps its solver; {type(solver).__name__}() runs on the host (use Diffrax())")
+        return self._checked(solver)
+
+    def _checked(self, solver):
+        """``solver`` after checking it against every axis value (Exact() and C, l0, loss_kind ...)."""
+        first = self._first_point()
+        for static in self._static_values():
+            for name, values in self.axes:
+                if name in ("N0", "eta"):  # no solver's applicability depends on their values
+                    values = values[:1]
+                for i, v in enumerate(values):
+                    try:
+                        solver.check(self.model(**{**first, **static, name: v}))
+                    except ValueError as err:
+                        raise ValueError(f"this sweep (axis {name!r}, {_which(name, i, v)}): {err}") from None
+        return solver
 
     # ------------------------------------------------------------------ trajectories
     def run(
         self,
         ts,
-        method: str = "exact",
+        solver=None,
         *,
+        method: str | None = None,
         chunk_size: int | None = None,
         path=None,
         progress: bool = True,
         variables: Sequence[str] = _VARIABLES,
-        **options,
     ) -> xr.Dataset:
         """Solve every grid point at times ``ts`` and return one trajectory Dataset.
 
         **Arguments:**
 
         - `ts`: times in optimizer steps, shape ``(T,)``, strictly increasing, ``>= 0`` (integers for
-          ``method="discrete"``).
-        - `method`: ``"exact"`` (default, tau-time closed form), ``"diffrax"`` or ``"discrete"`` (the paper's
-          map); see `ResourceModel.states`. ``options`` go to the backend (``clip``, ``rtol``, ...).
-        - `chunk_size`: grid points per vmapped chunk (default: about 64 MiB of output per variable).
+          `skillode.DiscreteMap`).
+        - `solver`: a `skillode.solvers` object or name (``method=`` is its shorthand); default `Exact()` where it
+          applies, else `Diffrax()`. `Scipy` runs on the host and cannot be vmapped.
+        - `chunk_size`: grid points per compiled chunk (default: about 64 MiB of output per variable).
         - `path`: a directory for checkpoints; finished chunks are written there and reused on restart.
-        - `progress`: show a tqdm progress bar over chunks.
+        - `progress`: show a tqdm progress bar over grid points.
         - `variables`: which of ``"skill_level"``, ``"skill_loss"``, ``"loss"`` to keep.
 
         **Returns:** Dataset with ``skill_level`` / ``skill_loss`` of dims ``(*axes, skill, t)`` and ``loss`` of
         dims ``(*axes, t)``; coordinates for every axis and ``p``.
         """
-        if method not in METHODS or method == "scipy":
-            raise ValueError(f"method must be one of ('exact', 'diffrax', 'discrete') for a sweep, got {method!r}")
+        solver = self._solver(solver, method)
         variables = tuple(variables)
         if "skill_level" not in variables or any(v not in _VARIABLES for v in variables):
             raise ValueError(f"variables must be a subset of {_VARIABLES} holding 'skill_level', got {variables}")
         ts = np.asarray(ts, dtype=np.float64)
         if ts.ndim != 1 or ts.size == 0 or not np.all(np.isfinite(ts)) or ts[0] < 0 or np.any(np.diff(ts) <= 0):
             raise ValueError("ts must be a non-empty 1-D array of finite times >= 0, strictly increasing")
-        if method == "discrete" and not np.all(ts == np.round(ts)):
-            raise ValueError("method='discrete' needs integer steps ts (the paper's map has dt = 1)")
-        if method == "exact":
-            for combo in self._static_combos()[0]:
-                reason = _solve.exact_supported(self.model(**{**self._first_point(), **combo}))
-                if reason is not None:
-                    raise ValueError(f"method='exact' does not apply to this sweep: {reason}")
+        if solver.integer_steps and not np.all(ts == np.round(ts)):
+            raise ValueError(f"{type(solver).__name__}() needs integer steps ts (the paper's map has dt = 1)")
         n, T = self.n, ts.size
         tails = {"skill_level": (n, T), "skill_loss": (n, T), "loss": (T,)}
-        ts_hash = hashlib.sha256(np.ascontiguousarray(ts).tobytes()).hexdigest()
-
-        def fn(static, batch):
-            key = self._kernel_key("run", static, method, ts_hash, variables, sorted(options.items()))
-
-            def make():
-                def one(point):
-                    model = self.model(**static, **point)
-                    l = model.states(ts, method, **options)  # ts: host array, so the discrete map sees steps
-                    skill_loss = model.skill_loss_of(l)
-                    out = {
-                        "skill_level": model.skill_level_of(l),
-                        "skill_loss": skill_loss,
-                        "loss": jnp.sum(model.p[:, None] * skill_loss, axis=0),
-                    }
-                    return tuple(out[v] for v in variables)
-
-                # vmap in batches of 64 points inside the compiled chunk: a bare vmap over the whole chunk
-                # streams (chunk, n, T) intermediates through memory and runs ~2.5x slower on CPU.
-                return jax.jit(lambda b: jax.lax.map(one, b, batch_size=_MAP_BATCH))
-
-            return _kernel(key, make)(batch)
-
-        chunk_size = self._auto_chunk(n * T) if chunk_size is None else _check_chunk(chunk_size)
+        chunk_size = max(1, _OUTPUT_BUDGET // (n * T)) if chunk_size is None else _check_chunk(chunk_size)
         store = None
         if path is not None:
-            store = _ChunkStore(path, self._fingerprint(ts, method, chunk_size, variables, options))
+            store = _ChunkStore(path, self._fingerprint(ts, solver, chunk_size, variables))
+        host_ts = _HostArray(ts)
         arrays = self._chunked(
-            fn,
+            lambda models: _solve_chunk(models, solver, host_ts, variables),
             [tails[v] for v in variables],
             chunk_size=chunk_size,
-            desc=f"sweep ({method})",
+            desc=f"sweep ({type(solver).__name__})",
             progress=progress,
             store=store,
         )
@@ -394,17 +450,18 @@ class Sweep(eqx.Module):
             data["skill_level"],
             loss=data.get("loss"),
             skill_loss=data.get("skill_loss"),
-            skill=None if self.fixed["gates"] is None else list(self.fixed["gates"].skills),
+            skill=self._skill_labels(),
             sweep=self._coords(),
-            attrs=self.attrs(method=method, **{k: v for k, v in options.items() if np.isscalar(v)}),
+            attrs=self.attrs(**solver.attrs()),
         )
-        return self._p_coord(ds)
+        return ds.assign_coords(self._value_coords())
 
     # ------------------------------------------------------------------ learning times
     def learning_times(
         self,
-        threshold: float = 0.9,
+        threshold=0.9,
         *,
+        solver=None,
         method: str | None = None,
         t_max: float | None = None,
         chunk_size: int | None = None,
@@ -412,111 +469,71 @@ class Sweep(eqx.Module):
     ) -> xr.DataArray:
         """Learning times of every grid point, dims ``(*axes, skill)`` (NaN where never learned).
 
-        Gate-free models with ``C = I`` and ``method=None`` use the closed form (PAPER §6.1)
-        ``t_i = (1/eta)[sum_j (1 - eps^(p_j/p_i)) + N0 ln(1/eps)/p_i]`` (`skillode.solve.closed_form_learning_times`),
-        vmapped over the grid: no trajectory is computed. Otherwise the grid is solved up to ``t_max`` (default:
-        the largest `skillode.solve.default_horizon` over the grid's corners) with ``method`` (default
-        ``"exact"`` if it applies, else ``"diffrax"``) and times are extracted with `skillode.learning_times`
-        (``"discrete"``: the paper's first step with ``s >= threshold``).
+        Gate-free models with ``C = I`` and no ``solver`` use the closed form
+        (`skillode.ResourceModel.closed_form_learning_times`), vmapped over the grid with the threshold level as a
+        traced argument (a new level does not recompile): no trajectory is computed. Otherwise the grid is solved
+        up to ``t_max`` (default: the largest `ResourceModel.horizon` over the grid's corners) and times are
+        extracted with `skillode.learning_times` (`DiscreteMap`: the first step that reaches the level).
         """
-        threshold = float(threshold)
-        if not 0.0 < threshold < 1.0:
-            raise ValueError(f"threshold must lie in the open interval (0, 1), got {threshold}")
-        closed = method is None and self.fixed["C"] is None and self.fixed["gates"] is None
+        threshold = as_threshold(threshold)
+        if method is not None:
+            if solver is not None:
+                raise ValueError("give solver= or method= (its shorthand), not both")
+            solver = method
+        probe = self.model(**self._first_point())
+        closed = solver is None and "C" not in self.names and probe.has_closed_form_learning_times(threshold)
         if closed:
-
-            def fn(static, batch):
-                def make():
-                    def one(point):
-                        return (_solve.closed_form_learning_times(self.model(**static, **point), threshold),)
-
-                    return jax.jit(jax.vmap(one))
-
-                return _kernel(self._kernel_key("closed_form", static, threshold), make)(batch)
-
-            chunk = self._auto_chunk(self.n) if chunk_size is None else _check_chunk(chunk_size)
-            (times,) = self._chunked(fn, [(self.n,)], chunk_size=chunk, desc="learning times", progress=progress)
-            skill = None if self.fixed["gates"] is None else list(self.fixed["gates"].skills)
-            dims = (*self.names, "skill")
+            chunk = max(1, _OUTPUT_BUDGET // self.n) if chunk_size is None else _check_chunk(chunk_size)
+            (times,) = self._chunked(
+                lambda models: (_closed_form_chunk(models, threshold),),
+                [(self.n,)],
+                chunk_size=chunk,
+                desc="learning times",
+                progress=progress,
+            )
+            dims = (*(self.dim(k) for k in self.names), SKILL)
+            skill = self._skill_labels()
             coords = {
                 **self._coords(),
-                "skill": np.arange(1, self.n + 1) if skill is None else skill,
-                "p": self._p_values(),
+                SKILL: np.arange(1, self.n + 1) if skill is None else skill,
+                **self._value_coords(),
                 "learned": (dims, np.isfinite(times)),
             }
-            attrs = {"threshold": threshold, "on": "skill_level", "method": "closed_form", "units": "steps"}
+            attrs = {**threshold.attrs(), "method": "closed_form", "units": "steps"}
             return xr.DataArray(times, dims=dims, coords=coords, name="learning_time", attrs=attrs)
-        if method is None:
-            method = "exact" if _solve.exact_supported(self.model(**self._first_point())) is None else "diffrax"
+        solver = self._solver(solver, None)
         if t_max is None:
             corners = itertools.product(*[(v[0], v[-1]) for _, v in self.axes])
-            t_max = max(_solve.default_horizon(self.model(**dict(zip(self.names, c))), threshold) for c in corners)
-        if method == "discrete":
-            ts, interpolate = np.arange(0.0, np.ceil(t_max) + 1.0), False
+            t_max = max(self.model(**dict(zip(self.names, c))).horizon(threshold) for c in corners)
+        if solver.integer_steps:
+            ts = np.arange(0.0, np.ceil(t_max) + 1.0)
         else:
-            ts, interpolate = np.linspace(0.0, t_max, 4001), True
-        ds = self.run(ts, method, chunk_size=chunk_size, progress=progress, variables=("skill_level",))
-        out = _extract_learning_times(ds, threshold, interpolate=interpolate)
-        out.attrs["method"] = method
+            ts = np.linspace(0.0, t_max, 4001)
+        variables = ("skill_level",) if threshold.on == "skill_level" else ("skill_level", "skill_loss")
+        ds = self.run(ts, solver, chunk_size=chunk_size, progress=progress, variables=variables)
+        out = _learning_times(ds, threshold)
+        out.attrs["method"] = type(solver).__name__
         return out
 
-    def _kernel_key(self, *parts) -> str:
-        """What a compiled kernel depends on: the fixed parameters, n, the axis names, and ``parts``."""
-        spec = {
-            "fixed": {k: _json_safe(v) for k, v in self.fixed.items()},
-            "n": self.n,
-            "names": list(self.names),
-            "parts": [_json_safe_deep(p) for p in parts],
-        }
-        return json.dumps(spec, sort_keys=True)
-
-    def _fingerprint(self, ts, method, chunk_size, variables, options) -> str:
+    def _fingerprint(self, ts, solver, chunk_size, variables) -> str:
         spec = {
             "axes": [[k, v.tolist()] for k, v in self.axes],
             "fixed": {k: _json_safe(v) for k, v in self.fixed.items()},
             "n": self.n,
             "ts": hashlib.sha256(np.ascontiguousarray(ts).tobytes()).hexdigest(),
-            "method": method,
+            "solver": repr(solver),
             "chunk_size": chunk_size,
             "variables": list(variables),
-            "options": {k: _json_safe(v) for k, v in sorted(options.items())},
         }
         return json.dumps(spec, sort_keys=True)
 
 
-_KERNELS: dict[str, object] = {}
-_MAX_KERNELS = 32
-
-
-def _kernel(key: str, make):
-    """A compiled ``jit(vmap(...))`` kernel, cached so repeated runs of an equal sweep do not re-trace."""
-    if key not in _KERNELS:
-        if len(_KERNELS) >= _MAX_KERNELS:
-            _KERNELS.pop(next(iter(_KERNELS)))  # oldest first
-        _KERNELS[key] = make()
-    return _KERNELS[key]
-
-
-def _json_safe_deep(value):
-    if isinstance(value, dict):
-        return {str(k): _json_safe_deep(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_json_safe_deep(v) for v in value]
-    if isinstance(value, np.generic):
-        return value.item()
-    return _json_safe(value) if not isinstance(value, str) else value
-
-
-def _zipf_np(n, alpha):
-    from .frequencies import zipf
-
-    return zipf(n, float(alpha))
+def _which(name: str, i: int, value) -> str:
+    return f"value number {i}" if name in _ARRAY_AXES else f"value {value!r}"
 
 
 def _check_chunk(chunk_size) -> int:
-    if isinstance(chunk_size, bool) or not isinstance(chunk_size, (int, np.integer)) or chunk_size < 1:
-        raise ValueError(f"chunk_size must be an integer >= 1, got {chunk_size!r}")
-    return int(chunk_size)
+    return check_int(chunk_size, "chunk_size")
 
 
 def _json_safe(value):
@@ -537,7 +554,7 @@ class _ChunkStore:
         if spec.exists():
             if spec.read_text() != fingerprint:
                 raise ValueError(
-                    f"checkpoint directory {self.path} holds a different sweep (axes, parameters, ts, method or "
+                    f"checkpoint directory {self.path} holds a different sweep (axes, parameters, ts, solver or "
                     "chunk_size differ); use a new path or delete it"
                 )
         else:
@@ -560,28 +577,28 @@ class _ChunkStore:
         os.replace(tmp, f)  # atomic: a killed run never leaves a half-written chunk behind
 
 
-def run_sweep(axes: Mapping[str, Sequence], ts, method: str = "exact", **kwargs) -> xr.Dataset:
-    """``Sweep(axes=axes, **model_kwargs).run(ts, method, **run_kwargs)`` in one call.
+def run_sweep(axes: Mapping[str, Sequence], ts, solver=None, **kwargs) -> xr.Dataset:
+    """``Sweep(axes=axes, **model_kwargs).run(ts, solver, **run_kwargs)`` in one call.
 
-    Keyword arguments of `Sweep.run` (``chunk_size``, ``path``, ``progress``, ``variables``) go to ``run``;
-    the rest define the sweep.
+    Keyword arguments of `Sweep.run` (``method``, ``chunk_size``, ``path``, ``progress``, ``variables``) go to
+    ``run``; the rest define the sweep.
     """
-    run_keys = ("chunk_size", "path", "progress", "variables")
+    run_keys = ("method", "chunk_size", "path", "progress", "variables")
     run_kw = {k: kwargs.pop(k) for k in run_keys if k in kwargs}
-    return Sweep(axes=axes, **kwargs).run(ts, method, **run_kw)
+    return Sweep(axes=axes, **kwargs).run(ts, solver, **run_kw)
 
 
-def sweep_learning_times(axes: Mapping[str, Sequence], threshold: float = 0.9, **kwargs) -> xr.DataArray:
+def sweep_learning_times(axes: Mapping[str, Sequence], threshold=0.9, **kwargs) -> xr.DataArray:
     """Learning times of a whole grid, dims ``(*axes, skill)``: ``Sweep(axes=axes, ...).learning_times(threshold)``.
 
-    Keyword arguments of `Sweep.learning_times` (``method``, ``t_max``, ``chunk_size``, ``progress``) go there;
-    the rest define the sweep.
+    Keyword arguments of `Sweep.learning_times` (``solver``, ``method``, ``t_max``, ``chunk_size``, ``progress``)
+    go there; the rest define the sweep.
 
     Example:
         >>> times = sweep_learning_times({"N0": [0.0, 0.1]}, 0.9, n=10, alpha=2.0, eta=0.019)
         >>> times.dims
         ('N0', 'skill')
     """
-    lt_keys = ("method", "t_max", "chunk_size", "progress")
+    lt_keys = ("solver", "method", "t_max", "chunk_size", "progress")
     lt_kw = {k: kwargs.pop(k) for k in lt_keys if k in kwargs}
     return Sweep(axes=axes, **kwargs).learning_times(threshold, **lt_kw)

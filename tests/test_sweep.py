@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+import skillode as sk
 from skillode.frequencies import zipf
 from skillode.resource import ResourceModel
 from skillode.sweep import Sweep, run_sweep, sweep_learning_times
@@ -31,7 +32,7 @@ def test_shapes_and_coordinates(ds):
     np.testing.assert_array_equal(ds.alpha.values, AXES["alpha"])
     assert ds.p.dims == ("alpha", "skill")
     np.testing.assert_allclose(ds.p.sel(alpha=2.0).values, zipf(4, 2.0))
-    assert ds.attrs["method"] == "exact" and ds.attrs["eta"] == ETA
+    assert ds.attrs["solver"] == "Exact" and ds.attrs["eta"] == ETA
 
 
 def test_vmap_matches_per_point_solve(ds):
@@ -68,7 +69,7 @@ def test_loss_kind_axis_and_fixed_p():
     sw = Sweep(axes={"loss_kind": ["mse", "ce"], "eta": [0.01, 0.02]}, p=[0.5, 0.3, 0.2], N0=0.05)
     ds = sw.run(TS, progress=False)
     assert ds.skill_level.dims == ("loss_kind", "eta", "skill", "t")
-    ref = ResourceModel(p=[0.5, 0.3, 0.2], eta=0.01, N0=0.05, loss="ce").skill_levels(TS)
+    ref = ResourceModel(p=[0.5, 0.3, 0.2], eta=0.01, N0=0.05, loss_kind="ce").skill_levels(TS)
     np.testing.assert_allclose(ds.skill_level.sel(loss_kind="ce", eta=0.01).values, ref, atol=1e-12)
 
 
@@ -146,7 +147,7 @@ def test_bad_values_raise(kwargs, match):
 
 
 def test_bad_run_arguments(sweep):
-    with pytest.raises(ValueError, match="method"):
+    with pytest.raises(ValueError, match="runs on the host"):
         sweep.run(TS, "scipy", progress=False)
     with pytest.raises(ValueError, match="strictly increasing"):
         sweep.run(TS[::-1], progress=False)
@@ -156,3 +157,58 @@ def test_bad_run_arguments(sweep):
         sweep.run(TS, chunk_size=0, progress=False)
     with pytest.raises(ValueError, match="threshold"):
         sweep.learning_times(1.5)
+
+
+def test_array_valued_axes_C_l0_p():
+    C1, C2 = np.eye(3), np.array([[1.0, 0.3, 0.0], [0.3, 1.0, 0.2], [0.0, 0.2, 1.0]])
+    p = zipf(3, 1.5)
+    sw = Sweep(axes={"C": [C1, C2], "l0": [np.ones(3), np.full(3, 0.8)]}, p=p, eta=ETA, N0=0.01)
+    ds = sw.run(TS, progress=False)
+    assert ds.skill_level.dims == ("C_index", "l0_index", "skill", "t")
+    assert ds.C.dims == ("C_index", "skill", "skill_j") and ds.l0.dims == ("l0_index", "skill")
+    ref = ResourceModel(p=p, eta=ETA, N0=0.01, C=C2, l0=np.full(3, 0.8)).skill_levels(TS)
+    np.testing.assert_allclose(ds.skill_level.isel(C_index=1, l0_index=1).values, ref, atol=1e-12)
+    sp = Sweep(axes={"p": [zipf(3, 1.0), zipf(3, 2.0)]}, eta=ETA, N0=0.01)
+    times = sp.learning_times(0.9)
+    assert times.dims == ("p_index", "skill") and times.p.dims == ("p_index", "skill")
+    ref = ResourceModel(p=zipf(3, 2.0), eta=ETA, N0=0.01).learning_times(0.9).values
+    np.testing.assert_allclose(times.isel(p_index=1).values, ref, rtol=1e-13)
+
+
+def test_exact_refuses_an_indefinite_C_axis_and_diffrax_solves_it():
+    bad = np.array([[1.0, 1.5], [1.5, 1.0]])  # eigenvalues 2.5 and -0.5
+    sw = Sweep(axes={"C": [np.eye(2), bad]}, p=[0.6, 0.4], eta=ETA, N0=0.01)
+    with pytest.raises(ValueError, match="axis 'C'.*positive semi-definite.*Diffrax"):
+        sw.run(TS, "exact", progress=False)
+    ds = sw.run(TS, progress=False)  # the default solver: Diffrax, since Exact does not apply to every point
+    assert ds.attrs["solver"] == "Diffrax" and np.all(np.isfinite(ds.skill_level.values))
+
+
+def test_a_new_threshold_level_does_not_recompile(monkeypatch):
+    traces = []
+    original = ResourceModel.closed_form_learning_times
+
+    def counting(self, threshold):
+        traces.append(threshold.level)  # runs only while JAX traces the compiled kernel
+        return original(self, threshold)
+
+    monkeypatch.setattr(ResourceModel, "closed_form_learning_times", counting)
+    sw = Sweep(axes={"N0": [0.0, 0.01, 0.1]}, n=4, eta=ETA)
+    a = sw.learning_times(0.9)
+    n_traces = len(traces)
+    b = sw.learning_times(0.75)
+    c = Sweep(axes={"N0": [0.2, 0.3, 0.4]}, n=4, eta=0.5 * ETA).learning_times(0.6)  # other values, same structure
+    assert len(traces) == n_traces  # no new trace of the kernel
+    assert np.all(b.values < a.values) and c.shape == a.shape
+    np.testing.assert_allclose(b.sel(N0=0.01).values,
+                               original(ResourceModel(p=zipf(4), eta=ETA, N0=0.01), sk.Threshold(0.75)), rtol=1e-13)
+
+
+def test_solver_objects_and_progress_per_model(capsys):
+    sw = Sweep(axes={"N0": [0.01, 0.1]}, n=3, eta=ETA)
+    a = sw.run(TS, sk.Diffrax(rtol=1e-10, atol=1e-12), progress=False)
+    b = sw.run(TS, sk.Exact(), progress=False)
+    np.testing.assert_allclose(a.skill_level.values, b.skill_level.values, atol=1e-8)
+    sw.run(TS, chunk_size=1, progress=True)
+    err = capsys.readouterr().err
+    assert "1/2" in err and "model" in err  # ticks per grid point, not per chunk
