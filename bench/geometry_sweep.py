@@ -83,7 +83,7 @@ def bench_sweep(args):
 
 def fig10_models(N, alphas, n_skills=1000):
     T = task_vectors(jax.random.key(N), n_skills, N, "random_unit")
-    return [GeometryModel(p=zipf(n_skills, a), T=T, loss="ce", batch_size=1024) for a in alphas]
+    return [GeometryModel(p=zipf(n_skills, a), T=T, loss_kind="ce", batch_size=1024) for a in alphas]
 
 
 def bench_fig10(args):

@@ -1,4 +1,4 @@
-r"""The Geometry model: skills as directions in parameter space (PAPER §3).
+r"""The Geometry model: skills as directions in parameter space (arXiv:2501.12391, Figs. 4–8, 10, 12, 15, 18).
 
 The model has parameters ``theta`` in ``R^N`` (initialised to 0) and ``n`` tasks, each with a task vector
 ``t_i`` in ``R^N`` (the rows of ``T``, shape ``(n, N)``). Task ``i`` is seen with frequency ``p_i``.
@@ -15,17 +15,18 @@ Each step draws a batch of ``B`` task ids iid from ``Categorical(p)``, forms the
 (``batch_size=None`` uses the exact expectation ``c / B -> p``), optionally adds Gaussian noise
 ``sigma * xi``, ``xi ~ N(0, I_N)``, and hands ``g`` to any optax optimizer. With ``gradient="mimicked"`` the MSE
 gradient is that of ``1/2 ell``, i.e. ``-sum_i w_i (1 - s_i) t_i`` (the paper's Fig4–7 code drops the factor 2,
-PAPER §3.3); ``gradient="autograd"`` keeps it.
+as in the authors' Fig. 4–7 code); ``gradient="autograd"`` keeps it.
 
-The *resource* readout (PAPER §3.5) is the number of aligned dimensions of each skill,
+The *resource* readout (Fig. 5) is the number of aligned dimensions of each skill,
 
     n_aligned_i = #{ k : t_ik · Δtheta_k > 0 },
 
 the coordinates whose update ``Δtheta`` pushes skill ``i`` forward (for SGD and SignGD ``Δtheta ∝ -g``, the
 paper's definition). A skill being learned climbs toward ``N``; the others sit near ``N / 2``.
 
-Simulations run as ``lax.scan`` over steps inside jit-compiled chunks, vmap over seeds and over sweep points, and
-return the shared trajectory Dataset (`skillode.trajectory`).
+A simulation is a `GeometrySimulation` job of the scan engine (`skillode._scan`): a ``lax.scan`` over steps in
+jit-compiled chunks, vmapped over seeds and over sweep points; `simulate` and `simulate_many` run it and return
+the shared trajectory Dataset (`skillode.trajectory`).
 
 References:
     Z. Liu, Y. Liu, E. J. Michaud, J. Gore, M. Tegmark, *Physics of Skill Learning*, arXiv:2501.12391 (2025).
@@ -45,8 +46,10 @@ import jax.random as jr
 import numpy as np
 import optax
 import xarray as xr
-from jax import lax
 
+from . import _scan
+from ._model import AbstractSkillModel
+from ._validate import check_array, check_choice, check_int, check_key, check_scalar, is_concrete
 from .frequencies import as_frequencies
 from .optimizers import make_optimizer
 from .trajectory import make_trajectory
@@ -54,6 +57,7 @@ from .trajectory import make_trajectory
 __all__ = [
     "TASK_KINDS",
     "GeometryModel",
+    "GeometrySimulation",
     "correlation_matrix",
     "simulate",
     "simulate_many",
@@ -63,14 +67,8 @@ __all__ = [
 TASK_KINDS = ("orthonormal", "random_unit", "gaussian", "one_hot")
 
 
-def _check_size(name: str, value) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
-    return int(value)
-
-
 def task_vectors(key, n: int, N: int, kind: str = "orthonormal", *, dtype=jnp.float64) -> jax.Array:
-    r"""Draw ``n`` task vectors in ``R^N`` from one of the paper's ensembles (PAPER §3.2).
+    r"""Draw ``n`` task vectors in ``R^N`` from one of the paper's ensembles.
 
     ==================  ===========================================================================
     ``kind``            construction
@@ -96,12 +94,12 @@ def task_vectors(key, n: int, N: int, kind: str = "orthonormal", *, dtype=jnp.fl
         >>> bool(jnp.allclose(T @ T.T, jnp.eye(3)))
         True
     """
-    n = _check_size("n (number of tasks)", n)
-    N = _check_size("N (dimension)", N)
-    if kind not in TASK_KINDS:
-        raise ValueError(f"kind must be one of {TASK_KINDS}, got {kind!r}")
+    n = check_int(n, "n (number of tasks)")
+    N = check_int(N, "N (dimension)")
+    kind = check_choice(kind, "kind", TASK_KINDS)
     if kind == "one_hot":
         return jnp.eye(n, N, dtype=dtype)
+    key = check_key(key)
     if kind == "orthonormal":
         if n > N:
             raise ValueError(f"kind='orthonormal' needs n <= N, got n={n} > N={N}; use kind='random_unit'")
@@ -119,7 +117,7 @@ def task_vectors(key, n: int, N: int, kind: str = "orthonormal", *, dtype=jnp.fl
 
 
 def correlation_matrix(T) -> jax.Array:
-    """Task correlation ``C = T T^T`` (shape ``(n, n)``), the ``C`` of the Resource model (PAPER §4.5).
+    """Task correlation ``C = T T^T`` (shape ``(n, n)``), the ``C`` of the Resource model (Fig. 8).
 
     For orthonormal task vectors ``C = I``; for random-unit vectors ``C`` has a unit diagonal.
     """
@@ -129,18 +127,24 @@ def correlation_matrix(T) -> jax.Array:
     return T @ T.T
 
 
-def _is_concrete(x) -> bool:
-    return not isinstance(x, jax.core.Tracer)
+class GeometryModel(AbstractSkillModel):
+    r"""The Geometry model of skill learning: ``theta in R^N``, task vectors ``T``, frequencies ``p``.
 
+    Skill ``i`` is ``s_i = t_i · theta`` (MSE) or ``s_i = sigmoid(t_i · theta)`` (CE), with per-skill loss
+    ``ell_i = (1 - s_i)^2`` or ``ell_i = -log s_i``; one step's gradient is
 
-class GeometryModel(eqx.Module):
-    r"""The Geometry model of skill learning (PAPER §3): ``theta in R^N``, task vectors ``T``, frequencies ``p``.
+    .. math::
+
+        g = \nabla_\theta \sum_i w_i\, c\, \ell_i(\theta) + \sigma\, \xi, \qquad
+        w = \frac{\mathrm{Multinomial}(B, p)}{B} \ (\text{or } p), \quad \xi \sim N(0, I_N),
+
+    with ``c = 1/2`` for ``gradient="mimicked"`` and ``c = 1`` otherwise. A final class.
 
     **Fields** (keyword-only):
 
     - `p`: skill frequencies, shape ``(n,)``, positive, summing to 1.
     - `T`: task vectors, shape ``(n, N)`` (see `task_vectors`, or build with `GeometryModel.sample`).
-    - `loss`: ``"mse"`` (``s = T theta``, ``ell = (1 - s)^2``) or ``"ce"`` (``s = sigmoid(T theta)``,
+    - `loss_kind`: ``"mse"`` (``s = T theta``, ``ell = (1 - s)^2``) or ``"ce"`` (``s = sigmoid(T theta)``,
       ``ell = -log s``).
     - `batch_size`: ``None`` for the exact expected gradient, or ``B >= 1`` task ids per step drawn iid from
       ``Categorical(p)`` (only their counts are formed, so a step costs two ``(n x N)`` mat-vecs whatever ``B``).
@@ -156,39 +160,31 @@ class GeometryModel(eqx.Module):
 
     p: jax.Array
     T: jax.Array
-    loss: str = eqx.field(static=True, default="mse")
+    loss_kind: str = eqx.field(static=True, default="mse")
     batch_size: int | None = eqx.field(static=True, default=None)
-    noise: jax.Array | float = 0.0
+    noise: jax.Array = 0.0
     gradient: str = eqx.field(static=True, default="autograd")
 
-    LOSSES: ClassVar[tuple[str, ...]] = ("mse", "ce")
+    LOSS_KINDS: ClassVar[tuple[str, ...]] = ("mse", "ce")
     GRADIENTS: ClassVar[tuple[str, ...]] = ("autograd", "mimicked")
 
-    def __init__(self, *, p, T, loss="mse", batch_size=None, noise=0.0, gradient="autograd"):
-        self.p = p if not _is_concrete(p) else jnp.asarray(as_frequencies(p))
-        self.T = T if not _is_concrete(T) else jnp.asarray(T)
-        self.loss = loss
+    def __init__(self, *, p, T, loss_kind="mse", batch_size=None, noise=0.0, gradient="autograd"):
+        self.p = jnp.asarray(as_frequencies(p)) if is_concrete(p) else p
+        self.T = jnp.asarray(T) if is_concrete(T) else T
+        self.loss_kind = loss_kind
         self.batch_size = batch_size
-        self.noise = noise if not _is_concrete(noise) else jnp.asarray(noise, dtype=jnp.result_type(float))
+        self.noise = jnp.asarray(noise, dtype=jnp.result_type(float)) if is_concrete(noise) else noise
         self.gradient = gradient
 
     def __check_init__(self):
-        if self.loss not in self.LOSSES:
-            raise ValueError(f"loss must be one of {self.LOSSES}, got {self.loss!r}")
-        if self.gradient not in self.GRADIENTS:
-            raise ValueError(f"gradient must be one of {self.GRADIENTS}, got {self.gradient!r}")
-        if self.loss == "ce" and self.gradient == "mimicked":
-            raise ValueError("gradient='mimicked' is defined for loss='mse' only; use gradient='autograd' for 'ce'")
+        check_choice(self.loss_kind, "loss_kind", self.LOSS_KINDS)
+        check_choice(self.gradient, "gradient", self.GRADIENTS)
+        if self.loss_kind == "ce" and self.gradient == "mimicked":
+            raise ValueError("gradient='mimicked' is defined for loss_kind='mse' only; use gradient='autograd'")
         if self.batch_size is not None:
-            _check_size("batch_size", self.batch_size)
-        if self.T.ndim != 2 or self.T.shape[0] != self.p.shape[0]:
-            raise ValueError(f"T (task vectors) must have shape (n, N) = ({self.p.shape[0]}, N), got {self.T.shape}")
-        if _is_concrete(self.T) and not bool(jnp.all(jnp.isfinite(self.T))):
-            raise ValueError("T (task vectors) must be finite")
-        if jnp.ndim(self.noise) != 0:
-            raise ValueError(f"noise (sigma) must be a scalar, got shape {jnp.shape(self.noise)}")
-        if _is_concrete(self.noise) and not (float(self.noise) >= 0 and math.isfinite(float(self.noise))):
-            raise ValueError(f"noise (sigma) must be finite and >= 0, got {float(self.noise)}")
+            check_int(self.batch_size, "batch_size")
+        check_array(self.T, "T (task vectors)", (self.n, -1))
+        check_scalar(self.noise, "noise (sigma)", low=0.0)
 
     @classmethod
     def sample(cls, key, *, p, N: int, kind: str = "orthonormal", dtype=jnp.float64, **kwargs) -> GeometryModel:
@@ -197,31 +193,35 @@ class GeometryModel(eqx.Module):
         return cls(p=p, T=task_vectors(key, p.shape[0], N, kind, dtype=dtype), **kwargs)
 
     @property
-    def n(self) -> int:
-        """Number of skills."""
-        return self.T.shape[0]
-
-    @property
     def N(self) -> int:
         """Dimension of ``theta``."""
-        return self.T.shape[1]
+        return self.T.shape[-1]
 
-    def skill_level(self, theta) -> jax.Array:
-        """``s_i`` for parameters ``theta`` (shape ``(N,)``); returns shape ``(n,)``."""
+    def attrs(self, **extra) -> dict:
+        """The model's parameters as netCDF-safe ``attrs`` (``T`` is summarised by ``n`` and ``N``)."""
+        return {
+            "model": "geometry",
+            "n": self.n,
+            "N": self.N,
+            "loss_kind": self.loss_kind,
+            "gradient": self.gradient,
+            "batch_size": "none" if self.batch_size is None else int(self.batch_size),
+            "noise": float(self.noise),
+            **extra,
+        }
+
+    def skill_levels(self, theta) -> jax.Array:
+        """``s = T theta`` (MSE) or ``sigmoid(T theta)`` (CE) for parameters ``theta`` ``(N,)``; shape ``(n,)``."""
         z = self.T @ theta
-        return jax.nn.sigmoid(z) if self.loss == "ce" else z
+        return jax.nn.sigmoid(z) if self.loss_kind == "ce" else z
 
     def skill_loss(self, theta) -> jax.Array:
-        """Per-skill loss ``ell_i`` (shape ``(n,)``)."""
+        """Per-skill loss ``ell_i``: ``(1 - t_i · theta)^2`` or ``log(1 + exp(-t_i · theta))``; shape ``(n,)``."""
         z = self.T @ theta
-        return jax.nn.softplus(-z) if self.loss == "ce" else (1.0 - z) ** 2
-
-    def population_loss(self, theta) -> jax.Array:
-        """``L = sum_i p_i ell_i`` (scalar)."""
-        return self.p.astype(theta.dtype) @ self.skill_loss(theta)
+        return jax.nn.softplus(-z) if self.loss_kind == "ce" else (1.0 - z) ** 2
 
     def task_weights(self, key, dtype) -> jax.Array:
-        """Per-task weights of one step's batch loss: ``c / B`` with ``c ~ Multinomial(B, p)``, or ``p``.
+        """Per-task weights ``w`` ``(n,)`` of one step's batch loss: ``c / B`` with ``c ~ Multinomial(B, p)``, or ``p``.
 
         Sampling is by inverse CDF (``B`` uniforms, a sorted search, a bincount), an exact multinomial draw that
         costs ``O(B log n)`` rather than a sequential scan over the ``n`` categories.
@@ -236,7 +236,7 @@ class GeometryModel(eqx.Module):
         return counts.astype(dtype) / self.batch_size
 
     def gradient_estimate(self, theta, key) -> jax.Array:
-        """One step's stochastic gradient ``g`` (shape ``(N,)``): batch gradient plus noise."""
+        """One step's stochastic gradient ``g = grad(c w · ell)(theta) + sigma xi`` (shape ``(N,)``)."""
         k_batch, k_noise = jr.split(key)
         w = self.task_weights(k_batch, theta.dtype)
         scale = 0.5 if self.gradient == "mimicked" else 1.0
@@ -245,12 +245,63 @@ class GeometryModel(eqx.Module):
 
 
 # ----------------------------------------------------------------------------------------------------------------
-# Simulation: lax.scan over steps, jit-compiled chunks, vmap over seeds and sweep points.
+# Simulation: one job of the scan engine (skillode._scan); simulate_many is the same job vmapped.
+
+
+class _State(eqx.Module):
+    theta: jax.Array
+    opt_state: optax.OptState
+    key: jax.Array
+
+
+class GeometrySimulation(_scan.AbstractJob):
+    r"""One Geometry-model run as a job of the scan engine (`skillode._scan`).
+
+    From ``theta_0 = 0``, step ``i`` draws its randomness from ``fold_in(key, i)`` (so chunks can be recomputed
+    alone) and applies the optimizer:
+
+    .. math::
+
+        g_i = \mathrm{model.gradient\_estimate}(\theta_i, \mathrm{fold\_in}(key, i)), \qquad
+        (\Delta\theta_i, o_{i+1}) = \mathrm{optimizer.update}(g_i, o_i), \qquad
+        \theta_{i+1} = \theta_i + \Delta\theta_i.
+
+    Each record holds ``skill_level`` and ``skill_loss`` ``(n,)`` and ``loss = p · skill_loss`` ``()``; with
+    `record_aligned` also ``n_aligned`` ``(n,)``, the count ``#{k : t_ik Δtheta_ik > 0}`` averaged over the steps
+    since the previous record.
+
+    **Fields:** `model` (a `GeometryModel`), `optimizer` (an ``optax.GradientTransformation``), `record_aligned`.
+    """
+
+    model: GeometryModel
+    optimizer: optax.GradientTransformation = eqx.field(static=True)
+    record_aligned: bool = eqx.field(static=True, default=True)
+
+    def init(self, key) -> _State:
+        theta = jnp.zeros(self.model.N, dtype=self.model.T.dtype)
+        return _State(theta, self.optimizer.init(theta), key)
+
+    def step(self, state: _State, i) -> tuple[_State, dict[str, jax.Array]]:
+        theta = state.theta
+        g = self.model.gradient_estimate(theta, jr.fold_in(state.key, i))
+        updates, opt_state = self.optimizer.update(g, state.opt_state, theta)
+        observed = {}
+        if self.record_aligned:
+            observed["n_aligned"] = jnp.sum(self.model.T * updates > 0, axis=1).astype(theta.dtype)
+        return _State(optax.apply_updates(theta, updates), opt_state, state.key), observed
+
+    def measure(self, state: _State) -> dict[str, jax.Array]:
+        skill_loss = self.model.skill_loss(state.theta)
+        return {
+            "skill_level": self.model.skill_levels(state.theta),
+            "skill_loss": skill_loss,
+            "loss": self.model.p.astype(skill_loss.dtype) @ skill_loss,
+        }
 
 
 @functools.lru_cache(maxsize=64)
 def _preset(name: str, learning_rate: float, kwargs: tuple) -> optax.GradientTransformation:
-    # The same preset object across calls lets jit reuse the compiled scan (the optimizer is a static argument).
+    # The same preset object across calls lets jit reuse the compiled scan (the optimizer is a static field).
     return make_optimizer(name, learning_rate, **dict(kwargs))
 
 
@@ -270,95 +321,32 @@ def _resolve_optimizer(optimizer, learning_rate, optimizer_kwargs):
     return optimizer, {"optimizer": "custom"}
 
 
-def _cast(model: GeometryModel, dtype) -> GeometryModel:
-    return eqx.tree_at(
+def _simulation(model, optimizer, steps, learning_rate, optimizer_kwargs, record_every, chunk, record_aligned, dtype):
+    """The job, its schedule and the run attrs; ``model`` (possibly stacked over sweep points) is cast to ``dtype``."""
+    schedule = _scan.Schedule(steps=steps, record_every=record_every, chunk=chunk)
+    opt, opt_attrs = _resolve_optimizer(optimizer, learning_rate, optimizer_kwargs)
+    if not jnp.issubdtype(dtype, jnp.floating):
+        raise ValueError(f"dtype must be a floating dtype (jnp.float64 or jnp.float32), got {dtype!r}")
+    cast = eqx.tree_at(
         lambda m: (m.p, m.T, m.noise),
         model,
         (model.p.astype(dtype), model.T.astype(dtype), jnp.asarray(model.noise, dtype)),
     )
+    job = GeometrySimulation(model=cast, optimizer=opt, record_aligned=bool(record_aligned))
+    sched = {"steps": schedule.steps, "record_every": schedule.record_every, "dtype": jnp.dtype(dtype).name}
+    return job, schedule, {**opt_attrs, **sched}
 
 
-def _init_state(model: GeometryModel, optimizer, key):
-    theta = jnp.zeros(model.N, dtype=model.T.dtype)
-    return theta, optimizer.init(theta), key, jnp.zeros((), jnp.int64 if jax.config.jax_enable_x64 else jnp.int32)
-
-
-def _run_chunk(model: GeometryModel, optimizer, state, n_records: int, record_every: int, aligned: bool):
-    """Advance ``n_records * record_every`` steps; return the new state and what is recorded every k steps."""
-
-    def step(carry, _):
-        theta, opt_state, key, i, n_al = carry
-        g = model.gradient_estimate(theta, jr.fold_in(key, i))
-        updates, opt_state = optimizer.update(g, opt_state, theta)
-        theta = optax.apply_updates(theta, updates)
-        if aligned:
-            n_al = n_al + jnp.sum(model.T * updates > 0, axis=1, dtype=n_al.dtype)
-        return (theta, opt_state, key, i + 1, n_al), None
-
-    def record(carry, _):
-        theta, opt_state, key, i = carry
-        n_al = jnp.zeros(model.n, jnp.int32)
-        (theta, opt_state, key, i, n_al), _ = lax.scan(step, (theta, opt_state, key, i, n_al), None, record_every)
-        out = (model.skill_level(theta), model.skill_loss(theta), n_al.astype(theta.dtype) / record_every)
-        return (theta, opt_state, key, i), out
-
-    return lax.scan(record, state, None, n_records)
-
-
-@eqx.filter_jit
-def _chunk_single(model, optimizer, state, n_records, record_every, aligned):
-    return _run_chunk(model, optimizer, state, n_records, record_every, aligned)
-
-
-@eqx.filter_jit
-def _chunk_batched(model, optimizer, state, n_records, record_every, aligned, model_axis):
-    """vmap over sweep points (outer; only if ``model_axis``) and seeds (inner)."""
-    over_seeds = jax.vmap(lambda m, s: _run_chunk(m, optimizer, s, n_records, record_every, aligned), in_axes=(None, 0))
-    if model_axis:
-        return jax.vmap(over_seeds, in_axes=(0, 0))(model, state)
-    return over_seeds(model, state)
-
-
-def _check_run_args(steps, record_every, chunk):
-    steps = _check_size("steps", steps)
-    record_every = _check_size("record_every", record_every)
-    if steps % record_every:
-        raise ValueError(f"steps ({steps}) must be a multiple of record_every ({record_every})")
-    n_rec = steps // record_every
-    chunk = n_rec if chunk is None else _check_size("chunk (records per compiled scan)", chunk)
-    return steps, record_every, n_rec, chunk
-
-
-def _drive(run, state, n_rec, chunk, progress, desc):
-    """Python loop over compiled chunks (bounded memory, a progress bar); concatenate the records."""
-    outs = []
-    done = 0
-    bar = None
-    if progress:
-        from tqdm.auto import tqdm
-
-        bar = tqdm(total=n_rec, desc=desc, unit="rec")
-    while done < n_rec:
-        size = min(chunk, n_rec - done)
-        state, out = run(state, size)
-        outs.append(jax.device_get(out))
-        done += size
-        if bar is not None:
-            bar.update(size)
-    if bar is not None:
-        bar.close()
-    return state, outs
-
-
-def _model_attrs(model: GeometryModel) -> dict:
-    return {
-        "model": "geometry",
-        "n": model.n,
-        "N": model.N,
-        "loss": model.loss,
-        "gradient": model.gradient,
-        "batch_size": "none" if model.batch_size is None else model.batch_size,
-    }
+def _to_dataset(schedule: _scan.Schedule, records, *, sweep, p, attrs) -> xr.Dataset:
+    """Records ``(*sweep, R + 1, ...)`` (t = 0 first) in the trajectory format."""
+    lead = len(sweep)
+    per_skill = {k: np.moveaxis(v, lead, -1) for k, v in records.items() if k != "loss"}  # (*sweep, n, R + 1)
+    t = np.arange(schedule.n_records + 1, dtype=np.float64) * schedule.record_every
+    extra = {}
+    if "n_aligned" in per_skill:  # NaN at t = 0: no step before it
+        extra["n_aligned"] = ((*sweep, "skill", "t"), per_skill["n_aligned"])
+    return make_trajectory(t, per_skill["skill_level"], loss=records["loss"], skill_loss=per_skill["skill_loss"],
+                           p=p, sweep=sweep, extra=extra, attrs=attrs)
 
 
 def simulate(
@@ -376,7 +364,7 @@ def simulate(
     progress: bool = False,
     attrs: Mapping | None = None,
 ) -> xr.Dataset:
-    r"""Train the Geometry model from ``theta = 0`` for ``steps`` optimizer steps.
+    r"""Train the Geometry model from ``theta = 0`` for ``steps`` optimizer steps (a `GeometrySimulation`).
 
     **Arguments:**
 
@@ -391,57 +379,21 @@ def simulate(
       stays bounded and `progress` can report.
     - `record_aligned`: also record ``n_aligned`` (costs one ``n x N`` pass per step).
     - `dtype`: ``jnp.float64`` (default, accurate) or ``jnp.float32`` (fast sweeps).
+    - `progress`: show a progress bar (optimizer steps).
     - `attrs`: extra attributes to store.
 
-    **Returns:** a trajectory Dataset with ``skill_level``, ``loss`` (population loss ``sum p_i ell_i``),
+    **Returns:** a trajectory Dataset with ``skill_level``, ``loss`` (population loss ``sum_i p_i ell_i``),
     ``skill_loss`` and ``n_aligned`` (dims ``(skill, t)``; the mean over the ``k`` steps ending at ``t`` of the
     number of aligned coordinates, NaN at ``t = 0``).
     """
-    steps, record_every, n_rec, chunk = _check_run_args(steps, record_every, chunk)
-    opt, opt_attrs = _resolve_optimizer(optimizer, learning_rate, optimizer_kwargs)
-    m = _cast(model, dtype)
-    state = _init_state(m, opt, key)
-
-    def run(st, size):
-        return _chunk_single(m, opt, st, size, record_every, record_aligned)
-
-    _, outs = _drive(run, state, n_rec, chunk, progress, "geometry")
-    levels, losses, aligned = (np.concatenate([o[j] for o in outs], axis=0) for j in range(3))
-    return _to_dataset(m, levels, losses, aligned, record_every, record_aligned, sweep={}, lead=(),
-                       attrs={**_model_attrs(model), "noise": float(model.noise), **opt_attrs,
-                              "steps": steps, "record_every": record_every, "dtype": jnp.dtype(dtype).name,
-                              **(attrs or {})})
-
-
-def _to_dataset(model, levels, losses, aligned, record_every, record_aligned, *, sweep, lead, attrs):
-    """Assemble records (time axis first after ``lead``) into the trajectory format."""
-    # records come as (*lead, R, n) -> (*lead, n, R); prepend the initial state at t = 0.
-    nl = len(lead)
-    levels = np.moveaxis(levels, nl, -1)
-    losses_s = np.moveaxis(losses, nl, -1)
-    aligned = np.moveaxis(aligned, nl, -1)
-    # theta = 0 at t = 0, so every skill starts at sigmoid(0) = 1/2 (CE) or 0 (MSE), whatever T.
-    s0 = np.full(levels.shape[-2], 0.5 if model.loss == "ce" else 0.0)
-    l0 = np.full(levels.shape[-2], math.log(2.0) if model.loss == "ce" else 1.0)
-    levels = np.concatenate([np.broadcast_to(s0[:, None], (*levels.shape[:-1], 1)), levels], axis=-1)
-    skill_loss = np.concatenate([np.broadcast_to(l0[:, None], (*losses_s.shape[:-1], 1)), losses_s], axis=-1)
-    p = np.asarray(model.p, dtype=np.float64)
-    if p.ndim > 1 and np.all(p == p.reshape(-1, p.shape[-1])[0]):
-        p = p.reshape(-1, p.shape[-1])[0]
-    if p.ndim > 1:  # p differs between sweep points: weight each point with its own p, store p as a variable
-        p_b = p.reshape(*p.shape[:-1], *([1] * (skill_loss.ndim - p.ndim - 1)), p.shape[-1], 1)
-        loss = np.sum(p_b * skill_loss, axis=-2)
-        p_coord = None
-    else:
-        loss = np.einsum("i,...it->...t", p, skill_loss)
-        p_coord = p
-    t = np.arange(levels.shape[-1], dtype=np.float64) * record_every
-    extra = {}
-    if record_aligned:
-        aligned = np.concatenate([np.full((*aligned.shape[:-1], 1), np.nan), aligned], axis=-1)
-        extra["n_aligned"] = ((*sweep, "skill", "t"), aligned)
-    return make_trajectory(t, levels, loss=loss, skill_loss=skill_loss, p=p_coord, sweep=sweep, extra=extra,
-                           attrs=attrs)
+    if not isinstance(model, GeometryModel):
+        raise ValueError(f"model must be a GeometryModel, got {type(model).__name__}")
+    job, schedule, run_attrs = _simulation(model, optimizer, steps, learning_rate, optimizer_kwargs, record_every,
+                                           chunk, record_aligned, dtype)
+    state = _scan.init(job, check_key(key))
+    _, records = _scan.run(job, schedule, state, initial=True, progress=progress, desc="geometry")
+    out_attrs = model.attrs(**run_attrs, **(attrs or {}))
+    return _to_dataset(schedule, records, sweep={}, p=np.asarray(model.p), attrs=out_attrs)
 
 
 def _stack_models(models: Sequence[GeometryModel]) -> GeometryModel:
@@ -452,7 +404,7 @@ def _stack_models(models: Sequence[GeometryModel]) -> GeometryModel:
             raise ValueError(f"every sweep point must be a GeometryModel, got {type(m).__name__}")
         dyn, static = eqx.partition(m, eqx.is_array)
         if jax.tree.structure(static) != jax.tree.structure(static0) or static != static0:
-            raise ValueError("models in a sweep must share loss, batch_size and gradient (static fields)")
+            raise ValueError("models in a sweep must share loss_kind, batch_size and gradient (static fields)")
         if jax.tree.map(jnp.shape, dyn) != jax.tree.map(jnp.shape, dyn0):
             raise ValueError("models in a sweep must share shapes (n, N); sweep over N with a Python loop")
         dyns.append(dyn)
@@ -480,10 +432,10 @@ def simulate_many(
     **Arguments** (the rest as in `simulate`):
 
     - `model`: one `GeometryModel` (then `sweep` must be empty) or a sequence of models, one per point of the
-      grid spanned by `sweep`, in row-major order. They must share ``n``, ``N``, ``loss``, ``batch_size`` and
+      grid spanned by `sweep`, in row-major order. They must share ``n``, ``N``, ``loss_kind``, ``batch_size`` and
       ``gradient``; they may differ in ``p``, ``T`` and ``noise``.
-    - `seeds`: integer seeds; seed ``s`` runs with key ``jax.random.key(s)`` (batch and noise draws only; draw
-      the task vectors yourself, e.g. per sweep point).
+    - `seeds`: integer seeds ``>= 0``; seed ``s`` runs with key ``jax.random.key(s)`` (batch and noise draws only;
+      draw the task vectors yourself, e.g. per sweep point).
     - `sweep`: ordered ``axis name -> coordinate values`` describing the grid of `model`.
 
     **Returns:** a trajectory Dataset with dims ``(*sweep, seed, skill, t)``. A run with a given seed equals
@@ -493,51 +445,36 @@ def simulate_many(
         >>> models = [GeometryModel(p=p, T=T, batch_size=128, noise=s) for s in (0.0, 0.1)]
         >>> ds = simulate_many(models, "signgd", 500, learning_rate=3e-4, seeds=[0, 1], sweep={"noise": [0.0, 0.1]})
     """
-    steps, record_every, n_rec, chunk = _check_run_args(steps, record_every, chunk)
-    seeds = [int(s) for s in seeds]
+    seeds = [check_int(s, "seeds (each)", 0) for s in seeds]
     if not seeds:
         raise ValueError("seeds must hold at least one integer seed")
     sweep = {k: np.asarray(v) for k, v in (sweep or {}).items()}
-    opt, opt_attrs = _resolve_optimizer(optimizer, learning_rate, optimizer_kwargs)
+    grid = tuple(v.shape[0] for v in sweep.values())
     if isinstance(model, GeometryModel):
         if sweep:
             raise ValueError("sweep needs one model per grid point (a sequence of GeometryModel)")
-        base, stacked, grid = model, None, ()
+        models, batched, batch = [model], model, (False,)
     else:
         models = list(model)
-        grid = tuple(v.shape[0] for v in sweep.values())
         if not models or math.prod(grid) != len(models):
             raise ValueError(
                 f"sweep grid {dict(zip(sweep, grid))} has {math.prod(grid)} points, got {len(models)} models"
             )
-        base, stacked = models[0], _stack_models(models)
-    m = _cast(stacked if stacked is not None else base, dtype)
+        batched, batch = _stack_models(models), (True, False)
+    job, schedule, run_attrs = _simulation(batched, optimizer, steps, learning_rate, optimizer_kwargs, record_every,
+                                           chunk, record_aligned, dtype)
     keys = jnp.stack([jr.key(s) for s in seeds])
-    n_pts = 1 if stacked is None else len(models)
-
-    init_one = lambda mm, k: _init_state(mm, opt, k)
-    if stacked is None:
-        state = jax.vmap(init_one, in_axes=(None, 0))(m, keys)
-    else:
-        state = jax.vmap(jax.vmap(init_one, in_axes=(None, 0)), in_axes=(0, None))(m, keys)
-
-    def run(st, size):
-        return _chunk_batched(m, opt, st, size, record_every, record_aligned, stacked is not None)
-
-    _, outs = _drive(run, state, n_rec, chunk, progress, f"geometry x{n_pts * len(seeds)}")
-    lead_axis = 1 if stacked is None else 2
-    levels, losses, aligned = (np.concatenate([o[j] for o in outs], axis=lead_axis) for j in range(3))
-    shape = (*grid, len(seeds))
-    levels, losses, aligned = (x.reshape(*shape, *x.shape[lead_axis:]) for x in (levels, losses, aligned))
-    full_sweep = {**sweep, "seed": np.asarray(seeds)}
-    # p of each sweep point, broadcast over the seed axis, for the population loss.
-    pm = np.asarray(m.p, dtype=np.float64)
-    if pm.ndim > 1:
-        pm = pm.reshape(*grid, pm.shape[-1])[..., None, :]
-    m_for_ds = eqx.tree_at(lambda mm: mm.p, base, jnp.asarray(pm)) if pm.ndim > 1 else base
-    out_attrs = {**_model_attrs(base), **opt_attrs, "steps": steps, "record_every": record_every,
-                 "dtype": jnp.dtype(dtype).name, **(attrs or {})}
-    if "noise" not in sweep:
-        out_attrs["noise"] = float(np.asarray(m.noise).reshape(-1)[0])
-    return _to_dataset(m_for_ds, levels, losses, aligned, record_every, record_aligned, sweep=full_sweep,
-                       lead=shape, attrs=out_attrs)
+    if batch == (True, False):
+        keys = jnp.stack([keys] * len(models))
+    state = _scan.init(job, keys, batch=batch)
+    _, records = _scan.run(job, schedule, state, batch=batch, initial=True, progress=progress,
+                           desc=f"geometry x{len(models) * len(seeds)}")
+    if batch == (True, False):  # sweep points -> the sweep grid
+        records = {k: v.reshape(*grid, *v.shape[1:]) for k, v in records.items()}
+    base = models[0]
+    ps = np.stack([np.asarray(m.p) for m in models])
+    out_attrs = base.attrs(**run_attrs, **(attrs or {}))
+    if "noise" in sweep:
+        del out_attrs["noise"]
+    return _to_dataset(schedule, records, sweep={**sweep, "seed": np.asarray(seeds)},
+                       p=ps[0] if np.all(ps == ps[0]) else None, attrs=out_attrs)

@@ -1,7 +1,7 @@
 """Named optimizer presets, shared by the Geometry model and the trained networks.
 
 All optimizers are optax ``GradientTransformation`` objects; skillode writes none of its own. The presets
-encode exactly what the paper ran (PAPER §3.4):
+encode exactly what the paper ran:
 
 =============  ================================================================  ==========================
 name           update (``g`` gradient, ``eta`` learning rate)                    optax
@@ -16,7 +16,7 @@ name           update (``g`` gradient, ``eta`` learning rate)                   
 =============  ================================================================  ==========================
 
 ``signgd`` differs from ``sign`` only where ``|g| <~ 1e-8``: there the paper's step is smaller, and a component
-that is exactly 0 does not move (PAPER §11.10). Use ``signgd`` to reproduce figures.
+that is exactly 0 does not move (the authors' code). Use ``signgd`` to reproduce figures.
 
 Where optax's defaults differ from the paper's (optax's ``lion`` decays weights by ``1e-3`` and ``ademamix``
 uses ``alpha = 5``), the preset uses the paper's value; any keyword passed to `make_optimizer` overrides it.
@@ -28,8 +28,9 @@ from collections.abc import Callable
 from functools import partial
 
 import jax
-import numpy as np
 import optax
+
+from ._validate import check_scalar
 
 __all__ = ["OPTIMIZERS", "make_optimizer", "signgd"]
 
@@ -68,10 +69,7 @@ def make_optimizer(name: str, learning_rate: float, **kwargs) -> optax.GradientT
     """
     if name not in OPTIMIZERS:
         raise ValueError(f"optimizer must be one of {sorted(OPTIMIZERS)}, got {name!r}")
-    if not isinstance(learning_rate, jax.core.Tracer):
-        lr = np.asarray(learning_rate, dtype=np.float64)
-        if lr.shape != () or not (np.isfinite(lr) and lr > 0):
-            raise ValueError(f"learning_rate must be a finite scalar > 0, got {learning_rate!r}")
-        if not isinstance(learning_rate, jax.Array):
-            learning_rate = float(lr)
+    lr = check_scalar(learning_rate, "learning_rate", low=0.0, strict=True)
+    if not isinstance(learning_rate, jax.Array):  # a JAX scalar stays one, so sweeps can vmap over it
+        learning_rate = lr
     return OPTIMIZERS[name](learning_rate, **kwargs)

@@ -1,4 +1,6 @@
-"""Tests of the Geometry model against closed forms, by seed, by shape, and vmap against a loop."""
+"""Tests of the Geometry model against closed forms, by seed, by shape, and vmap against a loop.
+
+Tests marked ``standard_dtype_promotion`` run optax's Adam family, whose bias correction strict promotion rejects."""
 
 import jax
 import jax.numpy as jnp
@@ -64,6 +66,7 @@ def test_exact_sgd_decays_geometrically(gradient, factor):
     np.testing.assert_allclose(ds.loss.values, p @ expected**2, rtol=1e-9)
 
 
+@pytest.mark.standard_dtype_promotion
 @pytest.mark.parametrize("optimizer", ["sign", "signgd"])
 def test_single_skill_signgd_ramps_linearly(optimizer):
     # One task: sign descent moves every coordinate by eta toward t, so s grows by eta * sum_k |t_k| per step.
@@ -80,7 +83,7 @@ def test_single_skill_signgd_ramps_linearly(optimizer):
 def test_ce_exact_sgd_matches_scalar_recursion():
     # One-hot tasks decouple: z_i <- z_i + eta p_i sigmoid(-z_i); tasks beyond N stay at s = 1/2.
     p, eta, N = zipf(5, 1.0), 0.5, 3
-    model = GeometryModel(p=p, T=task_vectors(KEY, 5, N, "one_hot"), loss="ce")
+    model = GeometryModel(p=p, T=task_vectors(KEY, 5, N, "one_hot"), loss_kind="ce")
     ds = simulate(model, "sgd", 30, learning_rate=eta, key=KEY)
     z = np.zeros(5)
     for step in range(1, 31):
@@ -114,6 +117,7 @@ def noisy_model():
     return GeometryModel.sample(jax.random.key(3), p=zipf(4, 2.0), N=50, batch_size=16, noise=0.01)
 
 
+@pytest.mark.standard_dtype_promotion
 def test_determinism_and_chunk_invariance(noisy_model):
     run = lambda key, chunk: simulate(noisy_model, "adam", 60, learning_rate=1e-2, key=key, record_every=3, chunk=chunk)
     a, b, c = run(KEY, None), run(KEY, 7), run(jax.random.key(1), None)
@@ -122,6 +126,7 @@ def test_determinism_and_chunk_invariance(noisy_model):
     assert not np.allclose(a.skill_level.values, c.skill_level.values)
 
 
+@pytest.mark.standard_dtype_promotion
 def test_dataset_format(noisy_model):
     ds = simulate(noisy_model, "signgd", 30, learning_rate=3e-3, key=KEY, record_every=5, attrs={"tag": "x"})
     assert ds.skill_level.dims == ("skill", "t") and ds.skill_level.shape == (4, 7)
@@ -135,9 +140,10 @@ def test_dataset_format(noisy_model):
     assert ds.attrs["tag"] == "x" and ds.attrs["noise"] == pytest.approx(0.01)
 
 
+@pytest.mark.standard_dtype_promotion
 def test_float32_close_to_float64(noisy_model):
     # Exact gradient, no noise: the two precisions follow the same path (random draws differ between dtypes).
-    model = GeometryModel(p=noisy_model.p, T=noisy_model.T, loss="ce")
+    model = GeometryModel(p=noisy_model.p, T=noisy_model.T, loss_kind="ce")
     kw = dict(learning_rate=1e-2, key=KEY, record_every=10)
     a = simulate(model, "adam", 50, **kw)
     b = simulate(model, "adam", 50, dtype=jnp.float32, **kw)
@@ -145,6 +151,7 @@ def test_float32_close_to_float64(noisy_model):
     np.testing.assert_allclose(a.skill_level.values, b.skill_level.values, atol=1e-4)
 
 
+@pytest.mark.standard_dtype_promotion
 def test_vmap_equals_loop(noisy_model):
     sigmas = [0.0, 0.05]
     models = [GeometryModel(p=noisy_model.p, T=noisy_model.T, batch_size=16, noise=s) for s in sigmas]
@@ -165,7 +172,7 @@ def test_vmap_equals_loop(noisy_model):
 def test_vmap_over_frequencies():
     T = task_vectors(KEY, 3, 20, "random_unit")
     ps = [zipf(3, 1.0), zipf(3, 2.0)]
-    models = [GeometryModel(p=p, T=T, loss="ce") for p in ps]
+    models = [GeometryModel(p=p, T=T, loss_kind="ce") for p in ps]
     many = simulate_many(models, "sgd", 10, learning_rate=0.1, seeds=[0], sweep={"alpha": [1.0, 2.0]})
     for i, m in enumerate(models):
         one = simulate(m, "sgd", 10, learning_rate=0.1, key=jax.random.key(0))
@@ -178,9 +185,9 @@ def test_vmap_over_frequencies():
 @pytest.mark.parametrize(
     "kwargs, match",
     [
-        (dict(loss="l1"), "loss"),
+        (dict(loss_kind="l1"), "loss_kind"),
         (dict(gradient="numeric"), "gradient"),
-        (dict(loss="ce", gradient="mimicked"), "mimicked"),
+        (dict(loss_kind="ce", gradient="mimicked"), "mimicked"),
         (dict(batch_size=0), "batch_size"),
         (dict(batch_size=2.5), "batch_size"),
         (dict(noise=-1.0), "noise"),

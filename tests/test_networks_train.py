@@ -1,4 +1,6 @@
-"""Training loop: trajectory format, seed determinism (vmapped or not), self-weighted loss, a tiny Domino run."""
+"""Training loop: trajectory format, seed determinism (vmapped or not), self-weighted loss, a tiny Domino run.
+
+Tests marked ``standard_dtype_promotion`` run optax's Adam family, whose bias correction strict promotion rejects."""
 
 from functools import partial
 
@@ -8,6 +10,7 @@ import numpy as np
 import pytest
 
 import skillode as sk
+import skillode.networks  # noqa: F401
 from skillode.networks import MLP, TwoTaskRegression, domino_parity, mean_loss, self_weighted_loss, train
 
 
@@ -37,6 +40,7 @@ def _tiny(seed, steps=40, task=None, **kw):
                  progress=False, **kw)
 
 
+@pytest.mark.standard_dtype_promotion
 def test_trajectory_format_and_seed_determinism():
     single = _tiny(3)
     batch = _tiny([5, 3], chunk_steps=20)
@@ -60,6 +64,7 @@ def test_trajectory_format_and_seed_determinism():
     assert model(jnp.zeros(2)).shape == (2,)
 
 
+@pytest.mark.standard_dtype_promotion
 def test_rare_skill_learned_after_frequent_one_but_not_p1_over_p2_later():
     task = domino_parity(key=jax.random.key(4), p2=0.1, n_samples=2000, dtype=jnp.float32)
     model = partial(MLP, (32, 50, 2), "relu", dtype=jnp.float32)
@@ -71,6 +76,27 @@ def test_rare_skill_learned_after_frequent_one_but_not_p1_over_p2_later():
     assert float(ds.accuracy.isel(t=-1).min()) > 0.95
 
 
+@pytest.mark.standard_dtype_promotion
+def test_numbers_do_not_depend_on_the_chunk_size():
+    # the engine's chunks are cut at log points; the data-stream key is carried, so any chunking gives one run
+    a, b, c = _tiny([3, 5], steps=60), _tiny([3, 5], steps=60, chunk_steps=10), _tiny([3, 5], steps=60, chunk_steps=40)
+    for other in (b, c):
+        np.testing.assert_array_equal(a.skill_loss.values, other.skill_loss.values)
+        np.testing.assert_array_equal(a.accuracy.values, other.accuracy.values)
+
+
+@pytest.mark.standard_dtype_promotion
+def test_block_diagonal_net_keeps_its_masks_through_training():
+    task = TwoTaskRegression(key=jax.random.key(0), n_samples=100, p2=0.1)
+    make = partial(sk.networks.BlockDiagonalMLP, (2, 8, 2), "silu", n_blocks=2)
+    ds, model = train(make, task, sk.make_optimizer("adam", 1e-2), steps=20, seed=[0, 1], log_every=10,
+                      progress=False, return_model=True)
+    assert ds.skill_loss.dims == ("seed", "skill", "t")
+    for layer, mask in zip(model.layers, model.masks):
+        assert mask.dtype == bool and mask.shape[0] == 2
+        np.testing.assert_array_equal(np.where(np.asarray(mask), 0.0, np.asarray(layer.weight)), 0.0)
+
+
 @pytest.mark.parametrize(
     "kw, match",
     [
@@ -78,6 +104,9 @@ def test_rare_skill_learned_after_frequent_one_but_not_p1_over_p2_later():
         (dict(steps=0), "steps"),
         (dict(seed=[1, 1]), "distinct"),
         (dict(seed=[]), "seed"),
+        (dict(seed=-1), "seed"),
+        (dict(log_every=0), "log_every"),
+        (dict(steps=2.0), "steps"),
         (dict(chunk_steps=15), "chunk_steps"),
     ],
 )

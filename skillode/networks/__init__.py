@@ -1,4 +1,4 @@
-"""Networks trained in JAX on multi-skill tasks, logged in the shared trajectory format (PAPER §8)."""
+"""Networks trained in JAX on multi-skill tasks, in the shared trajectory format (arXiv:2501.12391 Figs. 2, 13, 16)."""
 
 from .compare import compare_learning_times, fit_to_network, format_comparison, rank_agreement, theory_learning_times
 from .mlp import ACTIVATIONS, MLP, BlockDiagonalMLP, EmbeddingMLP
@@ -15,7 +15,7 @@ from .tasks import (
     integers_to_bits,
     parity,
 )
-from .train import mean_loss, self_weighted_loss, train
+from .train import NetworkTraining, mean_loss, self_weighted_loss, train
 
 __all__ = [
     "ACTIVATIONS",
@@ -26,6 +26,7 @@ __all__ = [
     "MLP",
     "ModularAddition",
     "MultitaskSparseParity",
+    "NetworkTraining",
     "QuantizedSparseParity",
     "TwoTaskRegression",
     "compare_learning_times",

@@ -1,4 +1,4 @@
-"""Multi-skill data sets for training networks, in JAX, seeded by explicit keys (PAPER §8).
+"""Multi-skill data sets for training networks, in JAX, seeded by explicit keys (arXiv:2501.12391, Figs. 2, 13, 16, 19).
 
 Every task is a small immutable `equinox.Module` that owns its data (or, for the quantization-model task, the
 rule to draw fresh data) and knows how to
@@ -14,14 +14,14 @@ Models act on one sample (the equinox convention); the training loop vmaps them 
 ==============================  ======================  ===================  ==================================
 task                            input ``x``             target ``y``         skills
 ==============================  ======================  ===================  ==================================
-`MultitaskSparseParity`         ``(B, n_bits)`` 0/1     ``(B, K)`` 0/1, MSE  one per output column (PAPER §8.1)
+`MultitaskSparseParity`         ``(B, n_bits)`` 0/1     ``(B, K)`` 0/1, MSE  one per output column (Fig. 2, 16)
 `QuantizedSparseParity`         ``(B, n_c + n_d)`` 0/1  ``(B,)`` class, CE   one per control bit (Michaud et al.)
 `ModularAddition`               ``(B, 2)`` int          ``(B,)`` class, CE   ``"train"`` and ``"test"`` splits
-`TwoTaskRegression`             ``(B, 2)`` float        ``(B, 2)`` x², MSE   one per output column (PAPER §8.4)
+`TwoTaskRegression`             ``(B, 2)`` float        ``(B, 2)`` x², MSE   one per output column (Fig. 19)
 ==============================  ======================  ===================  ==================================
 
 Skill levels. For binary parities ``skill_level = 2·accuracy − 1`` (0 at chance, 1 when every sample is right;
-this is the inverse of the paper's ``acc ≈ 0.5 + 0.5·s``, PAPER §7 Fig16). For modular addition
+this is the inverse of the paper's ``acc ≈ 0.5 + 0.5·s``, Fig. 16). For modular addition
 ``skill_level = (accuracy − 1/m) / (1 − 1/m)`` with ``m`` the modulus. For regression ``skill_level`` is the
 fraction of the target's variance explained, ``1 − MSE_i / Var(y_i)``. None of them is clipped.
 """
@@ -38,6 +38,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from .._validate import check_int, check_key
 from ..frequencies import as_frequencies, zipf
 
 __all__ = [
@@ -71,22 +72,6 @@ class Batch(eqx.Module):
     skill: jax.Array | None = None
 
 
-def _check_key(key, name: str = "key") -> jax.Array:
-    if key is None:
-        raise ValueError(f"{name} must be a jax.random key (e.g. jax.random.key(0)), got None")
-    key = jnp.asarray(key)
-    if not (jnp.issubdtype(key.dtype, jax.dtypes.prng_key) or (key.dtype == jnp.uint32 and key.shape == (2,))):
-        raise ValueError(f"{name} must be a jax.random key, got an array of dtype {key.dtype} and shape {key.shape}")
-    return key
-
-
-def _check_int(value, name: str, low: int, high: float = math.inf) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not (low <= value <= high):
-        upper = "" if high == math.inf else f" and <= {int(high)}"
-        raise ValueError(f"{name} must be an integer >= {low}{upper}, got {value!r}")
-    return int(value)
-
-
 def _check_subsets(subsets, n_bits: int) -> tuple[tuple[int, ...], ...]:
     try:
         out = tuple(tuple(int(b) for b in s) for s in subsets)
@@ -111,7 +96,7 @@ def integers_to_bits(ints: jax.Array, n_bits: int, dtype=jnp.float64) -> jax.Arr
         >>> integers_to_bits(jnp.array([5], jnp.uint32), 4)
         Array([[0., 1., 0., 1.]], dtype=float64)
     """
-    n_bits = _check_int(n_bits, "n_bits", 1, 32)
+    n_bits = check_int(n_bits, "n_bits", 1, 32)
     shifts = jnp.arange(n_bits - 1, -1, -1, dtype=jnp.uint32)
     return ((jnp.asarray(ints, jnp.uint32)[:, None] >> shifts) & 1).astype(dtype)
 
@@ -195,7 +180,7 @@ def _ce_entries(logits, batch: Batch) -> jax.Array:
 
 
 class MultitaskSparseParity(AbstractSkillTask):
-    """Multitask sparse parity as the paper ran it (PAPER §8.1, Fig2, Fig16).
+    """Multitask sparse parity as the paper ran it (Figs. 2 and 16).
 
     ``n_samples`` integers are drawn uniformly with replacement from ``[0, 2^n_bits)`` and written MSB first as
     ``x ∈ {0,1}^n_bits``. Task ``i`` is the parity of the fixed bit subset ``subsets[i]`` (0-indexed), regressed
@@ -219,10 +204,10 @@ class MultitaskSparseParity(AbstractSkillTask):
     skill_names: tuple[str, ...] = eqx.field(static=True)
 
     def __init__(self, *, subsets, key, n_samples: int = 10_000, p=None, n_bits: int = 32, dtype=jnp.float64):
-        key = _check_key(key)
-        self.n_bits = _check_int(n_bits, "n_bits", 1, 32)
+        key = check_key(key)
+        self.n_bits = check_int(n_bits, "n_bits", 1, 32)
         self.subsets = _check_subsets(subsets, self.n_bits)
-        n_samples = _check_int(n_samples, "n_samples", 2)
+        n_samples = check_int(n_samples, "n_samples", 2)
         k = len(self.subsets)
         if p is None:
             p = np.ones(k)
@@ -241,7 +226,7 @@ class MultitaskSparseParity(AbstractSkillTask):
 
     def train_batch(self, key, batch_size: int | None = None) -> Batch:
         n = self.x.shape[0]
-        b = n if batch_size is None else _check_int(batch_size, "batch_size", 1, n)
+        b = n if batch_size is None else check_int(batch_size, "batch_size", 1, n)
         rows = jax.random.permutation(key, n)[:b]
         cut = np.floor(b * (1.0 - self.p)).astype(np.int64)  # static: depends on b and p only
         mask = (np.arange(b)[:, None] >= cut[None, :]).astype(self.x.dtype)
@@ -258,17 +243,17 @@ class MultitaskSparseParity(AbstractSkillTask):
 
 
 def domino_parity(*, key, p2: float = 0.1, n_samples: int = 10_000, dtype=jnp.float64) -> MultitaskSparseParity:
-    """PAPER Fig2 "Case 1": tasks ``x1⊕x2`` (frequency 1) and ``x3⊕x4`` (frequency `p2`), 10,000 rows."""
+    """Fig. 2 "Case 1": tasks ``x1⊕x2`` (frequency 1) and ``x3⊕x4`` (frequency `p2`), 10,000 rows."""
     return MultitaskSparseParity(subsets=((0, 1), (2, 3)), p=(1.0, p2), key=key, n_samples=n_samples, dtype=dtype)
 
 
 def compositional_parity(*, key, n_samples: int = 8_000, dtype=jnp.float64) -> MultitaskSparseParity:
-    """PAPER Fig2 "Case 2": ``T1 = x3⊕x4``, ``T2 = x1⊕x2``, ``T3 = T1⊕T2 = x1⊕x2⊕x3⊕x4``, equal frequencies."""
+    """Fig. 2 "Case 2": ``T1 = x3⊕x4``, ``T2 = x1⊕x2``, ``T3 = T1⊕T2 = x1⊕x2⊕x3⊕x4``, equal frequencies."""
     return MultitaskSparseParity(subsets=((2, 3), (0, 1), (0, 1, 2, 3)), key=key, n_samples=n_samples, dtype=dtype)
 
 
 def independent_4bit_parity(*, key, n_samples: int = 8_000, dtype=jnp.float64) -> MultitaskSparseParity:
-    """PAPER Fig16-bottom: ``x3⊕x4``, ``x1⊕x2`` and the independent 4-bit ``x5⊕x6⊕x7⊕x8``."""
+    """Fig. 16 (bottom): ``x3⊕x4``, ``x1⊕x2`` and the independent 4-bit ``x5⊕x6⊕x7⊕x8``."""
     return MultitaskSparseParity(subsets=((2, 3), (0, 1), (4, 5, 6, 7)), key=key, n_samples=n_samples, dtype=dtype)
 
 
@@ -308,13 +293,13 @@ class QuantizedSparseParity(AbstractSkillTask):
     def __init__(
         self, *, n_control: int, n_data: int, k: int, alpha: float, key, n_eval_per_skill: int = 64, dtype=jnp.float64
     ):
-        key = _check_key(key)
-        self.n_control = _check_int(n_control, "n_control", 1)
-        self.n_data = _check_int(n_data, "n_data", 1)
-        self.k = _check_int(k, "k", 1, self.n_data)
+        key = check_key(key)
+        self.n_control = check_int(n_control, "n_control", 1)
+        self.n_data = check_int(n_data, "n_data", 1)
+        self.k = check_int(k, "k", 1, self.n_data)
         zipf(self.n_control, alpha)  # validates alpha
         self.alpha = float(alpha)
-        n_eval = _check_int(n_eval_per_skill, "n_eval_per_skill", 1)
+        n_eval = check_int(n_eval_per_skill, "n_eval_per_skill", 1)
         self.dtype = dtype
         k_sub, k_eval = jax.random.split(key)
         n_subsets = math.comb(self.n_data, self.k)
@@ -349,7 +334,7 @@ class QuantizedSparseParity(AbstractSkillTask):
     def train_batch(self, key, batch_size: int | None = None) -> Batch:
         if batch_size is None:
             raise ValueError("batch_size is required: QuantizedSparseParity draws fresh samples every step")
-        b = _check_int(batch_size, "batch_size", 1)
+        b = check_int(batch_size, "batch_size", 1)
         k_task, k_data = jax.random.split(key)
         skill = jax.random.categorical(k_task, jnp.log(jnp.asarray(self.p)), shape=(b,))
         x, y = self._draw(k_data, skill)
@@ -366,7 +351,7 @@ class QuantizedSparseParity(AbstractSkillTask):
 
 
 class ModularAddition(AbstractSkillTask):
-    """Modular addition ``(a + b) mod m`` over all ``m²`` pairs, split train/test by `key` (PAPER §8.3, Fig13).
+    """Modular addition ``(a + b) mod m`` over all ``m²`` pairs, split train/test by `key` (Fig. 13).
 
     A fraction `train_fraction` of the pairs (chosen without replacement) is the training set; the rest is
     the test set. The two *skills* are the two splits, ``"train"`` and ``"test"``: their levels are train and
@@ -385,8 +370,8 @@ class ModularAddition(AbstractSkillTask):
     skill_names: tuple[str, ...] = eqx.field(static=True)
 
     def __init__(self, *, key, modulus: int = 59, train_fraction: float = 0.8):
-        key = _check_key(key)
-        self.modulus = _check_int(modulus, "modulus", 2)
+        key = check_key(key)
+        self.modulus = check_int(modulus, "modulus", 2)
         if not (0.0 < float(train_fraction) < 1.0):
             raise ValueError(f"train_fraction must lie in (0, 1), got {train_fraction!r}")
         m2 = self.modulus**2
@@ -408,7 +393,7 @@ class ModularAddition(AbstractSkillTask):
     def train_batch(self, key, batch_size: int | None = None) -> Batch:
         rows = self.train_rows
         if batch_size is not None:
-            b = _check_int(batch_size, "batch_size", 1, rows.shape[0])
+            b = check_int(batch_size, "batch_size", 1, rows.shape[0])
             rows = jax.random.choice(key, rows, (b,), replace=False)
         return Batch(self.pairs[rows], self.labels[rows], jnp.ones((rows.shape[0], 1)), jnp.zeros_like(rows))
 
@@ -423,7 +408,7 @@ class ModularAddition(AbstractSkillTask):
 
 
 class TwoTaskRegression(AbstractSkillTask):
-    """The two-task ``x²`` regression of the modularity experiment (PAPER §8.4, Fig19).
+    """The two-task ``x²`` regression of the modularity experiment (Fig. 19).
 
     ``x ~ U[-1, 1]²`` for `n_samples` rows. A random ``round(p2·n_samples)`` of them are task-2 rows
     (``x1 = 0``, target ``y2 = x2²`` on output 1); the rest are task-1 rows (``x2 = 0``, target ``y1 = x1²`` on
@@ -441,8 +426,8 @@ class TwoTaskRegression(AbstractSkillTask):
     skill_names: tuple[str, ...] = eqx.field(static=True)
 
     def __init__(self, *, key, n_samples: int = 1000, p2: float = 0.01, dtype=jnp.float64):
-        key = _check_key(key)
-        n = _check_int(n_samples, "n_samples", 2)
+        key = check_key(key)
+        n = check_int(n_samples, "n_samples", 2)
         n2 = int(round(float(p2) * n))
         if not (0.0 < float(p2) < 1.0) or not 1 <= n2 < n:
             raise ValueError(f"p2 must lie in (0, 1) with 1 <= round(p2·n_samples) < n_samples, got p2={p2!r}")
@@ -465,7 +450,7 @@ class TwoTaskRegression(AbstractSkillTask):
     def train_batch(self, key, batch_size: int | None = None) -> Batch:
         if batch_size is None:
             return Batch(self.x, self.y, self.mask)
-        b = _check_int(batch_size, "batch_size", 1, self.x.shape[0])
+        b = check_int(batch_size, "batch_size", 1, self.x.shape[0])
         rows = jax.random.choice(key, self.x.shape[0], (b,), replace=False)
         return Batch(self.x[rows], self.y[rows], self.mask[rows])
 

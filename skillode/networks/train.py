@@ -1,7 +1,9 @@
 """Train a network on a multi-skill task and log every skill into the shared trajectory format.
 
-The loop is a `jax.lax.scan` over optimizer steps, run in jitted chunks (a tqdm bar advances once per chunk),
-and `jax.vmap`-ed over seeds when several are given. Every ``log_every`` steps the model is measured on the
+A run is a `NetworkTraining` job of the scan engine (`skillode._scan`): ``init`` builds the network and the
+optimizer state from the seed's key, ``step`` takes one optimizer step on a fresh batch, ``measure`` evaluates
+the skills; the engine runs it as a `jax.lax.scan` in jitted chunks and `jax.vmap`-s it over seeds when several
+are given. Every ``log_every`` steps the model is measured on the
 task's fixed evaluation batch (`AbstractSkillTask.skill_metrics`), so the result is a trajectory
 ``xarray.Dataset`` with dims ``([seed,] skill, t)``:
 
@@ -13,7 +15,8 @@ task's fixed evaluation batch (`AbstractSkillTask.skill_metrics`), so the result
 Training objective on a batch with per-entry losses ``ell_e = mask_e · loss(pred_e, y_e)`` (shape ``(B, K)``):
 
 - plain (the paper's): ``L = mean_e ell_e``;
-- self-weighted (PAPER §9 item 2): ``L = mean_e[ ell_e · sg(ell_e) / mean(sg(ell)) ]``, whose gradient is
+- self-weighted (the paper's speed-up for rare skills; ``examples/self_weighted_loss.py``):
+  ``L = mean_e[ ell_e · sg(ell_e) / mean(sg(ell)) ]``, whose gradient is
   ``mean_e[ ell_e ∇ell_e ] / mean(ell)``: each entry's gradient is weighted by its own loss, which moves effort
   toward rare, unlearned skills.
 """
@@ -27,12 +30,13 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import optax
-from tqdm.auto import tqdm
 
+from .. import _scan
+from .._validate import check_int
 from ..trajectory import make_trajectory
 from .tasks import AbstractSkillTask
 
-__all__ = ["mean_loss", "self_weighted_loss", "train"]
+__all__ = ["NetworkTraining", "mean_loss", "self_weighted_loss", "train"]
 
 
 def mean_loss(entries: jax.Array) -> jax.Array:
@@ -51,10 +55,92 @@ def self_weighted_loss(entries: jax.Array) -> jax.Array:
     return jnp.mean(entries * w) / jnp.where(denom > 0, denom, 1.0)
 
 
-def _check_positive_int(value, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
-    return int(value)
+class _State(eqx.Module):
+    params: eqx.Module  # the network's inexact arrays (trained)
+    frozen: eqx.Module  # its other arrays (e.g. boolean masks; carried, never updated)
+    opt_state: optax.OptState
+    key: jax.Array  # the training data stream
+
+
+class NetworkTraining(_scan.AbstractJob):
+    r"""One training run of a network on a task, as a job of the scan engine (`skillode._scan`).
+
+    ``init(key)`` splits ``key`` into (model init, data stream, task data) keys, builds ``make_model(key=k_model)``
+    and ``optimizer.init`` of its inexact arrays ``theta``. Step ``i`` splits the data-stream key
+    ``(k, k_batch) = split(k)`` and applies
+
+    .. math::
+
+        (\Delta\theta, o) = \mathrm{optimizer.update}\big(\nabla_\theta\,
+        \mathrm{objective}(\mathrm{task.entry\_losses}(f_\theta(x), b)), o\big), \qquad
+        b = \mathrm{task.train\_batch}(k_{batch}, \mathrm{batch\_size}).
+
+    Each record is ``task.skill_metrics`` on the evaluation batch (``skill_level``, ``skill_loss``, ``accuracy``,
+    each ``(n_skills,)``) plus ``loss = weights · skill_loss``.
+
+    **Fields:** `task` (an `AbstractSkillTask`), `weights` (``(n_skills,)``, the logged loss's weights),
+    `static` (the network's non-array part, from one eager ``make_model`` call), `make_model`, `optimizer`,
+    `objective` (`mean_loss` or `self_weighted_loss`) and `batch_size`.
+    """
+
+    task: AbstractSkillTask
+    weights: jax.Array
+    static: eqx.Module
+    make_model: Callable[..., eqx.Module] = eqx.field(static=True)
+    optimizer: optax.GradientTransformation = eqx.field(static=True)
+    objective: Callable[[jax.Array], jax.Array] = eqx.field(static=True)
+    batch_size: int | None = eqx.field(static=True)
+
+    def network(self, state: _State) -> eqx.Module:
+        """The network ``f_theta`` of ``state``."""
+        return eqx.combine(state.params, state.frozen, self.static)
+
+    def init(self, key) -> _State:
+        k_model, k_data, _ = jax.random.split(key, 3)
+        arrays = eqx.filter(self.make_model(key=k_model), eqx.is_array)
+        params, frozen = eqx.partition(arrays, eqx.is_inexact_array)
+        return _State(params, frozen, self.optimizer.init(params), k_data)
+
+    def step(self, state: _State, i) -> tuple[_State, dict]:
+        key, k_batch = jax.random.split(state.key)
+        batch = self.task.train_batch(k_batch, self.batch_size)
+
+        def objective(params):
+            pred = jax.vmap(eqx.combine(params, state.frozen, self.static))(batch.x)
+            return self.objective(self.task.entry_losses(pred, batch))
+
+        grads = jax.grad(objective)(state.params)
+        updates, opt_state = self.optimizer.update(grads, state.opt_state, state.params)
+        return _State(optax.apply_updates(state.params, updates), state.frozen, opt_state, key), {}
+
+    def measure(self, state: _State) -> dict[str, jax.Array]:
+        batch = self.task.eval_batch()
+        metrics = self.task.skill_metrics(jax.vmap(self.network(state))(batch.x), batch)
+        metrics["loss"] = jnp.sum(self.weights * metrics["skill_loss"])
+        return metrics
+
+
+def _check_seeds(seed) -> tuple[bool, np.ndarray]:
+    vmapped = not isinstance(seed, (int, np.integer))
+    seeds = np.atleast_1d(np.asarray(seed))
+    if seeds.ndim != 1 or seeds.size == 0 or seeds.dtype.kind not in "iu" or np.any(seeds < 0):
+        raise ValueError(f"seed must be an integer >= 0 or a non-empty 1-D sequence of them, got {seed!r}")
+    if len(set(seeds.tolist())) != seeds.size:
+        raise ValueError(f"seeds must be distinct, got {seeds.tolist()}")
+    return vmapped, seeds
+
+
+def _schedule(steps, log_every, chunk_steps) -> _scan.Schedule:
+    steps = check_int(steps, "steps")
+    log_every = check_int(log_every, "log_every")
+    if steps % log_every:
+        raise ValueError(f"steps ({steps}) must be a multiple of log_every ({log_every})")
+    if chunk_steps is None:
+        chunk_steps = max(log_every, (min(steps, 1000) // log_every) * log_every)
+    chunk_steps = check_int(chunk_steps, "chunk_steps")
+    if chunk_steps % log_every:
+        raise ValueError(f"chunk_steps ({chunk_steps}) must be a multiple of log_every ({log_every})")
+    return _scan.Schedule(steps=steps, record_every=log_every, chunk=chunk_steps // log_every)
 
 
 def train(
@@ -83,14 +169,15 @@ def train(
       ``partial(TwoTaskRegression, p2=0.01)``); its static settings must not depend on the key.
     - `optimizer`: an optax transformation, normally from `skillode.optimizers.make_optimizer`.
     - `steps`: optimizer steps, a multiple of `log_every`.
-    - `seed`: an integer (one run, no sweep axis) or a sequence of integers (runs vmapped together; the result
+    - `seed`: an integer ``>= 0`` (one run, no sweep axis) or a sequence of them (runs vmapped together; the result
       gets a leading ``seed`` axis). Seed ``s`` uses ``jax.random.key(s)``, split into model-init, data-stream
       and task-data keys, so a run is reproduced by its seed alone, whether or not it was vmapped with others.
     - `log_every`: measure the skills every this many steps (and at step 0).
     - `batch_size`: passed to ``task.train_batch``; ``None`` is full batch where the task allows it.
     - `self_weighted`: use `self_weighted_loss` instead of `mean_loss`.
-    - `chunk_steps`: steps per jitted chunk (a multiple of `log_every`; default ``min(steps, 1000)`` rounded).
-    - `progress`: show a tqdm progress bar.
+    - `chunk_steps`: steps per jitted chunk (a multiple of `log_every`; default ``min(steps, 1000)`` rounded). It
+      bounds memory and sets how often the progress bar moves; the numbers do not depend on it.
+    - `progress`: show a tqdm progress bar (optimizer steps).
     - `return_model`: also return the trained model (batched over seeds when vmapped).
 
     **Returns:** a trajectory Dataset with dims ``([seed,] skill, t)``, ``t = 0, log_every, …, steps``, skills
@@ -111,102 +198,38 @@ def train(
         raise ValueError(f"task must be an AbstractSkillTask or a callable key -> task, got {type(task).__name__}")
     if not isinstance(optimizer, optax.GradientTransformation):
         raise ValueError(f"optimizer must be an optax.GradientTransformation, got {type(optimizer).__name__}")
-    steps = _check_positive_int(steps, "steps")
-    log_every = _check_positive_int(log_every, "log_every")
-    if steps % log_every:
-        raise ValueError(f"steps ({steps}) must be a multiple of log_every ({log_every})")
-    if chunk_steps is None:
-        chunk_steps = max(log_every, (min(steps, 1000) // log_every) * log_every)
-    chunk_steps = _check_positive_int(chunk_steps, "chunk_steps")
-    if chunk_steps % log_every:
-        raise ValueError(f"chunk_steps ({chunk_steps}) must be a multiple of log_every ({log_every})")
-    vmapped = not isinstance(seed, (int, np.integer))
-    seeds = np.atleast_1d(np.asarray(seed))
-    if seeds.ndim != 1 or seeds.size == 0 or seeds.dtype.kind not in "iu":
-        raise ValueError(f"seed must be an integer or a non-empty 1-D sequence of integers, got {seed!r}")
-    if len(set(seeds.tolist())) != seeds.size:
-        raise ValueError(f"seeds must be distinct, got {seeds.tolist()}")
+    schedule = _schedule(steps, log_every, chunk_steps)
+    vmapped, seeds = _check_seeds(seed)
+    keys = jnp.stack([jax.random.key(int(s)) for s in seeds])
+    task_keys = jax.vmap(lambda k: jax.random.split(k, 3)[2])(keys)
 
-    reduce = self_weighted_loss if self_weighted else mean_loss
-
-    def keys(s):
-        return jax.random.split(jax.random.key(s), 3)  # model init, training data stream, task data
-
-    def build_task(s):
-        return task if make_task is None else make_task(key=keys(s)[2])
-
-    task0 = build_task(int(seeds[0]))
+    task0 = task if make_task is None else make_task(key=task_keys[0])
     if not isinstance(task0, AbstractSkillTask):
         raise ValueError(f"task(key=...) must return an AbstractSkillTask, got {type(task0).__name__}")
-    task_static = eqx.partition(task0, eqx.is_array)[1]
     weights = jnp.asarray(task0.loss_weights)
-
-    def init(s):
-        k_model, k_data, _ = keys(s)
-        model = make_model(key=k_model)
-        params, static = eqx.partition(model, eqx.is_inexact_array)
-        return (params, optimizer.init(params), k_data), static
-
-    static = init(int(seeds[0]))[1]
-
-    def measure(params, task_arrays):
-        tk = eqx.combine(task_arrays, task_static)
-        batch = tk.eval_batch()
-        metrics = tk.skill_metrics(jax.vmap(eqx.combine(params, static))(batch.x), batch)
-        metrics["loss"] = jnp.sum(weights * metrics["skill_loss"])
-        return metrics
-
-    def one_step(carry, task_arrays):
-        params, opt_state, key = carry
-        tk = eqx.combine(task_arrays, task_static)
-        key, k_batch = jax.random.split(key)
-        batch = tk.train_batch(k_batch, batch_size)
-
-        def objective(p):
-            pred = jax.vmap(eqx.combine(p, static))(batch.x)
-            return reduce(tk.entry_losses(pred, batch))
-
-        value, grads = jax.value_and_grad(objective)(params)
-        updates, opt_state = optimizer.update(grads, opt_state, params)
-        return (optax.apply_updates(params, updates), opt_state, key), value
-
-    def run_chunk(carry, task_arrays, n_logs):
-        def log_block(carry, _):
-            carry, _ = jax.lax.scan(lambda c, _: one_step(c, task_arrays), carry, None, length=log_every)
-            return carry, measure(carry[0], task_arrays)
-
-        return jax.lax.scan(log_block, carry, None, length=n_logs)
-
-    init_state = lambda s: init(s)[0]  # noqa: E731
-    task_arrays_of = lambda s: eqx.partition(build_task(s), eqx.is_array)[0]  # noqa: E731
-    if vmapped:
-        t_axis = None if make_task is None else 0
-        state = jax.jit(jax.vmap(init_state))(jnp.asarray(seeds))
-        tasks = jax.jit(jax.vmap(task_arrays_of))(jnp.asarray(seeds)) if make_task else task_arrays_of(seeds[0])
-        first = jax.jit(jax.vmap(measure, in_axes=(0, t_axis)))(state[0], tasks)
-        chunk_fn = jax.jit(jax.vmap(run_chunk, in_axes=(0, t_axis, None)), static_argnums=2)
+    if make_task is not None and vmapped:  # each seed its own data set: the job gets a seed axis
+        task_arrays = jax.jit(jax.vmap(lambda k: eqx.filter(make_task(key=k), eqx.is_array)))(task_keys)
+        job_task = eqx.combine(task_arrays, eqx.filter(task0, eqx.is_array, inverse=True))
+        weights = jnp.broadcast_to(weights, (seeds.size, *weights.shape))
     else:
-        state = jax.jit(init_state)(int(seeds[0]))
-        tasks = eqx.partition(task0, eqx.is_array)[0]
-        first = jax.jit(measure)(state[0], tasks)
-        chunk_fn = jax.jit(run_chunk, static_argnums=2)
+        job_task = task0
+    job = NetworkTraining(
+        task=job_task,
+        weights=weights,
+        static=eqx.filter(make_model(key=jax.random.split(keys[0], 3)[0]), eqx.is_array, inverse=True),
+        make_model=make_model,
+        optimizer=optimizer,
+        objective=self_weighted_loss if self_weighted else mean_loss,
+        batch_size=batch_size,
+    )
+    batch = (make_task is not None,) if vmapped else ()
+    state = _scan.init(job, keys if vmapped else keys[0], batch=batch)
+    state, log = _scan.run(job, schedule, state, batch=batch, initial=True, progress=progress, desc="train")
+    # records come as ([seed,] t, ...): put t last.
+    log = {name: np.moveaxis(values, len(batch), -1) for name, values in log.items()}
 
-    logs = [jax.tree.map(lambda a: np.asarray(a)[..., None], first)]
-    done = 0
-    with tqdm(total=steps, disable=not progress, desc="train", unit="step") as bar:
-        while done < steps:
-            n = min(chunk_steps, steps - done)
-            state, out = chunk_fn(state, tasks, n // log_every)
-            # scan stacks the log axis first (after the vmapped seed axis): move it last.
-            out = jax.tree.map(lambda a: np.moveaxis(np.asarray(a), int(vmapped), -1), out)
-            logs.append(out)
-            done += n
-            bar.update(n)
-    log = {name: np.concatenate([chunk[name] for chunk in logs], axis=-1) for name in logs[0]}
-
-    t = np.arange(0, steps + 1, log_every, dtype=np.float64)
     ds = make_trajectory(
-        t,
+        np.arange(0, schedule.steps + 1, schedule.record_every, dtype=np.float64),
         log["skill_level"],
         loss=log["loss"],
         skill_loss=log["skill_loss"],
@@ -217,13 +240,13 @@ def train(
             "model": "network",
             "task": type(task0).__name__,
             "data_per_seed": make_task is not None,
-            "steps": steps,
-            "log_every": log_every,
+            "steps": schedule.steps,
+            "log_every": schedule.record_every,
             "batch_size": -1 if batch_size is None else int(batch_size),
             "self_weighted": bool(self_weighted),
         },
     )
     ds = ds.assign_coords(skill_name=("skill", list(task0.skill_names)))
     if return_model:
-        return ds, eqx.combine(state[0], static)
+        return ds, job.network(state)
     return ds
