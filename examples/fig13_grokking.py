@@ -1,33 +1,33 @@
-"""PAPER Fig13: grokking on modular addition — SignGD (AdamW with b1 = b2 = 0) against Adam, with and without wd.
+"""Fig13: grokking on modular addition — SignGD (AdamW with b1 = b2 = 0) against Adam, with and without wd.
 
 (a + b) mod 59 on all 3481 pairs, 80% (2784) for training, a trainable N(0,1) embedding (59 × 128) and a SiLU MLP
-[256, 100, 100, 59], cross-entropy, full batch, AdamW lr 0.01 (PAPER §8.3). Configurations: betas (0, 0) ("SignGD")
+[256, 100, 100, 59], cross-entropy, full batch, AdamW lr 0.01
+(arXiv:2501.12391, Fig. 13). Configurations: betas (0, 0) ("SignGD")
 or (0.9, 0.999) (Adam), weight decay 0 or 0.03, several seeds each (seed = model init; the split is seed 0's).
 Float32 and fewer steps than the paper's 10,001 so that it runs on a CPU in minutes; times not reached within the
 run are reported as "—".
+
+Symbols: wd = weight decay; b1, b2 = Adam's moment decay rates; "test 0.9 at t" = the first step at which the test
+accuracy exceeds 0.9.
 
     python examples/fig13_grokking.py [--out DIR] [--quick] [--steps N] [--seeds K]
 """
 
 from __future__ import annotations
 
-import argparse
-import json
 from functools import partial
-from pathlib import Path
 
 import jax
 import jax.numpy as jnp
-import matplotlib
 import numpy as np
+from _common import Example
 
 import skillode as sk
 from skillode.networks import EmbeddingMLP, ModularAddition, train
+from skillode.plotting import legend_outside, new_axes, skill_colors
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-
-# PAPER §7 Fig13 (one seed, 200-step resolution): test accuracy > 0.5 / 0.9 / 0.99, final test accuracy
+CLAIM = "arXiv:2501.12391, Fig. 13"
+# arXiv:2501.12391, Fig. 13 (one seed, 200-step resolution): test accuracy > 0.5 / 0.9 / 0.99, final test accuracy
 PAPER = {
     ("signgd", 0.0): "200 / 600 / never, final 0.915",
     ("signgd", 0.03): "200 / 400 / 1600, final 1.00",
@@ -43,15 +43,11 @@ def fmt(stats):
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=Path("outputs/fig13_grokking"))
-    parser.add_argument("--quick", action="store_true", help="~30-60 s version: wd = 0.03 only, 2 seeds, 600 steps")
-    parser.add_argument("--steps", type=int, default=None, help="training steps (default 2000; paper 10001)")
-    parser.add_argument("--seeds", type=int, default=None, help="number of seeds (default 3)")
-    args = parser.parse_args(argv)
-    args.out.mkdir(parents=True, exist_ok=True)
+    ex = Example(__file__, __doc__, seeds=(2, 3), quick_help="~30-60 s: wd = 0.03 only, 2 seeds, 600 steps")
+    ex.parser.add_argument("--steps", type=int, default=None, help="training steps (default 2000; paper 10001)")
+    args = ex.parse(argv)
     steps = args.steps or (600 if args.quick else 2000)
-    seeds = list(range(args.seeds or (2 if args.quick else 3)))
+    seeds = args.seeds
     configs = [(o, wd) for wd in ((0.03,) if args.quick else (0.0, 0.03)) for o in ("signgd", "adam")]
     task = ModularAddition(key=jax.random.key(0), modulus=59, train_fraction=0.8)
     net = partial(EmbeddingMLP, 59, 128, (100, 100), "silu", dtype=jnp.float32)
@@ -63,13 +59,15 @@ def main(argv=None) -> int:
         ds = train(net, task, opt, steps=steps, seed=seeds, log_every=20, progress=False)
         acc = ds.accuracy
         r = {"final_test_acc_median": float(acc.sel(skill=2).isel(t=-1).median()),
-             "final_train_acc_median": float(acc.sel(skill=1).isel(t=-1).median())}
+             "final_train_acc_median": float(acc.sel(skill=1).isel(t=-1).median()),
+             "final_train_acc": acc.sel(skill=1).isel(t=-1).values,
+             "final_test_acc": acc.sel(skill=2).isel(t=-1).values}
         for level in LEVELS:
-            t = sk.learning_times(ds, level, on="accuracy").sel(skill=2).values
+            t = sk.learning_times(ds, sk.Threshold(level, on="accuracy")).sel(skill=2).values
             ok = np.isfinite(t)
             r[f"test_{level}"] = {"median": float(np.median(t[ok])) if ok.any() else float("nan"),
-                                  "n": int(ok.sum()), "runs": len(seeds)}
-        t_train = sk.learning_times(ds, 0.99, on="accuracy").sel(skill=1).values
+                                  "n": int(ok.sum()), "runs": len(seeds), "per_seed": t}
+        t_train = sk.learning_times(ds, sk.Threshold(0.99, on="accuracy")).sel(skill=1).values
         r["train_0.99_median"] = float(np.nanmedian(t_train)) if np.isfinite(t_train).any() else float("nan")
         results[f"{name}, wd {wd}"] = r
         curves[(name, wd)] = acc.median("seed")
@@ -81,34 +79,38 @@ def main(argv=None) -> int:
         print(f"{key:>16}: train 99% at {r['train_0.99_median']:5.0f} | test {levels} | final test acc "
               f"{r['final_test_acc_median']:.3f}   paper: {PAPER[(name, wd)]}")
 
-    fig, axes = plt.subplots(1, len(configs) // 2, figsize=(5 * len(configs) // 2, 3.8), squeeze=False)
+    wds = sorted({wd for _, wd in configs})
+    fig, axes = new_axes(len(wds), 1, size=(4.2, 3.2))
+    axes = np.atleast_1d(axes).ravel()
+    colors = dict(zip(("signgd", "adam"), skill_colors(2)))
     for (name, wd), acc in curves.items():
-        ax = axes[0, 0 if wd == configs[0][1] else 1]
-        c = "C0" if name == "signgd" else "C3"
-        ax.plot(acc.t, acc.sel(skill=1), color=c, ls="--", lw=1, label=f"{name} train")
-        ax.plot(acc.t, acc.sel(skill=2), color=c, label=f"{name} test")
+        ax = axes[wds.index(wd)]
+        ax.plot(acc.t, acc.sel(skill=1), color=colors[name], ls="--", lw=1, label=f"{name}: train")
+        ax.plot(acc.t, acc.sel(skill=2), color=colors[name], label=f"{name}: test")
         ax.set(title=f"weight decay {wd}", xlabel="step", ylabel="accuracy (median over seeds)", xscale="log")
-        ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(args.out / "fig13_grokking.png", dpi=120)
-    (args.out / "fig13_grokking.json").write_text(json.dumps({"steps": steps, "seeds": len(seeds), **results},
-                                                             indent=1))
+    legend_outside(axes[-1])
+    ex.save_figure(fig)
 
     sg, ad = results["signgd, wd 0.03"], results["adam, wd 0.03"]
+    train_min = min(sg["final_train_acc_median"], ad["final_train_acc_median"])
+    ex.check("fig13.fit_training_set", "both optimizers fit the training set (final train accuracy, worse one)",
+             claim=CLAIM, paper=1.0, value=train_min, tolerance="> 0.99", passed=train_min > 0.99)
     level = 0.5 if args.quick else 0.9  # the quick run is too short for 90%
     t_sg = sg[f"test_{level}"]["median"] if sg[f"test_{level}"]["n"] > len(seeds) / 2 else np.inf
     t_ad = ad[f"test_{level}"]["median"] if ad[f"test_{level}"]["n"] > len(seeds) / 2 else np.inf
-    checks = {
-        "both fit the training set (train acc > 0.99)": min(sg["final_train_acc_median"],
-                                                            ad["final_train_acc_median"]) > 0.99,
-        f"wd 0.03: SignGD reaches {level:.0%} test accuracy well before Adam (< 1/2 the steps)": t_sg < 0.5 * t_ad,
-    }
-    if not args.quick:
-        checks["wd 0: SignGD generalises better than Adam"] = (
-            results["signgd, wd 0.0"]["final_test_acc_median"] > results["adam, wd 0.0"]["final_test_acc_median"])
-    for name, ok in checks.items():
-        print(f"[{'ok' if ok else 'FAIL'}] {name}")
-    return 0 if all(checks.values()) else 1
+    paper_steps = {0.5: "200 vs 2200", 0.9: "400 vs 3000"}[level]
+    ex.check(f"fig13.signgd_groks_first_{level:g}", f"wd 0.03: SignGD reaches {level:.0%} test accuracy in under "
+             "half Adam's steps (SignGD vs Adam, median over seeds)", claim=CLAIM, paper=paper_steps,
+             value=f"{t_sg:.0f} vs {t_ad:.0f}", tolerance="SignGD < Adam / 2", passed=bool(t_sg < 0.5 * t_ad))
+    if args.quick:
+        ex.not_run("fig13.no_wd_generalisation", "wd 0: SignGD generalises better than Adam (final test accuracy)",
+                   claim=CLAIM, paper="0.915 vs 0.034", reason="full run only (quick mode trains wd = 0.03 only)")
+    else:
+        a, b = results["signgd, wd 0.0"]["final_test_acc_median"], results["adam, wd 0.0"]["final_test_acc_median"]
+        ex.check("fig13.no_wd_generalisation", "wd 0: SignGD generalises better than Adam (final test accuracy)",
+                 claim=CLAIM, paper="0.915 vs 0.034", value=f"{a:.3f} vs {b:.3f}", tolerance="SignGD > Adam",
+                 passed=a > b)
+    return ex.finish({"steps": steps, "seeds": len(seeds), **results})
 
 
 if __name__ == "__main__":

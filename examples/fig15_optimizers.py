@@ -1,6 +1,7 @@
 """Fig15: Adam vs Lion vs AdEMAMix in the Geometry model, with and without gradient noise.
 
-Setup (PAPER §7 Fig15): N = 10, n in {10, 40}, Zipf(2), Gaussian/sqrt(N) task vectors, CE, B = 128, lr = 0.01,
+Setup (arXiv:2501.12391, Fig. 15): N = 10 parameters,
+n in {10, 40}, Zipf(2), Gaussian/sqrt(N) task vectors, CE, B = 128, lr = 0.01,
 15,000 steps, noise sigma in {0, 0.2, 1.0}; Adam (0.9, 0.95), AdEMAMix (0.9, 0.999, 0.9999, alpha = 2), Lion
 (0.9, 0.99). Late loss = mean over the last 30 records, median over seeds; "jitter" = std over those records of
 each skill level, averaged over skills.
@@ -9,42 +10,35 @@ Claims checked (the paper's plots): n = 10, sigma = 0: Lion reaches the lowest l
 with noise, Lion's skills oscillate most; n = 40, sigma = 0: all three plateau at about the same loss.
 Reported but not asserted: the paper's "AdEMAMix reaches the lowest loss at sigma = 1.0".
 
-Run: python examples/fig15_optimizers.py [--out DIR] [--quick]
+Symbols: n skills, sigma gradient noise, B batch size, lr learning rate, loss L (median over seeds).
+
+    python examples/fig15_optimizers.py [--out DIR] [--quick]
 """
 
 from __future__ import annotations
 
-import argparse
-import json
-import sys
-from pathlib import Path
-
 import jax
-import matplotlib
 import numpy as np
+from _common import Example
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-
-from skillode import zipf  # noqa: E402
-from skillode.geometry import GeometryModel, simulate_many, task_vectors  # noqa: E402
+from skillode import zipf
+from skillode.geometry import GeometryModel, simulate_many, task_vectors
+from skillode.plotting import legend_outside, new_axes, skill_colors
 
 N, B, LR = 10, 128, 0.01
 SIGMAS = [0.0, 0.2, 1.0]
 OPTS = {"adam": {"b2": 0.95}, "lion": {}, "ademamix": {}}
+CLAIM = "arXiv:2501.12391, Fig. 15"
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--out", type=Path, default=Path("outputs/fig15_optimizers"))
-    ap.add_argument("--quick", action="store_true", help="5000 steps, one seed")
-    args = ap.parse_args(argv)
-    args.out.mkdir(parents=True, exist_ok=True)
-    steps, seeds = (5000, [7]) if args.quick else (15000, [7, 8, 9])
+    ex = Example(__file__, __doc__, seeds=(1, 3), seed_start=7, quick_help="5000 steps, one seed")
+    args = ex.parse(argv)
+    steps, seeds = (5000 if args.quick else 15000), args.seeds
     late, jitter, curves = {}, {}, {}
     for n in (10, 40):
         T = task_vectors(jax.random.key(7), n, N, "gaussian")
-        models = [GeometryModel(p=zipf(n, 2.0), T=T, loss="ce", batch_size=B, noise=s) for s in SIGMAS]
+        models = [GeometryModel(p=zipf(n, 2.0), T=T, loss_kind="ce", batch_size=B, noise=s) for s in SIGMAS]
         for opt, kw in OPTS.items():
             ds = simulate_many(models, opt, steps, learning_rate=LR, optimizer_kwargs=kw, seeds=seeds,
                                sweep={"sigma": SIGMAS}, record_every=50, record_aligned=False)
@@ -56,37 +50,37 @@ def main(argv=None) -> int:
                   f"{np.round(np.log10(late[(n, opt)]), 2).tolist()}   "
                   f"jitter = {np.round(jitter[(n, opt)], 3).tolist()}")
     L = lambda n, o, s: late[(n, o)][SIGMAS.index(s)]  # noqa: E731
-    checks = {
-        "n=10, sigma=0: Lion < Adam < AdEMAMix (loss)": L(10, "lion", 0.0) < L(10, "adam", 0.0)
-        < L(10, "ademamix", 0.0),
-        "n=10, sigma=0.2: Lion jitters most": jitter[(10, "lion")][1] > max(jitter[(10, "adam")][1],
-                                                                           jitter[(10, "ademamix")][1]),
-        "n=40, sigma=0: all plateau within 10% of each other": np.ptp([L(40, o, 0.0) for o in OPTS])
-        < 0.1 * np.mean([L(40, o, 0.0) for o in OPTS]),
-    }
     ademamix_best = L(10, "ademamix", 1.0) < min(L(10, "adam", 1.0), L(10, "lion", 1.0))
-    print("paper (plots): n=10 sigma=0 Lion ~1e-8 < Adam ~1e-6 < AdEMAMix ~1e-4; Lion oscillates under noise;")
-    print("               AdEMAMix lowest at sigma=1.0; n=40 sigma=0 all about equal")
-    print(f"  [{'reproduced' if ademamix_best else 'NOT reproduced'}] (not asserted) AdEMAMix lowest at sigma = 1.0: "
-          f"adam {L(10, 'adam', 1.0):.3f}, ademamix {L(10, 'ademamix', 1.0):.3f}, lion {L(10, 'lion', 1.0):.3f}")
-    fig, axes = plt.subplots(2, 3, figsize=(14, 7), sharex=True)
+    print(f"  (not asserted) AdEMAMix lowest at sigma = 1.0: {'yes' if ademamix_best else 'no'} — adam "
+          f"{L(10, 'adam', 1.0):.3f}, ademamix {L(10, 'ademamix', 1.0):.3f}, lion {L(10, 'lion', 1.0):.3f}")
+    fig, axes = new_axes(3, 2, size=(3.4, 2.6))
+    colors = dict(zip(OPTS, skill_colors(len(OPTS))))
     for i, n in enumerate((10, 40)):
         for j, s in enumerate(SIGMAS):
             for opt in OPTS:
                 c = curves[(n, opt)].sel(sigma=s)
-                axes[i, j].semilogy(c.t, c, label=opt)
-            axes[i, j].set_title(f"n = {n}, sigma = {s}")
-    axes[0, 0].legend()
-    fig.tight_layout()
-    fig.savefig(args.out / "fig15_optimizers.png", dpi=100)
-    numbers = {f"n{n}_{o}": {"late_loss": late[(n, o)].tolist(), "jitter": jitter[(n, o)].tolist()} for n, o in late}
-    (args.out / "fig15_optimizers.json").write_text(json.dumps(
-        {"sigmas": SIGMAS, "runs": numbers, "checks": {k: bool(v) for k, v in checks.items()},
-         "ademamix_lowest_at_sigma_1": bool(ademamix_best), "steps": steps, "seeds": seeds}, indent=1))
-    for claim, ok in checks.items():
-        print(f"  [{'ok' if ok else 'FAIL'}] {claim}")
-    return 0 if all(checks.values()) else 1
+                axes[i, j].semilogy(c.t, c, color=colors[opt], label=opt)
+            axes[i, j].set(title=f"n = {n}, sigma = {s}", xlabel="step", ylabel="loss L (median over seeds)")
+    legend_outside(axes[0, 2], title="optimizer")
+    ex.save_figure(fig)
+
+    order = [L(10, o, 0.0) for o in ("lion", "adam", "ademamix")]
+    ex.check("fig15.n10_order", "n = 10, sigma = 0: late loss Lion < Adam < AdEMAMix", claim=CLAIM,
+             paper="~1e-8 < ~1e-6 < ~1e-4", value=" < ".join(f"{v:.1e}" for v in order), tolerance="same order",
+             passed=order[0] < order[1] < order[2])
+    jit = {o: float(jitter[(10, o)][1]) for o in OPTS}
+    ex.check("fig15.lion_jitters", "n = 10, sigma = 0.2: Lion's skill levels oscillate most (jitter: std over the last "
+             "30 records)", claim=CLAIM, paper="Lion oscillates",
+             value=", ".join(f"{o} {v:.3f}" for o, v in jit.items()),
+             tolerance="Lion largest", passed=jit["lion"] > max(jit["adam"], jit["ademamix"]))
+    plateau = [L(40, o, 0.0) for o in OPTS]
+    rel = float(np.ptp(plateau) / np.mean(plateau))
+    ex.check("fig15.n40_plateau", "n = 40, sigma = 0: all three plateau at about the same loss (relative range)",
+             claim=CLAIM, paper="about equal", value=rel, tolerance="< 0.1", passed=rel < 0.1)
+    numbers = {f"n{n}_{o}": {"late_loss": late[(n, o)], "jitter": jitter[(n, o)]} for n, o in late}
+    return ex.finish({"sigmas": SIGMAS, "runs": numbers, "ademamix_lowest_at_sigma_1": bool(ademamix_best),
+                      "steps": steps, "seeds": seeds})
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    raise SystemExit(main())

@@ -1,51 +1,46 @@
-"""PAPER Fig16 (and Fig2-top, Case 2): sparse parity against the gated Resource model.
+"""Fig16 (and Fig2 top): sparse parity: sparse parity against the gated Resource model.
 
 Compositional case: T1 = x3⊕x4, T2 = x1⊕x2 and T3 = T1⊕T2 = x1⊕x2⊕x3⊕x4, equal frequencies, [32, 50, 3] ReLU MLP,
-Adam 1e-3, full batch of 8000 rows, 1000 steps (PAPER §8.1). Theory: the Resource model with T3 gated by
+Adam 1e-3, full batch of 8000 rows, 1000 steps (arXiv:2501.12391, Fig. 16). Theory: the Resource model with T3 gated by
 AND(T1, T2) (`skillode.paper.sparse_parity_compositional`). Independent case: T3 = x5⊕x6⊕x7⊕x8 instead, 3000 steps,
 against the paper's frequency-switch theory (`skillode.paper.sparse_parity_independent`).
 
 Both the paper's theory parameters and a fit of (eta, N0) to the measured curves (all seeds jointly, through
 `skillode.fit.fit_resource`) are compared with the measured learning times (skill level = 2·accuracy − 1 ≥ 0.9).
 
-    python examples/fig16_parity_theory.py [--out DIR] [--quick]
+Symbols: T_i task i (a parity of the bits x_j), eta effective learning rate, N0 wasted resources, R^2 of the fit.
+
+    python examples/fig16_parity_theory.py [--out DIR] [--quick] [--seeds K]
 """
 
 from __future__ import annotations
 
-import argparse
-import json
 from functools import partial
-from pathlib import Path
 
 import jax
 import jax.numpy as jnp
-import matplotlib
 import numpy as np
+from _common import Example, over_seeds
 
 import skillode as sk
 from skillode import paper
 from skillode.networks import MLP, compositional_parity, independent_4bit_parity, train
 from skillode.networks.compare import compare_learning_times, fit_to_network, format_comparison
+from skillode.plotting import legend_outside, new_axes, skill_colors
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-
+CLAIM = "arXiv:2501.12391, Fig. 16"
 PAPER_COMPOSITIONAL = {1: "≈300 (theory re-sim 244)", 2: "≈300 (theory re-sim 244)", 3: "≈600 (theory re-sim 551)"}
 PAPER_INDEPENDENT = {1: "", 2: "", 3: "≈2500 (theory with switch 2171)"}
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=Path("outputs/fig16_parity_theory"))
-    parser.add_argument("--quick", action="store_true", help="~30 s version: fewer rows and seeds")
-    args = parser.parse_args(argv)
-    args.out.mkdir(parents=True, exist_ok=True)
-    n_rows, seeds = (3000, [1, 2, 3]) if args.quick else (8000, list(range(1, 9)))
+    ex = Example(__file__, __doc__, seeds=(3, 8), seed_start=1, quick_help="~30 s version: fewer rows and seeds")
+    args = ex.parse(argv)
+    n_rows, seeds = (3000 if args.quick else 8000), args.seeds
     indep_seeds = seeds[:2] if args.quick else seeds[:5]
     model = partial(MLP, (32, 50, 3), "relu", dtype=jnp.float32)
     opt = sk.make_optimizer("adam", 1e-3)
-    numbers, checks = {}, {}
+    numbers = {}
 
     # ---- compositional case
     task = compositional_parity(key=jax.random.key(1), n_samples=n_rows, dtype=jnp.float32)
@@ -66,10 +61,8 @@ def main(argv=None) -> int:
         "fitted_theory": fitted["predicted"].values.tolist(),
     }
     med = table["median"].values
-    checks["T3 learned after T1 and T2 (compositional)"] = bool(med[2] > max(med[0], med[1]))
-    checks["T3 at 1.5-3.5x T1 (paper ≈2x)"] = bool(1.5 < med[2] / med[0] < 3.5)
-    checks["fitted gated theory within 25% for every skill"] = bool(np.all(np.abs(fitted["rel_error"]) < 0.25))
-
+    t_comp = sk.learning_times(comp, 0.9)
+    per_seed_ratio = (t_comp.sel(skill=3) / t_comp.sel(skill=1)).values
     # ---- independent 4-bit case
     task4 = independent_4bit_parity(key=jax.random.key(1), n_samples=n_rows, dtype=jnp.float32)
     indep = train(model, task4, opt, steps=3000, seed=indep_seeds, log_every=20, progress=False)
@@ -80,28 +73,34 @@ def main(argv=None) -> int:
     med4 = table4["median"].values
     numbers["independent"] = {"measured_median": med4.tolist(), "paper_theory": table4["predicted"].values.tolist(),
                               "n_learned": table4["n_learned"].values.tolist()}
-    checks["4-bit parity much later than the 2-bit ones (> 3x)"] = bool(
-        np.isnan(med4[2]) or med4[2] > 3 * max(med4[0], med4[1]))
-
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
-    colors = ["C0", "C1", "C2"]
-    for ax, ds, th, title in ((axes[0], comp, fit.predict(comp.t.values), "compositional: T3 = T1⊕T2"),
-                              (axes[1], indep, theory4, "independent 4-bit T3")):
+    fig, axes = new_axes(2, 1, size=(4.4, 3.3))
+    axes = axes.ravel()
+    colors = skill_colors(3)
+    for ax, ds, th, title in ((axes[0], comp, fit.predict(comp.t.values), "compositional: T3 = T1⊕T2 (fitted theory)"),
+                              (axes[1], indep, theory4, "independent 4-bit T3 (paper's p3-switch theory)")):
         for i, c in enumerate(colors):
             s = ds.skill_level.isel(skill=i)
             ax.fill_between(ds.t, s.quantile(0.25, "seed"), s.quantile(0.75, "seed"), color=c, alpha=0.25)
             ax.plot(ds.t, s.median("seed"), color=c, label=f"T{i + 1} network (median, IQR)")
             ax.plot(th.t, th.skill_level.isel(skill=i), color=c, ls="--", label=f"T{i + 1} theory")
         ax.set(xlabel="step", ylabel="skill level (2·acc − 1)", title=title)
-    axes[0].legend(fontsize=7)
-    axes[0].text(0.98, 0.05, "theory: fitted gated Resource model", transform=axes[0].transAxes, ha="right", fontsize=8)
-    axes[1].text(0.98, 0.05, "theory: paper's p3 switch", transform=axes[1].transAxes, ha="right", fontsize=8)
-    fig.tight_layout()
-    fig.savefig(args.out / "fig16_parity_theory.png", dpi=120)
-    (args.out / "fig16_parity_theory.json").write_text(json.dumps(numbers, indent=1, default=float))
-    for name, ok in checks.items():
-        print(f"[{'ok' if ok else 'FAIL'}] {name}")
-    return 0 if all(checks.values()) else 1
+    legend_outside(axes[1])
+    ex.save_figure(fig)
+
+    ex.check("fig16.T3_after_T1_T2", "compositional: T3 learned after T1 and T2 (median learning times)",
+             claim=CLAIM, paper="≈300, ≈300, ≈600", value=", ".join(f"{v:.0f}" for v in med),
+             tolerance="t3 > t1, t2", passed=bool(med[2] > max(med[0], med[1])))
+    ratio = over_seeds(per_seed_ratio)
+    ex.check("fig16.T3_over_T1", "compositional: t3 / t1 (median over seeds)", claim=CLAIM, paper="≈2",
+             **ratio, tolerance="within [1.5, 3.5]", passed=bool(1.5 < ratio["value"] < 3.5))
+    worst = float(np.max(np.abs(fitted["rel_error"])))
+    ex.check("fig16.fitted_theory", "gated Resource model fitted to (eta, N0): every skill's time (largest relative "
+             "error)", claim=CLAIM, paper="theory matches", value=worst, tolerance="< 0.25", passed=worst < 0.25)
+    later = bool(np.isnan(med4[2]) or med4[2] > 3 * max(med4[0], med4[1]))
+    ex.check("fig16.independent_4bit_later", "independent: the 4-bit parity much later than the 2-bit ones (> 3x)",
+             claim=CLAIM, paper="≈2500 vs ≈300", value=", ".join(f"{v:.0f}" for v in med4), tolerance="> 3x",
+             passed=later)
+    return ex.finish(numbers)
 
 
 if __name__ == "__main__":

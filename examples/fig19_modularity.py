@@ -1,30 +1,27 @@
-"""PAPER Fig19: modularity in a real MLP — the rare task is learned in parallel only by the modular net.
+"""Fig19: modularity in a real MLP — the rare task is learned in parallel only by the modular net.
 
-Two x² regressions (PAPER §8.4): 990 task-1 rows (target x1²) and 10 task-2 rows (p2 = 0.01, target x2²). A SiLU
+Two x² regressions
+(arXiv:2501.12391, Fig. 19): 990 task-1 rows (target x1²) and 10 task-2 rows (p2 = 0.01, target x2²). A SiLU
 MLP [2, 100, 100, 2] against the same shapes with block-diagonal masks (two towers 1 → 50 → 50 → 1), Adam 5e-4,
 full batch, 1000 steps, many seeds vmapped (each seed draws its own data and initialisation). t_i = first step at
 which task i's MSE over its own rows is below 1e-3 (1000 = not reached, as in the paper).
 
-    python examples/fig19_modularity.py [--out DIR] [--quick]
+    python examples/fig19_modularity.py [--out DIR] [--quick] [--seeds K]
 """
 
 from __future__ import annotations
 
-import argparse
-import json
 from functools import partial
-from pathlib import Path
 
 import jax.numpy as jnp
-import matplotlib
 import numpy as np
+from _common import Example, over_seeds
 
 import skillode as sk
 from skillode.networks import MLP, BlockDiagonalMLP, TwoTaskRegression, train
+from skillode.plotting import legend_outside, new_axes, skill_colors
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-
+CLAIM = "arXiv:2501.12391, Fig. 19"
 PAPER = {"non-modular": {"t1_median": 155, "t2_median": 456.5, "ratio_median": 2.95, "frac_t2_gt_2t1": 0.98},
          "modular": "t1 ≈ 200–400, t2 ≈ 200–680, clustered around t2 ≈ t1"}
 STEPS = 1000
@@ -34,7 +31,7 @@ def run(make_model, seeds, log_every, dtype):
     task = partial(TwoTaskRegression, n_samples=1000, p2=0.01, dtype=dtype)
     ds = train(make_model, task, sk.make_optimizer("adam", 5e-4), steps=STEPS, seed=seeds, log_every=log_every,
                progress=False)
-    t = sk.learning_times(ds, 1e-3, on="loss").fillna(STEPS)  # the paper counts "never" as 1000
+    t = sk.learning_times(ds, sk.Threshold(1e-3, on="loss")).fillna(STEPS)  # the paper counts "never" as 1000
     return t.sel(skill=1).values, t.sel(skill=2).values
 
 
@@ -49,12 +46,9 @@ def summary(t1, t2) -> dict:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=Path("outputs/fig19_modularity"))
-    parser.add_argument("--quick", action="store_true", help="~30 s version: 8 seeds instead of 100")
-    args = parser.parse_args(argv)
-    args.out.mkdir(parents=True, exist_ok=True)
-    seeds = list(range(8)) if args.quick else list(range(100))
+    ex = Example(__file__, __doc__, seeds=(8, 100), quick_help="~30 s version: 8 seeds instead of 100")
+    args = ex.parse(argv)
+    seeds = args.seeds
     dtype = jnp.float32
     nets = {
         "non-modular": partial(MLP, (2, 100, 100, 2), "silu", dtype=dtype),
@@ -75,27 +69,30 @@ def main(argv=None) -> int:
     print(f"paper non-modular: t1 median {p['t1_median']}, t2 median {p['t2_median']}, t2/t1 median "
           f"{p['ratio_median']}, t2 > 2 t1 in {p['frac_t2_gt_2t1']:.0%}; paper modular: {PAPER['modular']}")
 
-    fig, ax = plt.subplots(figsize=(4.8, 4.5))
-    for (name, (t1, t2)), c in zip(times.items(), ("C3", "C0")):
-        ax.scatter(t1, t2, s=12, color=c, alpha=0.7, label=name)
+    fig, ax = new_axes(size=(4.4, 4.0))
+    for (name, (t1, t2)), c in zip(times.items(), skill_colors(2)):
+        ax.scatter(t1, t2, s=12, color=c, alpha=0.7, label=f"{name} (one point per seed)")
     ax.plot([0, STEPS], [0, STEPS], "k-", lw=0.8, label="t2 = t1")
     ax.plot([0, STEPS / 2], [0, STEPS], "k--", lw=0.8, label="t2 = 2 t1")
-    ax.set(xlim=(0, 600), ylim=(0, STEPS * 1.02), xlabel="t1 (frequent task)", ylabel="t2 (rare task, p2 = 0.01)")
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(args.out / "fig19_modularity.png", dpi=120)
-    (args.out / "fig19_modularity.json").write_text(json.dumps({"seeds": len(seeds), **results}, indent=1))
+    ax.set(xlim=(0, 600), ylim=(0, STEPS * 1.02), xlabel="t1: frequent task, MSE < 1e-3 [steps]",
+           ylabel="t2: rare task (p2 = 0.01) [steps]", title="two x² regressions")
+    legend_outside(ax)
+    ex.save_figure(fig)
 
     nm, mo = results["non-modular"], results["modular"]
-    checks = {
-        "non-modular: rare task learned much later (median t2/t1 > 2)": nm["ratio_median"] > 2,
-        "non-modular: most runs have t2 > 2 t1 (> 75%)": nm["frac_t2_gt_2t1"] > 0.75,
-        "modular: t2 ≈ t1 (median t2/t1 in [0.5, 1.6])": 0.5 <= mo["ratio_median"] <= 1.6,
-        "modular learns the rare task sooner than non-modular": mo["t2_median"] < nm["t2_median"],
-    }
-    for name, ok in checks.items():
-        print(f"[{'ok' if ok else 'FAIL'}] {name}")
-    return 0 if all(checks.values()) else 1
+    ratio_nm = over_seeds(times["non-modular"][1] / times["non-modular"][0])
+    ex.check("fig19.nonmodular_ratio", "non-modular: the rare task is learned much later (median t2/t1)", claim=CLAIM,
+             paper=PAPER["non-modular"]["ratio_median"], **ratio_nm, tolerance="> 2", passed=ratio_nm["value"] > 2)
+    ex.check("fig19.nonmodular_frac", "non-modular: fraction of runs with t2 > 2 t1", claim=CLAIM,
+             paper=PAPER["non-modular"]["frac_t2_gt_2t1"], value=nm["frac_t2_gt_2t1"], tolerance="> 0.75",
+             passed=nm["frac_t2_gt_2t1"] > 0.75)
+    ratio_mo = over_seeds(times["modular"][1] / times["modular"][0])
+    ex.check("fig19.modular_ratio", "modular: t2 ≈ t1 (median t2/t1)", claim=CLAIM, paper="≈1 (clustered)",
+             **ratio_mo, tolerance="within [0.5, 1.6]", passed=0.5 <= ratio_mo["value"] <= 1.6)
+    ex.check("fig19.modular_sooner", "the modular net learns the rare task sooner (median t2, modular vs not)",
+             claim=CLAIM, paper="200–680 vs 456.5", value=f"{mo['t2_median']:.0f} vs {nm['t2_median']:.0f}",
+             tolerance="modular < non-modular", passed=mo["t2_median"] < nm["t2_median"])
+    return ex.finish({"seeds": len(seeds), **results})
 
 
 if __name__ == "__main__":

@@ -1,30 +1,29 @@
-"""PAPER Fig2 (bottom): the Domino effect in a real MLP on two sparse parities.
+"""Fig2 (bottom): the Domino effect in a real MLP on two sparse parities.
 
-Task 1 = x1⊕x2 is seen by every sample, task 2 = x3⊕x4 by a fraction p2 (PAPER §8.1). A [32, 50, 2] ReLU MLP is
+Task 1 = x1⊕x2 is seen by every sample, task 2 = x3⊕x4 by a fraction p2
+(arXiv:2501.12391, Fig. 2). A [32, 50, 2] ReLU MLP is
 trained with Adam (lr 1e-3, full batch, MSE on 0/1 targets) for p2 in {1, 0.5, 0.2, 0.1, 0.05}, several seeds
 each (vmapped). Claim: the rare task finishes later, but far less than p1/p2 times later (≈2× at p2 = 0.1).
 
-    python examples/fig2_domino_parity.py [--out DIR] [--quick]
+t1, t2: the step at which task 1 / task 2 reaches 99% accuracy (median over seeds).
+
+    python examples/fig2_domino_parity.py [--out DIR] [--quick] [--seeds K]
 """
 
 from __future__ import annotations
 
-import argparse
-import json
 from functools import partial
-from pathlib import Path
 
 import jax
 import jax.numpy as jnp
-import matplotlib
 import numpy as np
+from _common import Example, over_seeds
 
 import skillode as sk
 from skillode.networks import MLP, domino_parity, train
+from skillode.plotting import legend_outside, new_axes, skill_colors
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-
+CLAIM = "arXiv:2501.12391, Fig. 2 (bottom)"
 PAPER_T2 = {1.0: 230, 0.5: 270, 0.2: 330, 0.1: 400, 0.05: 520}  # read from plot, task 1 ≈ 200 each time
 P2S = (1.0, 0.5, 0.2, 0.1, 0.05)
 
@@ -32,16 +31,14 @@ P2S = (1.0, 0.5, 0.2, 0.1, 0.05)
 def stats(x) -> dict:
     x = np.asarray(x, dtype=float)
     q1, med, q3 = np.nanpercentile(x, [25, 50, 75]) if np.isfinite(x).any() else (np.nan,) * 3
-    return {"median": float(med), "q1": float(q1), "q3": float(q3), "n_learned": int(np.isfinite(x).sum())}
+    return {"median": float(med), "q1": float(q1), "q3": float(q3), "n_learned": int(np.isfinite(x).sum()),
+            "per_seed": x}
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=Path("outputs/fig2_domino_parity"))
-    parser.add_argument("--quick", action="store_true", help="~30 s version: fewer rows, seeds and steps")
-    args = parser.parse_args(argv)
-    args.out.mkdir(parents=True, exist_ok=True)
-    n_samples, seeds, steps = (2000, [0, 1, 2], 1000) if args.quick else (10_000, list(range(6)), 1000)
+    ex = Example(__file__, __doc__, seeds=(3, 6), quick_help="~30 s version: fewer rows, seeds and p2 values")
+    args = ex.parse(argv)
+    n_samples, seeds, steps = (2000 if args.quick else 10_000), args.seeds, 1000
     p2s = (1.0, 0.1, 0.05) if args.quick else P2S
 
     model = partial(MLP, (32, 50, 2), "relu", dtype=jnp.float32)
@@ -51,7 +48,7 @@ def main(argv=None) -> int:
         task = domino_parity(key=jax.random.key(4), p2=p2, n_samples=n_samples, dtype=jnp.float32)
         ds = train(model, task, opt, steps=steps, seed=seeds, log_every=10, progress=False)
         # "done" = 99% accuracy (the paper reads the step where accuracy reaches ~100%); 0.9 skill level = 95%
-        done = sk.learning_times(ds, 0.99, on="accuracy")
+        done = sk.learning_times(ds, sk.Threshold(0.99, on="accuracy"))
         t90 = sk.learning_times(ds, 0.9)
         results[p2] = {
             "t1_done": stats(done.sel(skill=1)),
@@ -74,37 +71,41 @@ def main(argv=None) -> int:
         )
     print("paper: task 1 done at ≈200 steps for every p2")
 
-    fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
-    colors = plt.cm.viridis(np.linspace(0, 0.9, len(p2s)))
+    fig, axes = new_axes(2, 1, size=(4.6, 3.6))
+    axes = axes.ravel()
+    colors = skill_colors(len(p2s))
     for c, (p2, acc) in zip(colors, curves.items()):
         axes[0].plot(acc.t, acc.sel(skill=1), color=c, ls="--", lw=1)
-        axes[0].plot(acc.t, acc.sel(skill=2), color=c, label=f"p2={p2}")
+        axes[0].plot(acc.t, acc.sel(skill=2), color=c, label=f"p2 = {p2}")
     axes[0].set(xlabel="step", ylabel="accuracy (median over seeds)", title="task 1 dashed, task 2 solid")
-    axes[0].legend(fontsize=8)
+    legend_outside(axes[0])
     med = [results[p]["t2_done"]["median"] for p in p2s]
     err = [[med[i] - results[p]["t2_done"]["q1"] for i, p in enumerate(p2s)],
            [results[p]["t2_done"]["q3"] - med[i] for i, p in enumerate(p2s)]]
-    axes[1].errorbar(p2s, med, yerr=err, fmt="o-", label="task 2, this run (median, IQR)")
-    axes[1].plot(P2S, [PAPER_T2[p] for p in P2S], "k^--", label="task 2, paper (plot)")
+    axes[1].errorbar(p2s, med, yerr=err, fmt="o-", color=colors[0], label="task 2, skillode (median, IQR)")
+    axes[1].plot(P2S, [PAPER_T2[p] for p in P2S], "k^--", label="task 2, paper (read from plot)")
     t1 = np.nanmedian([results[p]["t1_done"]["median"] for p in p2s])
     axes[1].plot(P2S, [t1 / p for p in P2S], ":", color="gray", label="t1 / p2 (independent learning)")
-    axes[1].set(xscale="log", yscale="log", xlabel="p2", ylabel="step reaching 99% accuracy", ylim=(50, 5000))
-    axes[1].legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(args.out / "fig2_domino_parity.png", dpi=120)
-    (args.out / "fig2_domino_parity.json").write_text(json.dumps({str(k): v for k, v in results.items()}, indent=1))
+    axes[1].set(xscale="log", yscale="log", xlabel="frequency p2 of task 2", ylabel="step reaching 99% accuracy",
+                ylim=(50, 5000), title="when task 2 is learned")
+    legend_outside(axes[1])
+    ex.save_figure(fig)
 
     r01, r1, r005 = results[0.1], results[1.0], results[0.05]
-    checks = {
-        "most runs learn task 2 at every p2": all(r["t2_done"]["n_learned"] > len(seeds) / 2 for r in results.values()),
-        "rare task later than frequent one at p2 = 0.1": r01["t2_done"]["median"] > r01["t1_done"]["median"],
-        "t2/t1 at p2 = 0.1 far below 1/p2 = 10 (< 4)": r01["t2_over_t1_done"]["median"] < 4,
-        "t2 grows as p2 falls": r005["t2_done"]["median"] > r1["t2_done"]["median"],
-        "t2(0.05)/t2(1) far below 20 (< 6)": r005["t2_done"]["median"] / r1["t2_done"]["median"] < 6,
-    }
-    for name, ok in checks.items():
-        print(f"[{'ok' if ok else 'FAIL'}] {name}")
-    return 0 if all(checks.values()) else 1
+    learned = min(r["t2_done"]["n_learned"] for r in results.values())
+    ex.check("fig2.task2_learned", "most runs learn task 2 at every p2 (fewest seeds that learned it)", claim=CLAIM,
+             paper="all", value=f"{learned}/{len(seeds)}", tolerance="> half", passed=learned > len(seeds) / 2)
+    ex.check("fig2.rare_later", "p2 = 0.1: the rare task finishes later than the frequent one (t1 vs t2)",
+             claim=CLAIM, paper="≈200 vs ≈400",
+             value=f"{r01['t1_done']['median']:.0f} vs {r01['t2_done']['median']:.0f}",
+             tolerance="t2 > t1", passed=r01["t2_done"]["median"] > r01["t1_done"]["median"])
+    ex.check("fig2.ratio_p2_0.1", "p2 = 0.1: t2/t1 far below 1/p2 = 10 (the Domino effect, ≈2x)", claim=CLAIM,
+             paper=PAPER_T2[0.1] / 200, **over_seeds(r01["t2_over_t1_done"]["per_seed"]), tolerance="< 4",
+             passed=r01["t2_over_t1_done"]["median"] < 4)
+    grow = r005["t2_done"]["median"] / r1["t2_done"]["median"]
+    ex.check("fig2.t2_growth", "t2 grows as p2 falls, far less than 1/p2: t2(0.05) / t2(1)", claim=CLAIM,
+             paper=PAPER_T2[0.05] / PAPER_T2[1.0], value=grow, tolerance="within (1, 6)", passed=1 < grow < 6)
+    return ex.finish({str(k): v for k, v in results.items()})
 
 
 if __name__ == "__main__":

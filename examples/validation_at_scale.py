@@ -10,49 +10,42 @@ correlation and median relative error over the skills learned in at least half t
 
 CPU-sized by default (2 seeds, 100 skills, width 1000, 10,000 steps of batch 1024); `--quick` is a small version.
 
-    python examples/validation_at_scale.py [--out DIR] [--quick] [--steps N]
+Not a figure of the paper: a test of its Resource model (arXiv:2501.12391, Figs. 6-8) on a network it did not study.
+
+    python examples/validation_at_scale.py [--out DIR] [--quick] [--steps N] [--seeds K]
 """
 
 from __future__ import annotations
 
-import argparse
-import json
 import time
 from functools import partial
-from pathlib import Path
 
 import jax
 import jax.numpy as jnp
-import matplotlib
 import numpy as np
+from _common import Example
 
 import skillode as sk
 from skillode.networks import MLP, QuantizedSparseParity, train
 from skillode.networks.compare import compare_learning_times, fit_to_network, rank_agreement
+from skillode.plotting import legend_outside, new_axes, skill_colors
 from skillode.resource import ResourceModel
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-
+CLAIM = "beyond arXiv:2501.12391: its Resource model on a quantization-model network"
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=Path("outputs/validation_at_scale"))
-    parser.add_argument("--quick", action="store_true", help="~30-60 s version: 20 skills, width 256")
+    ex = Example(__file__, __doc__, seeds=(2, 2), quick_help="~30-60 s version: 20 skills, width 256")
+    parser = ex.parser
     parser.add_argument("--steps", type=int, default=None, help="training steps (default 10000)")
     parser.add_argument("--skills", type=int, default=None, help="number of tasks n_control (default 100)")
     parser.add_argument("--width", type=int, default=None, help="hidden width (default 1000)")
-    parser.add_argument("--seeds", type=int, default=None, help="number of seeds (default 2)")
-    args = parser.parse_args(argv)
-    args.out.mkdir(parents=True, exist_ok=True)
-    cfg = dict(n_control=20, n_data=12, k=3, alpha=1.0, width=256, batch=512, lr=3e-3, steps=3000, seeds=[0, 1])
+    args = ex.parse(argv)
+    cfg = dict(n_control=20, n_data=12, k=3, alpha=1.0, width=256, batch=512, lr=3e-3, steps=3000, seeds=args.seeds)
     if not args.quick:
         cfg.update(n_control=100, n_data=16, width=1000, batch=1024, steps=10_000)
     for name, key in (("steps", "steps"), ("skills", "n_control"), ("width", "width")):
         if getattr(args, name):
             cfg[key] = getattr(args, name)
-    if args.seeds:
-        cfg["seeds"] = list(range(args.seeds))
     task = QuantizedSparseParity(n_control=cfg["n_control"], n_data=cfg["n_data"], k=cfg["k"], alpha=cfg["alpha"],
                                  key=jax.random.key(0), dtype=jnp.float32)
     net = partial(MLP, (cfg["n_control"] + cfg["n_data"], cfg["width"], 2), "relu", dtype=jnp.float32)
@@ -81,31 +74,30 @@ def main(argv=None) -> int:
     for i in show:
         print(f"{i + 1:5d} | {p[i]:7.4f} | {table['predicted'].values[i]:10.0f} | {table['median'].values[i]:8.0f}")
 
-    fig, axes = plt.subplots(1, 2, figsize=(10, 4))
-    axes[0].loglog(table["predicted"], table["median"], "o", ms=3)
+    fig, axes = new_axes(2, 1, size=(4.4, 3.6))
+    axes = axes.ravel()
+    colors = skill_colors(6)
+    axes[0].loglog(table["predicted"], table["median"], "o", ms=3, color=colors[0], label="one skill")
     lim = [np.nanmin(table["predicted"]) * 0.8, cfg["steps"] * 1.2]
-    axes[0].plot(lim, lim, "k-", lw=0.8)
-    axes[0].set(xlabel="Resource model t_i (fitted eta, N0)", ylabel="measured t_i (median over seeds)",
+    axes[0].plot(lim, lim, "k-", lw=0.8, label="measured = theory")
+    axes[0].set(xlabel="Resource model t_i (fitted eta, N0) [steps]", ylabel="measured t_i (median over seeds)",
                 title=f"Spearman {agree['spearman']:.2f}, {agree['n_skills']} skills")
+    legend_outside(axes[0])
     pred = fit.predict(ds.t.values)
-    for i, c in zip(show[:6], plt.cm.viridis(np.linspace(0, 0.9, 6))):
+    for i, c in zip(show[:6], colors):
         axes[1].plot(ds.t, ds.skill_level.isel(skill=i).median("seed"), color=c, label=f"skill {i + 1}")
         axes[1].plot(pred.t, pred.skill_level.isel(skill=i), color=c, ls="--")
-    axes[1].set(xlabel="step", ylabel="skill level", title="network (solid) vs fitted theory (dashed)")
-    axes[1].legend(fontsize=7)
-    fig.tight_layout()
-    fig.savefig(args.out / "validation_at_scale.png", dpi=120)
-    numbers = {"config": cfg, "train_seconds": train_s, "fit": fit.params | {"r2": fit.r2, "rms": fit.rms},
-               **agree, "predicted": table["predicted"].values.tolist(), "measured": table["median"].values.tolist()}
-    (args.out / "validation_at_scale.json").write_text(json.dumps(numbers, indent=1, default=float))
+    axes[1].set(xlabel="step", ylabel="skill level s_i", title="network (solid) vs fitted theory (dashed)")
+    legend_outside(axes[1])
+    ex.save_figure(fig)
 
-    checks = {
-        "most skills learned (> half)": int(np.sum(learned * 2 >= len(cfg["seeds"]))) > cfg["n_control"] / 2,
-        "theory ranks the learning times (Spearman > 0.5)": agree["spearman"] > 0.5,
-    }
-    for name, ok in checks.items():
-        print(f"[{'ok' if ok else 'FAIL'}] {name}")
-    return 0 if all(checks.values()) else 1
+    n_learned = int(np.sum(learned * 2 >= len(cfg["seeds"])))
+    ex.check("validation.skills_learned", "most skills learned in at least half the seeds", claim=CLAIM,
+             value=f"{n_learned}/{cfg['n_control']}", tolerance="> half", passed=n_learned > cfg["n_control"] / 2)
+    ex.check("validation.rank", "the fitted Resource model ranks the learning times (Spearman rho)", claim=CLAIM,
+             value=agree["spearman"], tolerance="> 0.5", passed=agree["spearman"] > 0.5)
+    return ex.finish({"config": cfg, "train_seconds": train_s, "fit": fit.params | {"r2": fit.r2, "rms": fit.rms},
+                      **agree, "predicted": table["predicted"].values, "measured": table["median"].values})
 
 
 if __name__ == "__main__":

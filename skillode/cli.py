@@ -12,6 +12,9 @@ from pathlib import Path
 
 import numpy as np
 
+from . import paper
+from .solvers import SOLVERS
+
 __all__ = ["main", "build_parser", "parse_axis"]
 
 _EPILOG = """\
@@ -23,7 +26,7 @@ examples:
   skillode sweep --N0 1e-4:1:32:log --alpha 0.5:3:32 --n 10 --eta 0.019 --out sweep.nc
       a 32 x 32 grid of models, solved exactly; learning-time summary printed
   skillode report --out report/
-      figures (PNG) and report.md: the core results next to the paper's numbers (--quick: smaller)
+      run every example's quick mode and write the scorecard report/index.html and report.md (--full: full runs)
 
 Time is in optimizer steps; eta is the paper's effective learning rate lr_eff = 2 lr sqrt(N)
 (0.019 for lr = 3e-4, N = 1000). A skill is learned when its skill level reaches --threshold (0.9).
@@ -59,6 +62,9 @@ def parse_axis(text: str, name: str = "axis") -> np.ndarray:
         ) from None
 
 
+_ETA = paper.lr_eff(paper.LR, paper.DIM)
+
+
 def _model_flags(parser: argparse.ArgumentParser, *, sweepable: bool) -> None:
     hint = " (a value, a list a,b,c, or a range START:STOP:NUM[:log] to sweep it)" if sweepable else ""
     g = parser.add_argument_group("model (Resource model, Zipf frequencies p_i ∝ i^-alpha)")
@@ -72,8 +78,9 @@ def _model_flags(parser: argparse.ArgumentParser, *, sweepable: bool) -> None:
     g.add_argument(
         "--eta",
         type=str if sweepable else float,
-        default="0.018973665961010275" if sweepable else 0.018973665961010275,
-        help="effective learning rate lr_eff > 0 (default 2*3e-4*sqrt(1000))" + hint,
+        default=repr(_ETA) if sweepable else _ETA,
+        help=f"effective learning rate lr_eff > 0 (default 2 lr sqrt(N) = {_ETA:.6g} for lr = {paper.LR:g}, "
+        f"N = {paper.DIM})" + hint,
     )
     g.add_argument(
         "--N0",
@@ -81,7 +88,7 @@ def _model_flags(parser: argparse.ArgumentParser, *, sweepable: bool) -> None:
         default="0.003" if sweepable else 0.003,
         help="wasted resources N0 >= 0 (default 0.003)" + hint,
     )
-    g.add_argument("--loss", choices=("mse", "ce"), default="mse", help="loss variant (default mse)")
+    g.add_argument("--loss-kind", choices=("mse", "ce"), default="mse", help="loss variant (default mse)")
     g.add_argument("--threshold", type=float, default=0.9, help="skill level that counts as learned (default 0.9)")
     g.add_argument("--t-max", type=float, default=1000.0, help="last time, in steps (default 1000)")
     g.add_argument("--num-t", type=int, default=1001, help="number of output times in [0, t-max] (default 1001)")
@@ -109,9 +116,10 @@ def build_parser() -> argparse.ArgumentParser:
     _model_flags(p_solve, sweepable=False)
     p_solve.add_argument(
         "--method",
-        choices=("exact", "diffrax", "scipy", "discrete"),
+        choices=tuple(SOLVERS),
         default="exact",
-        help="exact (tau-time closed form), diffrax, scipy, or discrete (the paper's map)",
+        help="the solver's default object: exact (tau-time closed form), diffrax, scipy, or discrete (the paper's "
+        "map)",
     )
     p_solve.add_argument("--out", type=Path, help="save the trajectory as netCDF (.nc)")
 
@@ -126,7 +134,7 @@ def build_parser() -> argparse.ArgumentParser:
     _model_flags(p_sweep, sweepable=True)
     p_sweep.add_argument(
         "--method",
-        choices=("exact", "diffrax", "discrete"),
+        choices=tuple(k for k, v in SOLVERS.items() if v.traceable),
         default="exact",
         help="exact (default), diffrax, or discrete (the paper's map)",
     )
@@ -142,15 +150,21 @@ def build_parser() -> argparse.ArgumentParser:
 
     p_report = sub.add_parser(
         "report",
-        help="write figures and report.md: the core results next to the paper's numbers",
-        description="Compute the core results of the Resource and Domino models and write one PNG per section plus "
-        "report.md, each number next to the paper's.",
+        help="run the example scripts and write the reproduction scorecard (report.md, index.html)",
+        description="Run every example script (its --quick mode unless --full), each in a subprocess with a "
+        "timeout, and collect their check records into one table: report.md and a self-contained index.html "
+        "(figures embedded). Exit status 1 if any check failed.",
         epilog=_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p_report.add_argument("--out", type=Path, default=Path("report"), help="output directory (default ./report)")
-    p_report.add_argument("--quick", action="store_true", help="smaller grids and fewer cases (seconds)")
-    p_report.add_argument("--sections", default="abcdefgh", help="subset of sections a..h (default all)")
+    mode = p_report.add_mutually_exclusive_group()
+    mode.add_argument("--quick", action="store_true", help="the examples' quick modes (the default)")
+    mode.add_argument("--full", action="store_true", help="the examples' full runs (minutes to hours)")
+    p_report.add_argument("--only", default=None, help="comma-separated example names to run (default all)")
+    p_report.add_argument("--list", action="store_true", help="list the example scripts and exit")
+    p_report.add_argument("--timeout", type=float, default=None, help="seconds per example (default 600; full 7200)")
+    p_report.add_argument("--jobs", type=int, default=1, help="examples run at the same time (default 1)")
     return parser
 
 
@@ -173,24 +187,23 @@ def _print_table(times, out) -> None:
 def _cmd_solve(args, out) -> int:
     from .frequencies import zipf
     from .resource import ResourceModel
-    from .timing import learning_times
+    from .timing import as_threshold, learning_times
     from .trajectory import save
 
-    model = ResourceModel(p=zipf(args.n, args.alpha), eta=args.eta, N0=args.N0, loss=args.loss)
+    model = ResourceModel(p=zipf(args.n, args.alpha), eta=args.eta, N0=args.N0, loss_kind=args.loss_kind)
     ts = _times(args)
-    if args.method == "exact" and model.has_closed_form and args.out is None:
-        times = model.learning_times(args.threshold)
-        how = "closed form"
+    solver = SOLVERS[args.method]()
+    ds = model.solve(ts, solver)  # before printing: a failing solve or a bad --out path stops here
+    if args.out is not None:
+        save(ds, args.out)
+        print(f"trajectory written to {args.out}", file=out)
+    if args.method == "exact" and model.has_closed_form_learning_times(as_threshold(args.threshold)):
+        times, how = learning_times(model, args.threshold), "closed form"
     else:
-        ds = model.solve(ts, args.method)
-        times = learning_times(ds, args.threshold, interpolate=args.method != "discrete")
-        how = f"{args.method}, t in [0, {ts[-1]:g}]"
-        if args.out is not None:
-            save(ds, args.out)
-            print(f"trajectory written to {args.out}", file=out)
+        times, how = learning_times(ds, args.threshold), f"{args.method}, t in [0, {ts[-1]:g}]"
     print(
-        f"Resource model: n={args.n}, alpha={args.alpha:g}, eta={args.eta:g}, N0={args.N0:g}, loss={args.loss}; "
-        f"learning time = first t with s >= {args.threshold:g} ({how})",
+        f"Resource model: n={args.n}, alpha={args.alpha:g}, eta={args.eta:g}, N0={args.N0:g}, "
+        f"loss_kind={args.loss_kind}; learning time = first t with s >= {args.threshold:g} ({how})",
         file=out,
     )
     _print_table(times, out)
@@ -207,10 +220,10 @@ def _cmd_sweep(args, out) -> int:
     fixed = {k: float(v[0]) for k, v in values.items() if v.size == 1}
     if not axes:
         raise ValueError("nothing to sweep: give a list or a range to --N0, --alpha or --eta (see --help)")
-    sweep = Sweep(axes=axes, n=args.n, loss=args.loss, **fixed)
+    sweep = Sweep(axes=axes, n=args.n, loss_kind=args.loss_kind, **fixed)
     ts = _times(args)
     ds = sweep.run(ts, args.method, chunk_size=args.chunk_size, path=args.checkpoint, progress=not args.no_progress)
-    times = learning_times(ds, args.threshold, interpolate=args.method != "discrete")
+    times = learning_times(ds, args.threshold)
     grid = " x ".join(f"{k}[{v.size}: {v[0]:g}..{v[-1]:g}]" for k, v in axes.items())
     print(f"sweep over {grid} ({sweep.size} models), n={args.n}, fixed {fixed}, method={args.method}", file=out)
     learned = times.learned.values
@@ -234,11 +247,25 @@ def _cmd_sweep(args, out) -> int:
 
 
 def _cmd_report(args, out) -> int:
-    from .report import write_report
+    from .report import examples_dir, list_examples, write_report
 
-    path = write_report(args.out, quick=args.quick, sections=args.sections)
-    print(f"report written to {path} (figures alongside)", file=out)
-    return 0
+    if args.list:
+        for name, path in list_examples().items():
+            print(f"{name:32s} {path}", file=out)
+        print(f"({examples_dir()})", file=out)
+        return 0
+    only = [s.strip() for s in args.only.split(",") if s.strip()] if args.only else None
+    report = write_report(args.out, quick=not args.full, only=only, timeout=args.timeout, jobs=args.jobs)
+    c = report.counts()
+    print(
+        f"report written to {report.markdown} and {report.html}: {c['pass']} passed, {c['fail']} failed, "
+        f"{c['not-run']} not run ({report.wall_s:.0f} s)",
+        file=out,
+    )
+    for row in report.rows:
+        if row["status"] == "fail":
+            print(f"  FAIL {row['id']}: {row['description']}", file=out)
+    return 1 if report.n_failed else 0
 
 
 def main(argv: list[str] | None = None) -> int:

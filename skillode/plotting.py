@@ -20,7 +20,14 @@ from matplotlib.figure import Figure
 
 from .trajectory import SKILL, TIME, validate_trajectory
 
-__all__ = ["skill_colors", "new_axes", "plot_trajectory", "plot_learning_times", "plot_collapse"]
+__all__ = [
+    "skill_colors",
+    "new_axes",
+    "legend_outside",
+    "plot_trajectory",
+    "plot_learning_times",
+    "plot_collapse",
+]
 
 
 def skill_colors(n: int, cmap: str = "viridis") -> np.ndarray:
@@ -35,6 +42,29 @@ def new_axes(ncols: int = 1, nrows: int = 1, *, size: tuple[float, float] = (4.0
     fig = Figure(figsize=(size[0] * ncols, size[1] * nrows), layout="constrained")
     axes = fig.subplots(nrows, ncols, squeeze=False)
     return fig, axes if axes.size > 1 else axes[0, 0]
+
+
+def legend_outside(target, *, title: str | None = None, handles=None, labels=None, ncols: int = 1, **kwargs):
+    """A legend to the right of the data, never over it; returns the Legend.
+
+    ``target`` is an Axes (legend of its labelled artists, placed just outside its right edge) or a Figure (one
+    legend for all axes, outside the grid on the right; pass ``handles``/``labels`` or it collects them from every
+    axes, each label once). With the constrained layout of `new_axes` the plots shrink to make room.
+    """
+    kwargs.setdefault("fontsize", "x-small")
+    kwargs.setdefault("title_fontsize", "small")
+    kwargs.setdefault("frameon", False)
+    if isinstance(target, Figure):
+        if handles is None:
+            seen: dict[str, object] = {}
+            for ax in target.axes:
+                for h, lab in zip(*ax.get_legend_handles_labels()):
+                    seen.setdefault(lab, h)
+            labels, handles = list(seen), list(seen.values())
+        return target.legend(handles, labels, loc="outside right upper", title=title, ncols=ncols, **kwargs)
+    args = () if handles is None else ((handles,) if labels is None else (handles, labels))
+    return target.legend(*args, loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0, title=title,
+                         ncols=ncols, **kwargs)
 
 
 def _single_point(da: xr.DataArray, keep: tuple[str, ...], what: str) -> xr.DataArray:
@@ -73,7 +103,7 @@ def plot_trajectory(
     - `ax`: matplotlib Axes; a new Figure if None.
     - `var`: ``"skill_level"`` (default), ``"skill_loss"``, ``"loss"`` or any variable with dims ``(skill, t)``
       or ``(t,)``.
-    - `cmap`: colormap for the skills; `legend`: label skills; `logx`: log time axis.
+    - `cmap`: colormap for the skills; `legend`: label skills (legend outside the axes); `logx`: log time axis.
 
     **Returns:** the Axes.
     """
@@ -90,7 +120,7 @@ def plot_trajectory(
         for row, color, label in zip(da.values, colors, _labels(da)):
             ax.plot(t, row, color=color, label=label, **line_kwargs)
         if legend and da.sizes[SKILL] <= 12:
-            ax.legend(title="skill", fontsize="x-small", title_fontsize="small", ncols=2 if da.sizes[SKILL] > 5 else 1)
+            legend_outside(ax, title="skill")
     else:
         da = _single_point(da, (TIME,), "plot_trajectory")
         ax.plot(t, da.values, color="k", **line_kwargs)
@@ -136,7 +166,7 @@ def plot_learning_times(
             if ref.shape != skills.shape:
                 raise ValueError(f"reference must have shape {skills.shape}, got {ref.shape}")
             ax.plot(skills, ref, "s", mfc="none", color="tab:red", label="reference")
-            ax.legend(fontsize="small")
+            legend_outside(ax)
         ax.set_xticks(skills, [str(s) for s in times[SKILL].values])
         ax.set_xlabel("skill")
     else:
@@ -150,7 +180,7 @@ def plot_learning_times(
         for k, color in enumerate(colors):
             ax.plot(da[x].values, da.values[:, k], color=color, label=str(da[SKILL].values[k]))
         if da.sizes[SKILL] <= 12:
-            ax.legend(title="skill", fontsize="x-small", title_fontsize="small", ncols=2 if da.sizes[SKILL] > 5 else 1)
+            legend_outside(ax, title="skill")
         ax.set_xlabel(x)
     if logx:
         ax.set_xscale("log")

@@ -24,7 +24,16 @@ def test_solve_prints_closed_form_times(capsys):
     assert main(["solve", "--alpha", "2", "--n", "10", "--eta", "0.018973665961010275", "--N0", "0"]) == 0
     out = capsys.readouterr().out
     assert "closed form" in out
-    assert "104.32" in out and "516.69" in out  # PAPER §6.1: 104.3 ... 516.7
+    assert "104.32" in out and "516.69" in out  # the closed form at alpha = 2, n = 10, N0 = 0: 104.3 ... 516.7
+
+
+def test_solve_prints_the_same_times_with_and_without_out(tmp_path, capsys):
+    args = ["solve", "--n", "4", "--eta", "0.02", "--N0", "0.01", "--t-max", "100"]
+    assert main(args) == 0
+    without = capsys.readouterr().out
+    assert main([*args, "--out", str(tmp_path / "traj.nc")]) == 0
+    with_out = capsys.readouterr().out
+    assert without.splitlines()[-4:] == with_out.splitlines()[-4:]
 
 
 def test_solve_discrete_writes_trajectory(tmp_path, capsys):
@@ -55,7 +64,7 @@ def test_sweep_tiny(tmp_path, capsys):
         (["sweep", "--alpha", "1,1"], "distinct"),
         (["solve", "--N0", "-1"], "N0"),
         (["solve", "--t-max", "0"], "--t-max"),
-        (["report", "--sections", "xyz"], "unknown report sections"),
+        (["report", "--only", "xyz"], "unknown example"),
     ],
 )
 def test_bad_values_give_clear_errors(argv, message, capsys):
@@ -79,17 +88,24 @@ def test_parse_axis_forms():
     np.testing.assert_allclose(parse_axis("1e-2:1:3:log"), [1e-2, 1e-1, 1.0])
 
 
-def test_report_quick_writes_markdown_and_figures(tmp_path, capsys):
+def test_report_lists_examples(capsys):
+    assert main(["report", "--list"]) == 0
+    out = capsys.readouterr().out
+    for name in ("fig9_domino", "fig17_gates", "fig4_two_skills"):
+        assert name in out
+    assert "_common" not in out
+
+
+def test_report_quick_runs_examples_and_writes_the_scorecard(tmp_path, capsys):
     out = tmp_path / "report"
-    assert main(["report", "--quick", "--out", str(out)]) == 0
+    assert main(["report", "--only", "fig9_domino,fig17_gates", "--out", str(out)]) == 0
+    assert "0 failed" in capsys.readouterr().out
     text = (out / "report.md").read_text()
-    for key in "abcdefgh":
-        assert f"## ({key})" in text
-    pngs = sorted(p.name for p in out.glob("*.png"))
-    assert len(pngs) == 8 and all((out / p).stat().st_size > 10_000 for p in pngs)
-    for png in pngs:
-        assert f"]({png})" in text
-    # Numbers that must come out right: closed-form t_1 and n/eta for N0 = 0, and the Fig17 case 1 chain.
-    assert "| 1 | 104.3 | 104.3 |" in text
-    assert "n/eta = 527.05" in text
-    assert "| X1 | 909 | 908 | 1 |" in text
+    assert "| pass | `fig17.case1_order`" in text and "| pass | `fig9.serial_all_done`" in text
+    for png in ("fig9_domino/fig9_domino.png", "fig17_gates/fig17_gates.png"):
+        assert (out / png).stat().st_size > 10_000 and f"]({png})" in text
+    page = (out / "index.html").read_text()
+    assert page.count("data:image/png;base64,") == 2
+    # the numbers come from the examples' own records (case 1 of Fig. 17: X1 at step 909 against the paper's 908)
+    record = (out / "fig17_gates" / "fig17_gates.json").read_text()
+    assert '"paper": 908' in record and '"value": 909' in record

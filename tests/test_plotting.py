@@ -4,7 +4,6 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from skillode.domino import DominoModel
 from skillode.frequencies import zipf
 from skillode.plotting import plot_collapse, plot_learning_times, plot_trajectory, skill_colors
 from skillode.resource import ResourceModel
@@ -81,4 +80,4 @@ def test_plot_collapse_curves_coincide(theory):
     ok = np.all(np.isfinite(ys), axis=0) & (ys.min(axis=0) > 1e-6)
     np.testing.assert_allclose(ys[:, ok], np.broadcast_to(ys[:1, ok], ys[:, ok].shape), rtol=1e-6)
     with pytest.raises(ValueError, match="skill frequencies"):
-        plot_collapse(DominoModel(n=3, t0=10.0).solve(TS))
+        plot_collapse(make_trajectory(TS, np.zeros((2, TS.size)), skill=["a", "b"]))

@@ -1,0 +1,89 @@
+"""Loss against time: L(t) ∝ t^(-alpha_S) with alpha_S = alpha - 1 (Domino, serial) or (alpha - 1)/alpha (parallel).
+
+With n Zipf(alpha) skills (p_i ∝ i^-alpha) and loss L = sum_i p_i (1 - s_i)^2, learning the first k skills leaves
+L ≈ sum_{i > k} p_i ∝ k^-(alpha - 1). The time exponent then depends on how k grows with t:
+
+- Domino model (t_i = i t0, so k ∝ t): alpha_S = alpha - 1;
+- Resource model at N0 = 0 (its Domino limit; the total deficit falls at rate eta, k ≈ eta t): alpha - 1;
+- Resource model at large N0 (parallel, l_i = exp(-eta p_i t / N0), skill k learned at t ∝ k^alpha):
+  alpha_S = (alpha - 1)/alpha, the quanta model's exponent.
+
+arXiv:2501.12391, Fig. 10 labels its alpha_S fits with exactly these two predictions. The exponent is the
+least-squares log-log slope of L(t) over the window where 10 <= k(t) <= n/10 skills are learned (away from the
+first skills and from the finite-n cut-off).
+
+    python examples/loss_exponents.py [--out DIR] [--quick]
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from _common import Example
+
+from skillode import paper
+from skillode.closed_form import reference_exponents
+from skillode.domino import DominoModel
+from skillode.frequencies import zipf
+from skillode.plotting import legend_outside, new_axes, skill_colors
+from skillode.resource import ResourceModel
+from skillode.scaling import scaling_exponent
+
+ETA = paper.lr_eff(paper.LR, paper.DIM)
+N0_PARALLEL = 1000.0
+CLAIM = "arXiv:2501.12391, Fig. 10 (alpha_S predictions)"
+TOL = 0.05
+
+
+def slope(t, loss, window) -> float:
+    return float(scaling_exponent(t, loss, window, n_boot=200, seed=0).lsq)
+
+
+def main(argv=None) -> int:
+    ex = Example(__file__, __doc__, quick_help="n = 2000 skills and alpha = 2 only (seconds)")
+    args = ex.parse(argv)
+    n = 2000 if args.quick else 10000
+    alphas = [2.0] if args.quick else [1.5, 2.0, 2.5, 3.0]
+    k_lo, k_hi = 10.0, n / 10.0
+    rows = {}
+    fig, axes = new_axes(3, 1, size=(3.4, 2.9))
+    for alpha, color in zip(alphas, skill_colors(len(alphas))):
+        p = zipf(n, alpha)
+        ref = reference_exponents(alpha)
+        t_dom = np.geomspace(1.0, 2.0 * k_hi, 80)  # Domino with t0 = 1: k(t) = t
+        s = np.asarray(DominoModel(n=n, t0=1.0).skill_levels(t_dom))
+        L_dom = (p[:, None] * (1.0 - s) ** 2).sum(0)
+        t_ser = np.geomspace(1.0, 2.0 * k_hi, 80) / ETA
+        L_ser = np.asarray(ResourceModel(p=p, eta=ETA, N0=0.0).solve(t_ser).loss.values)
+        t_of_k = lambda k: N0_PARALLEL / (ETA * p[0] * k**-alpha)  # p_k = p_1 k^-alpha, learned at eta p_k t/N0 ≈ 1
+        t_par = np.geomspace(t_of_k(1.0), t_of_k(2.0 * k_hi), 80)
+        L_par = np.asarray(ResourceModel(p=p, eta=ETA, N0=N0_PARALLEL).solve(t_par).loss.values)
+        rows[alpha] = {
+            "domino": slope(t_dom, L_dom, (k_lo, k_hi)),
+            "resource_N0_0": slope(t_ser, L_ser, (k_lo / ETA, k_hi / ETA)),
+            "resource_N0_large": slope(t_par, L_par, (t_of_k(k_lo), t_of_k(k_hi))),
+            "alpha-1": ref["domino_S"], "(alpha-1)/alpha": ref["quanta_S"],
+        }
+        print(f"alpha = {alpha:g}: " + ", ".join(f"{k} {v:.4f}" for k, v in rows[alpha].items()))
+        for ax, t, L in zip(axes.ravel(), (t_dom, t_ser, t_par), (L_dom, L_ser, L_par)):
+            ax.loglog(t, L, color=color, label=f"alpha = {alpha:g}")
+    for ax, title in zip(axes.ravel(), ("Domino (t0 = 1)", "Resource, N0 = 0", f"Resource, N0 = {N0_PARALLEL:g}")):
+        ax.set(title=title, xlabel="steps t", ylabel="loss L = sum_i p_i (1 - s_i)^2")
+    legend_outside(axes[0, 2], title=f"Zipf exponent (n = {n})")
+    ex.save_figure(fig)
+
+    for alpha, r in rows.items():
+        a = f"{alpha:g}"
+        ex.check(f"exponents.domino_alpha_{a}", f"Domino model: alpha_S = alpha - 1 (alpha = {a})", claim=CLAIM,
+                 paper=r["alpha-1"], value=r["domino"], tolerance=TOL)
+        ex.check(f"exponents.serial_alpha_{a}", f"Resource, N0 = 0: alpha_S = alpha - 1 (alpha = {a})",
+                 claim=CLAIM, paper=r["alpha-1"], value=r["resource_N0_0"], tolerance=TOL)
+        ex.check(f"exponents.parallel_alpha_{a}", f"Resource, N0 = {N0_PARALLEL:g}: alpha_S = (alpha - 1)/alpha "
+                 f"(alpha = {a})", claim=CLAIM, paper=r["(alpha-1)/alpha"], value=r["resource_N0_large"],
+                 tolerance=TOL)
+    if args.quick:
+        ex.not_run("exponents.other_alphas", "the same for alpha = 1.5, 2.5, 3 (n = 10000)", claim=CLAIM)
+    return ex.finish({"n": n, "window_k": [k_lo, k_hi], "rows": rows})
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,162 @@
+"""The example scripts: each quick mode runs and its checks pass; the check API fails loudly; the report collects.
+
+The per-example runs are marked slow (seconds to a minute each). The check-API and report-collection tests use tiny
+fake scripts and run in about a second each.
+"""
+
+import json
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from skillode.report import examples_dir, list_examples, write_report
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+SCRIPTS = list_examples(EXAMPLES)
+
+
+def run_script(script: Path, out: Path, *args, timeout=900):
+    return subprocess.run([sys.executable, str(script), "--out", str(out), *args], capture_output=True, text=True,
+                          timeout=timeout)
+
+
+def test_every_example_is_listed_and_found():
+    assert len(SCRIPTS) >= 20
+    assert "_common" not in SCRIPTS
+    assert examples_dir().resolve() == EXAMPLES  # a checkout (or editable install) reads examples/ itself
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(SCRIPTS))
+def test_example_quick_mode_passes(name, tmp_path):
+    proc = run_script(SCRIPTS[name], tmp_path, "--quick")
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    result = json.loads((tmp_path / f"{name}.json").read_text())
+    assert result["mode"] == "quick" and result["script"] == f"examples/{name}.py"
+    assert result["checks"], "an example must record checks"
+    for check in result["checks"]:
+        assert check["status"] in ("pass", "not-run"), check
+        assert check["claim"] and check["description"]
+        if check["figure"]:
+            assert (tmp_path / check["figure"]).stat().st_size > 5_000
+    assert result["figures"] and all((tmp_path / f).is_file() for f in result["figures"])
+
+
+# ---------------------------------------------------------------------------------------------- the check API
+def fake_script(directory: Path, name: str, body: str) -> Path:
+    """A script in ``directory`` (next to a copy of _common.py) whose main() runs ``body`` with ``ex`` parsed."""
+    if not (directory / "_common.py").exists():
+        shutil.copy(EXAMPLES / "_common.py", directory / "_common.py")
+    text = textwrap.dedent('''\
+        """A fake example for the tests.
+
+        It only records checks.
+        """
+        import sys
+        from _common import Example, over_seeds
+
+
+        def main(argv=None):
+            ex = Example(__file__, __doc__, seeds=(2, 3))
+            args = ex.parse(argv)
+        {body}
+            return ex.finish({{"seeds": args.seeds}})
+
+
+        if __name__ == "__main__":
+            raise SystemExit(main())
+        ''').format(body=textwrap.indent(textwrap.dedent(body), "    "))
+    path = directory / f"{name}.py"
+    path.write_text(text)
+    return path
+
+
+FIGURE = """
+from matplotlib.figure import Figure
+fig = Figure(figsize=(2, 2))
+fig.subplots().plot([0, 1], [0, 1])
+ex.save_figure(fig)
+"""
+
+
+def test_failing_check_makes_the_script_exit_nonzero(tmp_path):
+    ok = fake_script(tmp_path, "ok", 'ex.check("a", "two is two", claim="Fig. 1", paper=2.0, value=2.01, '
+                     'tolerance=0.05)')
+    bad = fake_script(tmp_path, "bad", 'ex.check("a", "fine", claim="Fig. 1", paper=2.0, value=2.0, tolerance="1%")\n'
+                      'ex.check("b", "off", claim="Fig. 1", paper=2.0, value=3.0, tolerance=0.5)')
+    assert run_script(ok, tmp_path / "ok").returncode == 0
+    proc = run_script(bad, tmp_path / "bad")
+    assert proc.returncode == 1
+    assert "[FAIL] b" in proc.stdout and "FAILED checks: b" in proc.stderr
+    result = json.loads((tmp_path / "bad" / "bad.json").read_text())
+    assert [c["status"] for c in result["checks"]] == ["pass", "fail"]
+    rec = result["checks"][1]
+    assert rec["paper"] == 2.0 and rec["value"] == 3.0 and rec["tolerance"] == 0.5 and rec["claim"] == "Fig. 1"
+    assert rec["script"] == "examples/bad.py"
+
+
+def test_check_api_records(tmp_path, capsys):
+    sys.path.insert(0, str(EXAMPLES))
+    try:
+        from _common import Example, over_seeds
+    finally:
+        sys.path.remove(str(EXAMPLES))
+    ex = Example(str(tmp_path / "demo.py"), "Demo.\n\nMore.", seeds=(2, 5), seed_start=3)
+    args = ex.parse(["--out", str(tmp_path / "o"), "--quick"])
+    assert args.seeds == [3, 4] and ex.quick
+    assert ex.parse(["--out", str(tmp_path / "o"), "--seeds", "3"]).seeds == [3, 4, 5]
+    assert ex.check("x.auto", "auto", claim="Fig. 2", paper=10.0, value=10.4, tolerance="5%")
+    assert not ex.check("x.nan", "NaN never passes", claim="Fig. 2", paper="≈1", value=float("nan"), passed=True)
+    assert ex.check("x.text", "text", claim="Fig. 2", paper="serial", value="serial", tolerance="same", passed=True)
+    ex.not_run("x.full", "needs the full run", claim="Fig. 2", paper=1.0)
+    kw = over_seeds([1.0, 3.0, 2.0, float("nan")])
+    assert kw["value"] == 2.0 and kw["spread"] == [1.0, 3.0] and "1 not reached" in kw["spread_label"]
+    assert ex.check("x.seeds", "seeds", claim="Fig. 2", paper=2.0, tolerance=0.1, **kw)
+    with pytest.raises(ValueError, match="duplicate"):
+        ex.check("x.auto", "again", claim="Fig. 2", paper=1.0, value=1.0, tolerance=0.1)
+    with pytest.raises(ValueError, match="give passed="):
+        ex.check("x.vague", "no verdict", claim="Fig. 2", paper="≈2", value=2.0, tolerance="close")
+    assert ex.finish({"a": [1, 2]}) == 1  # x.nan failed
+    result = json.loads((tmp_path / "o" / "demo.json").read_text())
+    assert [c["status"] for c in result["checks"]] == ["pass", "fail", "pass", "not-run", "pass"]
+    assert result["checks"][1]["value"] is None  # NaN is written as null
+    assert result["checks"][4]["spread"] == [1.0, 3.0]
+    assert "[not run] x.full" in capsys.readouterr().out
+
+
+def test_script_without_checks_fails(tmp_path):
+    assert run_script(fake_script(tmp_path, "empty", "pass"), tmp_path / "e").returncode == 1
+
+
+# ---------------------------------------------------------------------------------------------- the report
+def test_report_collects_fake_examples(tmp_path):
+    src = tmp_path / "examples"
+    src.mkdir()
+    fake_script(src, "good", FIGURE + 'ex.check("good.a", "works", claim="Fig. 1", paper=1.0, value=1.0, '
+                'tolerance=0.1)\nex.not_run("good.b", "later", claim="Fig. 1", reason="full run only")')
+    fake_script(src, "wrong", FIGURE + 'ex.check("wrong.a", "off by one", claim="Fig. 2", paper=1.0, value=2.0, '
+                'tolerance=0.1)')
+    fake_script(src, "crash", 'raise RuntimeError("boom")')
+    fake_script(src, "slow", 'import time\ntime.sleep(30)')
+    out = tmp_path / "report"
+    report = write_report(out, directory=src, timeout=5, jobs=2, progress=False)
+    status = {r["id"]: r["status"] for r in report.rows}
+    assert status == {"good.a": "pass", "good.b": "not-run", "wrong.a": "fail", "crash.run": "fail",
+                      "slow.run": "fail"}
+    assert report.n_failed == 3
+    md = (out / "report.md").read_text()
+    row = "| pass | `good.a` works | Fig. 1 | 1 | 1 | ± 0.1 | [good.png](good/good.png) | [good.py](good/good.py) |"
+    assert row in md
+    assert "not run (full run only)" in md and "timed out" in md and "no result file" in md
+    page = (out / "index.html").read_text()
+    assert page.count("data:image/png;base64,") == 2 and "<table>" in page
+    assert (out / "crash" / "log.txt").read_text().count("boom") >= 1
+    assert (out / "good" / "good.py").is_file()
+    only = write_report(out, directory=src, only=["good"], progress=False)
+    assert only.n_failed == 0 and [r.name for r in only.runs] == ["good"]
+    with pytest.raises(ValueError, match="unknown example"):
+        write_report(out, directory=src, only=["nope"], progress=False)
