@@ -11,11 +11,27 @@ Submodules not imported here (they pull in heavier dependencies): `skillode.plot
 `skillode.networks` (tasks, MLPs, training), `skillode.report` and `skillode.cli`.
 """
 
+import importlib.metadata
+
 import jax
 
 jax.config.update("jax_enable_x64", True)
 
-from . import fit, frequencies, geometry, optimizers, paper, scaling, sweep, symbolic, trajectory  # noqa: E402
+from . import (  # noqa: E402
+    closed_form,
+    fit,
+    frequencies,
+    geometry,
+    optimizers,
+    paper,
+    scaling,
+    solvers,
+    sweep,
+    symbolic,
+    timing,
+    trajectory,
+)
+from ._model import AbstractSkillModel, AbstractTimeModel  # noqa: E402
 from .dependencies import AND, OR, Gate, SkillGraph, chain  # noqa: E402
 from .domino import DominoModel  # noqa: E402
 from .fit import PowerLawFit, ResourceFit, fit_power_law, fit_resource  # noqa: E402
@@ -23,20 +39,31 @@ from .frequencies import as_frequencies, exponential, zipf  # noqa: E402
 from .geometry import GeometryModel, correlation_matrix, simulate, simulate_many, task_vectors  # noqa: E402
 from .optimizers import make_optimizer, signgd  # noqa: E402
 from .resource import ResourceModel  # noqa: E402
+from .solvers import AbstractSolver, Diffrax, DiscreteMap, Exact, Scipy  # noqa: E402
 from .sweep import Sweep, run_sweep, sweep_learning_times  # noqa: E402
 from .symbolic import domino_equations, resource_equations, to_jax  # noqa: E402
-from .timing import first_crossing, learning_times  # noqa: E402
+from .timing import Threshold, first_crossing, learning_times  # noqa: E402
 from .trajectory import load, make_trajectory, save, validate_trajectory  # noqa: E402
 
-__version__ = "0.1.0"
+try:
+    __version__ = importlib.metadata.version("skillode")
+except importlib.metadata.PackageNotFoundError:  # running from a source tree that is not installed
+    __version__ = "0+unknown"
 
 __all__ = [
+    "AbstractSkillModel",
+    "AbstractSolver",
+    "AbstractTimeModel",
     "AND",
     "as_frequencies",
     "chain",
+    "closed_form",
     "correlation_matrix",
+    "Diffrax",
+    "DiscreteMap",
     "domino_equations",
     "DominoModel",
+    "Exact",
     "exponential",
     "first_crossing",
     "fit",
@@ -60,15 +87,19 @@ __all__ = [
     "run_sweep",
     "save",
     "scaling",
+    "Scipy",
     "signgd",
     "simulate",
     "simulate_many",
     "SkillGraph",
+    "solvers",
     "Sweep",
     "sweep",
     "sweep_learning_times",
     "symbolic",
     "task_vectors",
+    "Threshold",
+    "timing",
     "to_jax",
     "trajectory",
     "validate_trajectory",

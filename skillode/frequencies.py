@@ -1,8 +1,8 @@
 """Skill frequencies ``p_i``: how often each skill's data appears.
 
 Every model in skillode takes a frequency vector ``p`` of shape ``(n,)``. The paper's default is a Zipf law
-``p_i ∝ i^(-alpha)`` with ``alpha = 2`` and ``n = 10`` (PAPER §2). All constructors here validate their input and
-return a NumPy ``float64`` array; nothing is clipped or renormalised behind the caller's back.
+``p_i ∝ i^(-alpha)`` with ``alpha = 2`` and ``n = 10`` (arXiv:2501.12391, Figs. 4–7). All constructors here
+validate their input and return a NumPy ``float64`` array; nothing is clipped or renormalised behind the caller's back.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ def zipf(n: int, alpha: float = 2.0) -> np.ndarray:
 
 
 def exponential(n: int, base: float = 3.0) -> np.ndarray:
-    r"""Exponentially decaying frequencies ``p_i ∝ base^{-i}``, normalised (PAPER §4.4 uses ``base = 3``).
+    r"""Exponentially decaying frequencies ``p_i ∝ base^{-i}``, normalised (a Fig. 6 setting uses ``base = 3``).
 
     **Arguments:**
 
