@@ -1,6 +1,6 @@
 """Benchmark: a 32 x 32 (N0 x alpha) grid of 10-skill Resource models, 1000 output times, float64.
 
-Compares, in one process, the shipped exact tau-time solution (`skillode.solve`, through `skillode.sweep.Sweep`
+Compares, in one process, the shipped exact tau-time solution (`skillode.Exact`, through `skillode.sweep.Sweep`
 and as a raw ``jit(vmap)`` kernel; table start + Halley + checked Newton correction) with
 
 - batched numpy Euler (dt = 1, clipped at 0: the paper's scheme) and dt = 0.1, vectorised over the whole grid, and
@@ -10,17 +10,23 @@ and as a raw ``jit(vmap)`` kernel; table start + Halley + checked Newton correct
 - ``exact_table_halley`` below: the same table + one Halley step with nothing checked (C = I, N0 > 0 only), kept
   as the floor of what the exact path costs without its guarantees;
 
-then the cost of a second model through `ResourceModel.states` (compiled code reused), and all learning times of the
-grid from the closed form against extracting them from Euler trajectories.
+then the cost of a second model through `ResourceModel.states` (compiled code reused), all learning times of the
+grid from the closed form against extracting them from Euler trajectories, and the closed-form learning times of
+one model with n = 10^5 skills (`skillode.closed_form.mse_learning_times`, O(n^2) work in blocks of rows), run in
+a child process so its peak memory (max RSS) can be read, against the plain (n, n) sum at a size where that fits.
 Compile time is kept apart: each JAX path is timed on a first call (compile + run) and later calls (run).
 Prints wall times, max errors against the exact solution, and ratios; exits non-zero if an error bound fails.
 
-Run: ``python bench/resource_sweep.py`` (about a minute on a laptop CPU). ``--quick`` uses an 8 x 8 grid.
+Run: ``python bench/resource_sweep.py`` (a few minutes on a laptop CPU). ``--quick`` uses an 8 x 8 grid and
+n = 2 * 10^4 for the large-n row.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import resource
+import subprocess
 import sys
 import time
 
@@ -159,7 +165,11 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="8 x 8 grid (seconds)")
     parser.add_argument("--lsoda-subset", type=int, default=16, help="grid points timed with LSODA (extrapolated)")
+    parser.add_argument("--large-n", type=int, default=None, help="skills of the large-n row (default 1e5)")
+    parser.add_argument("--child-large-n", type=int, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.child_large_n is not None:
+        return _child_large_n(args.child_large_n)
 
     size = 8 if args.quick else 32
     N0s = np.geomspace(1e-4, 1.0, size)
@@ -307,16 +317,80 @@ def main(argv=None) -> int:
     )
     np.testing.assert_allclose(np.asarray(raw_times), closed_flat, rtol=1e-12)
 
-    ok = err_table <= 1e-9 and err_tsit <= 1e-8 and err_lsoda <= 1e-8
+    # --- learning times of one model with very many skills: bounded memory (child process for its max RSS)
+    n_large = args.large_n or (20_000 if args.quick else 100_000)
+    large = _large_n_row(n_large)
+    print(f"\nclosed-form learning times of ONE model with n = {n_large} skills (Zipf 1.5, N0 = 0), O(n^2) work:")
+    print(
+        f"  chunked (shipped): compile {large['compile_s']:.2f} s, run {large['run_s']:.1f} s, peak memory (max RSS "
+        f"of the process) {large['max_rss_mb']:.0f} MB; every time finite and increasing: {large['ok']}"
+    )
+    n_cmp = 10_000
+    cmp = _large_n_row(n_cmp, plain=True)
+    print(
+        f"  at n = {n_cmp}: chunked {cmp['run_s']:.2f} s / {cmp['max_rss_mb']:.0f} MB vs the plain (n, n) sum "
+        f"{cmp['plain_run_s']:.2f} s / {cmp['plain_max_rss_mb']:.0f} MB: {cmp['plain_run_s'] / cmp['run_s']:.2f}x "
+        f"the speed, max relative difference {cmp['max_rel_diff']:.1e}"
+    )
+
+    ok = err_table <= 1e-9 and err_tsit <= 1e-8 and err_lsoda <= 1e-8 and large["ok"] and cmp["max_rel_diff"] < 1e-12
     if not ok:
         print("FAILED: an error bound was exceeded", file=sys.stderr)
     return 0 if ok else 1
 
 
 def _closed(p, n0):
-    from skillode.solve import closed_form_learning_times
+    from skillode.closed_form import mse_learning_times
 
-    return closed_form_learning_times(ResourceModel(p=p, eta=ETA, N0=n0), THRESHOLD)
+    return mse_learning_times(p, ETA, n0, THRESHOLD)
+
+
+def _plain_learning_times(p, eta, N0, threshold):
+    """The closed form with the whole (n, n) array at once: what `mse_learning_times` did before it was chunked."""
+    eps = 1.0 - threshold
+    tau = jnp.log(1.0 / eps) / p
+    return (jnp.sum(-jnp.expm1(-p[None, :] * tau[:, None]), axis=1) + N0 * tau) / eta
+
+
+def _child_large_n(n: int) -> int:
+    """Child process: time the chunked (and, with SKILLODE_BENCH_PLAIN=1, the plain) learning times of n skills."""
+    import os
+
+    from skillode.closed_form import mse_learning_times
+
+    plain = os.environ.get("SKILLODE_BENCH_PLAIN") == "1"
+    fn = _plain_learning_times if plain else mse_learning_times
+    p = jnp.asarray(zipf(n, 1.5))
+    start = time.perf_counter()
+    compiled = jax.jit(fn).lower(p, ETA, 0.0, THRESHOLD).compile()
+    compile_s = time.perf_counter() - start
+    times, run_s = timed(compiled, p, ETA, 0.0, THRESHOLD)
+    times = np.asarray(times)
+    np.save(os.environ["SKILLODE_BENCH_OUT"], times)
+    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    ok = bool(np.all(np.isfinite(times)) and np.all(np.diff(times) > 0))
+    print(json.dumps({"compile_s": compile_s, "run_s": run_s, "max_rss_mb": rss_mb, "ok": ok}))
+    return 0
+
+
+def _large_n_row(n: int, *, plain: bool = False) -> dict:
+    import os
+    import tempfile
+
+    def child(use_plain: bool):
+        with tempfile.TemporaryDirectory() as tmp:
+            out = os.path.join(tmp, "times.npy")
+            env = {**os.environ, "SKILLODE_BENCH_OUT": out, "SKILLODE_BENCH_PLAIN": "1" if use_plain else "0"}
+            proc = subprocess.run([sys.executable, __file__, "--child-large-n", str(n)], env=env, check=True,
+                                  capture_output=True, text=True)
+            return json.loads(proc.stdout.strip().splitlines()[-1]), np.load(out)
+
+    row, times = child(False)
+    if plain:
+        ref, ref_times = child(True)
+        row.update(plain_run_s=ref["run_s"], plain_max_rss_mb=ref["max_rss_mb"],
+                   max_rel_diff=float(np.max(np.abs(times - ref_times) / ref_times)))
+    return row
 
 
 if __name__ == "__main__":
