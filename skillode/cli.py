@@ -121,7 +121,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="the solver's default object: exact (tau-time closed form), diffrax, scipy, or discrete (the paper's "
         "map)",
     )
-    p_solve.add_argument("--out", type=Path, help="save the trajectory as netCDF (.nc)")
+    p_solve.add_argument("--out", type=Path, help="save the trajectory: .nc (netCDF, compressed) or .zarr")
 
     p_sweep = sub.add_parser(
         "sweep",
@@ -145,7 +145,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="directory for finished chunks; an interrupted sweep resumes from it",
     )
-    p_sweep.add_argument("--out", type=Path, help="save the sweep Dataset as netCDF (.nc)")
+    p_sweep.add_argument("--out", type=Path, help="save the sweep Dataset and its learning times: .nc or .zarr")
     p_sweep.add_argument("--no-progress", action="store_true", help="hide the progress bar")
 
     p_report = sub.add_parser(
@@ -188,8 +188,10 @@ def _cmd_solve(args, out) -> int:
     from .frequencies import zipf
     from .resource import ResourceModel
     from .timing import as_threshold, learning_times
-    from .trajectory import save
+    from .trajectory import check_output_path, save
 
+    if args.out is not None:
+        check_output_path(args.out)
     model = ResourceModel(p=zipf(args.n, args.alpha), eta=args.eta, N0=args.N0, loss_kind=args.loss_kind)
     ts = _times(args)
     solver = SOLVERS[args.method]()
@@ -213,7 +215,10 @@ def _cmd_solve(args, out) -> int:
 def _cmd_sweep(args, out) -> int:
     from .sweep import Sweep
     from .timing import learning_times
-    from .trajectory import save
+    from .trajectory import check_output_path, save
+
+    if args.out is not None:
+        check_output_path(args.out)
 
     values = {name: parse_axis(getattr(args, name), name) for name in ("N0", "alpha", "eta")}
     axes = {k: v for k, v in values.items() if v.size > 1}
@@ -241,8 +246,8 @@ def _cmd_sweep(args, out) -> int:
             f"learning time of skill 1: min {np.nanmin(first.values):.2f}, max {np.nanmax(first.values):.2f}", file=out
         )
     if args.out is not None:
-        save(ds, args.out)
-        print(f"sweep Dataset {dict(ds.sizes)} written to {args.out}", file=out)
+        save(ds.assign(learning_time=times.drop_vars("learned")), args.out)  # the times printed above, too
+        print(f"sweep Dataset {dict(ds.sizes)} with its learning times written to {args.out}", file=out)
     return 0
 
 

@@ -70,7 +70,10 @@ def as_frequencies(p, *, normalized: bool = True, rtol: float = 1e-9) -> np.ndar
 
     Raises ``ValueError`` naming ``p`` and the allowed range.
     """
-    arr = np.asarray(p, dtype=np.float64)
+    try:
+        arr = np.asarray(p, dtype=np.float64)
+    except (TypeError, ValueError) as err:
+        raise ValueError(f"p (skill frequencies) must be numeric, got {p!r}") from err
     if arr.ndim != 1 or arr.size == 0:
         raise ValueError(f"p (skill frequencies) must be a non-empty 1-D array, got shape {arr.shape}")
     if not np.all(np.isfinite(arr)):

@@ -442,8 +442,13 @@ def simulate_many(
     `simulate` with ``key=jax.random.key(seed)``.
 
     Example:
+        >>> from skillode import zipf
+        >>> p, T = zipf(5, 2.0), task_vectors(jax.random.key(0), 5, 50)
         >>> models = [GeometryModel(p=p, T=T, batch_size=128, noise=s) for s in (0.0, 0.1)]
-        >>> ds = simulate_many(models, "signgd", 500, learning_rate=3e-4, seeds=[0, 1], sweep={"noise": [0.0, 0.1]})
+        >>> ds = simulate_many(models, "signgd", 100, learning_rate=1e-2, seeds=[0, 1], sweep={"noise": [0.0, 0.1]},
+        ...                    record_every=10)
+        >>> ds.skill_level.dims
+        ('noise', 'seed', 'skill', 't')
     """
     seeds = [check_int(s, "seeds (each)", 0) for s in seeds]
     if not seeds:

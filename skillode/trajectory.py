@@ -28,9 +28,19 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
-__all__ = ["make_trajectory", "validate_trajectory", "save", "load", "netcdf_attrs"]
+__all__ = [
+    "FORMAT_VERSION",
+    "check_output_path",
+    "load",
+    "make_trajectory",
+    "netcdf_attrs",
+    "save",
+    "validate_trajectory",
+]
 
 SKILL, TIME = "skill", "t"
+FORMAT_VERSION = 1
+"""Version of the trajectory format, stored as ``attrs["skillode_format"]`` by `make_trajectory`."""
 
 
 def netcdf_attrs(attrs: Mapping) -> dict:
@@ -124,7 +134,7 @@ def make_trajectory(
         data["skill_loss"] = ((*axes, SKILL, TIME), np.asarray(skill_loss))
     for name, (dims, values) in (extra or {}).items():
         data[name] = (tuple(dims), np.asarray(values))
-    ds = xr.Dataset(data, coords=coords, attrs=netcdf_attrs(attrs or {}))
+    ds = xr.Dataset(data, coords=coords, attrs=netcdf_attrs({**(attrs or {}), "skillode_format": FORMAT_VERSION}))
     if lead != tuple(ds.sizes[a] for a in axes):
         raise ValueError(f"sweep coordinates {dict(ds.sizes)} do not match skill_level shape {skill_level.shape}")
     validate_trajectory(ds)
@@ -150,24 +160,65 @@ def validate_trajectory(ds: xr.Dataset) -> xr.Dataset:
     return ds
 
 
-def save(ds: xr.Dataset, path) -> Path:
-    """Write a trajectory (or sweep) Dataset to netCDF (``.nc``) or zarr (``.zarr``, needs ``zarr``)."""
+SUFFIXES = (".nc", ".zarr")
+
+
+def check_output_path(path) -> Path:
+    """``path`` as a `Path` if `save` can write there: suffix ``.nc`` or ``.zarr``, an existing parent folder.
+
+    Call it before long work, so that a bad path fails at once rather than after the run.
+    """
     path = Path(path)
+    if path.suffix not in SUFFIXES:
+        raise ValueError(f"the output path must end in {' or '.join(SUFFIXES)} (netCDF or zarr), got {str(path)!r}")
+    if not path.parent.is_dir():
+        raise ValueError(f"the output folder {str(path.parent)!r} does not exist")
+    if path.suffix == ".zarr":
+        try:
+            import zarr  # noqa: F401
+        except ImportError:
+            raise ValueError("writing .zarr needs the zarr package (pip install zarr); or write .nc") from None
+    return path
+
+
+def save(ds: xr.Dataset, path) -> Path:
+    """Write a trajectory (or sweep) Dataset to netCDF (``.nc``, zlib-compressed) or zarr (``.zarr``).
+
+    The suffix decides the format; anything else raises ``ValueError`` (`check_output_path`).
+    """
+    path = check_output_path(path)
     ds = ds.copy()
     ds.attrs = netcdf_attrs(ds.attrs)
     for var in ds.variables.values():
         var.attrs = netcdf_attrs(var.attrs)
     if path.suffix == ".zarr":
-        ds.to_zarr(path, mode="w")
+        ds.to_zarr(path, mode="w")  # zarr's default codecs compress
     else:
-        ds.to_netcdf(path, engine="netcdf4")
+        encoding = {name: {"zlib": True, "complevel": 4} for name, v in ds.data_vars.items() if v.dtype.kind in "fiub"}
+        ds.to_netcdf(path, engine="netcdf4", encoding=encoding)
     return path
 
 
 def load(path) -> xr.Dataset:
-    """Read a Dataset written by `save` (fully loaded into memory, file closed)."""
+    """Read a trajectory written by `save` (fully loaded into memory, file closed) and check it.
+
+    Raises ``ValueError`` if the file is not a skillode trajectory: no ``skillode_format`` attribute, a format
+    version this skillode does not read, or dims / variables that `validate_trajectory` refuses.
+    """
     path = Path(path)
+    if not path.exists():
+        raise ValueError(f"no trajectory file at {path}")
     if path.suffix == ".zarr":
-        return xr.open_zarr(path).load()
-    with xr.open_dataset(path, engine="netcdf4") as ds:
-        return ds.load()
+        ds = xr.open_zarr(path).load()
+    else:
+        with xr.open_dataset(path, engine="netcdf4") as opened:
+            ds = opened.load()
+    version = ds.attrs.get("skillode_format")
+    if version is None:
+        raise ValueError(f"{path} is not a skillode trajectory (it has no 'skillode_format' attribute)")
+    if int(version) != FORMAT_VERSION:
+        raise ValueError(f"{path} has trajectory format version {version}; this skillode reads {FORMAT_VERSION}")
+    try:
+        return validate_trajectory(ds)
+    except (TypeError, ValueError) as err:
+        raise ValueError(f"{path} is not a valid skillode trajectory: {err}") from None

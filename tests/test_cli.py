@@ -53,6 +53,8 @@ def test_sweep_tiny(tmp_path, capsys):
     assert ds.skill_level.dims == ("N0", "alpha", "skill", "t")
     np.testing.assert_allclose(ds.N0.values, [1e-3, 10**-1.5, 1.0])
     assert "6 models" in capsys.readouterr().out
+    assert ds.learning_time.dims == ("N0", "alpha", "skill")  # the file carries the times it printed
+    assert ds.skill_level.encoding.get("zlib")
 
 
 @pytest.mark.parametrize(
@@ -65,6 +67,8 @@ def test_sweep_tiny(tmp_path, capsys):
         (["solve", "--N0", "-1"], "N0"),
         (["solve", "--t-max", "0"], "--t-max"),
         (["report", "--only", "xyz"], "unknown example"),
+        (["solve", "--out", "traj.csv"], "must end in .nc or .zarr"),
+        (["sweep", "--N0", "0,0.1", "--out", "no/such/folder/s.nc"], "does not exist"),
     ],
 )
 def test_bad_values_give_clear_errors(argv, message, capsys):

@@ -25,6 +25,8 @@ def test_zipf_and_exponential():
         (lambda: sk.as_frequencies([0.5, 0.6]), "sum to 1"),
         (lambda: sk.as_frequencies([[0.5, 0.5]]), "1-D"),
         (lambda: sk.as_frequencies([1.0, 0.0], normalized=False), "> 0"),
+        (lambda: sk.as_frequencies(["a"]), "p \\(skill frequencies\\) must be numeric"),
+        (lambda: sk.ResourceModel(p=[1.0], eta=0.1, N0="abc"), "N0 \\(wasted resources\\) must be numeric"),
     ],
 )
 def test_frequency_errors(call, match):

@@ -119,6 +119,9 @@ def test_two_task_regression():
         (lambda: ModularAddition(key=jax.random.key(0), modulus=1), "modulus"),
         (lambda: ModularAddition(key=jax.random.key(0), train_fraction=1.0), "train_fraction"),
         (lambda: TwoTaskRegression(key=jax.random.key(0), p2=0.0001), "p2"),
+        (lambda: TwoTaskRegression(key=jax.random.key(0), p2=float("nan")), "p2 \\(frequency of task 2\\)"),
+        (lambda: TwoTaskRegression(key=jax.random.key(0), p2=float("inf")), "p2 \\(frequency of task 2\\)"),
+        (lambda: TwoTaskRegression(key=0, p2=0.1), "jax.random.key\\(0\\)"),
     ],
 )
 def test_bad_input_names_the_parameter(build, match):

@@ -185,10 +185,14 @@ def train(
     ``(dataset, model)`` with `return_model`.
 
     Example:
+        >>> from functools import partial
+        >>> import skillode as sk
+        >>> from skillode.networks import MLP, domino_parity
         >>> task = domino_parity(key=jax.random.key(4), p2=0.1)
-        >>> ds = train(partial(MLP, (32, 50, 2), "relu"), task, make_optimizer("adam", 1e-3),
-        ...            steps=1000, seed=[0, 1, 2])
-        >>> learning_times(ds, 0.9)   # dims (seed, skill)
+        >>> ds = train(partial(MLP, (32, 50, 2), "relu"), task, sk.make_optimizer("adam", 1e-3),
+        ...            steps=100, seed=[0, 1], log_every=10)
+        >>> sk.learning_times(ds, 0.9).dims
+        ('seed', 'skill')
     """
     if isinstance(task, AbstractSkillTask):
         make_task = None
