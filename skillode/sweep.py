@@ -271,8 +271,9 @@ class Sweep(eqx.Module):
         template = self.model(**static, **{k: v[0] for k, v in batch.items()})
         fields = {}
         for name, values in batch.items():
-            if name == "alpha":
-                fields["p"] = np.stack([zipf(self.n, float(a)) for a in values])
+            if name == "alpha":  # one zipf per distinct exponent, not per grid point
+                distinct, index = np.unique(values, return_inverse=True)
+                fields["p"] = np.stack([zipf(self.n, float(a)) for a in distinct])[index.ravel()]
             else:
                 fields[name] = values
         leaves = {k: jnp.asarray(v, dtype=jnp.float64) for k, v in fields.items()}
