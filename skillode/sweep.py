@@ -383,8 +383,11 @@ class Sweep(eqx.Module):
         """``solver`` after checking it against every axis value (Exact() and C, l0, loss_kind ...)."""
         first = self._first_point()
         for static in self._static_values():
+            has_C = "C" in self.names or self.fixed["C"] is not None
             for name, values in self.axes:
-                if name in ("N0", "eta"):  # no solver's applicability depends on their values
+                # Applicability depends on C and l0, and on p only through C's modal weights: check each value of
+                # those axes, the first value of the others.
+                if name in ("N0", "eta", "loss_kind") or (name in ("p", "alpha") and not has_C):
                     values = values[:1]
                 for i, v in enumerate(values):
                     try:
