@@ -430,6 +430,7 @@ def verify_lowered(expr, args: Sequence, shipped: Callable, points: Sequence, *,
         if not np.all(diff <= atol + rtol * np.abs(want)):
             raise AssertionError(f"{claim}: shipped function differs from the SymPy expression at {point}: "
                                  f"{got} vs {want}")
-        scale = np.maximum(np.abs(want), np.finfo(np.float64).tiny)
+        # relative to the value, or to the absolute tolerance's scale where the value is ~0 (no 1e290 "errors")
+        scale = np.maximum(np.abs(want), max(atol / rtol if rtol > 0 else 0.0, np.finfo(np.float64).tiny))
         worst = max(worst, float(np.max(diff / scale)))
     return worst
