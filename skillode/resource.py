@@ -36,7 +36,6 @@ from ._validate import check_array, check_choice, check_scalar, is_concrete
 from .dependencies import SkillGraph
 from .frequencies import as_frequencies
 from .solvers import AbstractSolver, as_solver, default_solver
-from .solvers import Exact as _Exact
 from .trajectory import make_trajectory
 
 __all__ = ["ResourceModel", "LOSS_KINDS"]
@@ -227,15 +226,6 @@ class ResourceModel(AbstractTimeModel):
         }
 
     # ------------------------------------------------------------------ learning times
-    @property
-    def has_closed_form(self) -> bool:
-        """True when `skillode.Exact` applies (and, with ``C = None`` and no gates, the learning-time formula)."""
-        try:
-            _Exact().check(self)
-        except ValueError:
-            return False
-        return True
-
     def _skill_level_threshold(self, threshold):
         """The skill level $s^*$ equivalent to ``threshold`` (``None`` for other variables).
 
