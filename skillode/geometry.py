@@ -243,6 +243,10 @@ class GeometryModel(AbstractSkillModel):
         g = jax.grad(lambda th: scale * (w @ self.skill_loss(th)))(theta)
         return g + jnp.asarray(self.noise, theta.dtype) * jr.normal(k_noise, theta.shape, dtype=theta.dtype)
 
+    def simulate(self, optimizer, steps: int, *, key, **kwargs) -> xr.Dataset:
+        """`simulate` this model: the trajectory Dataset of ``steps`` optimizer steps from ``theta = 0``."""
+        return simulate(self, optimizer, steps, key=key, **kwargs)
+
 
 # ----------------------------------------------------------------------------------------------------------------
 # Simulation: one job of the scan engine (skillode._scan); simulate_many is the same job vmapped.

@@ -241,3 +241,11 @@ def test_fig12_example_quick(tmp_path):
                           text=True, timeout=300)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert (tmp_path / "fig12_quadratic.png").exists() and (tmp_path / "fig12_quadratic.json").exists()
+
+
+@pytest.mark.standard_dtype_promotion
+def test_simulate_method_is_the_function():
+    model = GeometryModel.sample(jax.random.key(0), p=zipf(3, 2.0), N=20, batch_size=16)
+    a = model.simulate("signgd", 20, key=jax.random.key(1), learning_rate=1e-2, record_every=5)
+    b = simulate(model, "signgd", 20, key=jax.random.key(1), learning_rate=1e-2, record_every=5)
+    np.testing.assert_array_equal(a.skill_level.values, b.skill_level.values)
