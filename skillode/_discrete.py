@@ -4,7 +4,8 @@ $$l \leftarrow \max\big(l + f(l),\ 0\big), \qquad
   f(l) = -\eta\, \frac{C c}{\sum_j c_j + N_0}, \qquad c_j = g_j\, p_j\, l_j,$$
 
 with ``f`` the Resource model's vector field (`skillode.ResourceModel.vector_field`) and gates ``g`` from
-`skillode.SkillGraph` (arXiv:2501.12391, §4.1 and §4.6), iterated for a static number of steps as one ``lax.scan``.
+`skillode.SkillGraph` (arXiv:2501.12391, Fig. 17; the Resource model and its gates: docs/paper.md), iterated
+for a static number of steps as one ``lax.scan``.
 Reached through `skillode.DiscreteMap`.
 
 **Gated models are iterated in log-deficits.** A gate ``1 - l_j^a`` with a small exponent (the paper's
@@ -47,7 +48,7 @@ def discrete_map(model, n_steps: int, clip: bool) -> jax.Array:
     - `n_steps`: number of steps, a Python ``int >= 0`` (static).
     - `clip`: clip at 0 after every step (the paper's MSE map); a Python ``bool`` (static).
 
-    Example:
+    Examples:
         >>> import skillode as sk
         >>> from skillode._discrete import discrete_map
         >>> model, steps = sk.paper.fig17_case(2)

@@ -13,11 +13,11 @@ A `Schedule` says how long the run is and how it is cut: ``steps`` optimizer ste
 ``record_every`` steps (records ``r = 1..R`` at ``t_r = r * record_every``, ``R = steps / record_every``), ``chunk``
 records per compiled scan. Record ``r`` and chunk ``k`` are
 
-.. math::
-
-    \mathrm{record}_r = \mathrm{measure}(s_{t_r}) \cup \frac{1}{\mathrm{record\_every}}
-        \sum_{i = t_{r-1}}^{t_r - 1} \mathrm{observed}_i, \qquad
-    \mathrm{chunk}_k = (\mathrm{record}_r)_{r = k\,\mathrm{chunk} + 1}^{\min((k + 1)\,\mathrm{chunk},\, R)},
+$$
+\mathrm{record}_r = \mathrm{measure}(s_{t_r}) \cup \frac{1}{\mathrm{record\_every}}
+    \sum_{i = t_{r-1}}^{t_r - 1} \mathrm{observed}_i, \qquad
+\mathrm{chunk}_k = (\mathrm{record}_r)_{r = k\,\mathrm{chunk} + 1}^{\min((k + 1)\,\mathrm{chunk},\, R)},
+$$
 
 so `run_chunk` ``(job, schedule, state, k)`` is a pure function of the job, the schedule, the state at the start of
 chunk ``k`` and ``k``: a chunk can be recomputed alone (or on another machine) and gives the numbers of a full run.
@@ -32,7 +32,7 @@ where one job is shared by every run along it (seeds of one model). A sweep over
 `run` is the host-side driver: it loops over the chunks, shows a tqdm bar that counts optimizer steps, and
 concatenates the records along the time axis (the first axis after the batch axes).
 
-Example:
+Examples:
     >>> class Decay(AbstractJob):   # x <- (1 - rate) x
     ...     rate: jax.Array
     ...     def init(self, key): return jnp.ones(())

@@ -162,7 +162,7 @@ def mse_tau_solution(tau, p, eta, N0, l0=1.0, C=None):
 
     **Returns:** ``l`` of shape ``S + (n,)`` and ``t`` of shape ``S``.
 
-    Example:
+    Examples:
         >>> l, t = mse_tau_solution(jnp.linspace(0.0, 50.0, 6), jnp.array([0.8, 0.2]), eta=0.01, N0=0.0)
         >>> l.shape, t.shape
         ((6, 2), (6,))
@@ -215,7 +215,7 @@ def _log_lambertw_exp_jvp(primals, tangents):
 def lambertw(x):
     r"""Principal branch $W(x)$ of the Lambert W function for real $x \ge 0$ (``exp(log_lambertw_exp(log x))``).
 
-    Example:
+    Examples:
         >>> round(float(lambertw(1.0)), 12)  # the omega constant
         0.56714329041
     """
@@ -297,7 +297,7 @@ def mse_learning_times(p, eta, N0, threshold=0.9, l0=1.0):
     Raises:
         MemoryError: if even the $O(n)$ arrays do not fit in the available memory (the message gives both sizes).
 
-    Example:
+    Examples:
         >>> import skillode as sk
         >>> t = mse_learning_times(sk.zipf(10), eta=2 * 3e-4 * 1000**0.5, N0=0.0, threshold=0.9)
         >>> tuple(round(float(x), 1) for x in t[:2])
@@ -377,7 +377,7 @@ def modular_ce_loss(p, N) -> jax.Array:
     **Arguments:** `p` skill frequencies, shape ``(n,)``, in the tasks' order; `N` dimension(s), integers
     ``>= 0`` (scalar or array). **Returns:** array with the shape of `N`.
 
-    Example:
+    Examples:
         >>> from skillode import zipf
         >>> round(float(modular_ce_loss(zipf(1000, 1.0), 100)), 3)
         0.213
@@ -399,7 +399,7 @@ def loss_exponent(limit: str, alpha) -> float:
 
     Derived in ``derivations/loss_exponents.py`` (continuum sum over skills, $n \to \infty$, $\alpha > 1$).
 
-    Example:
+    Examples:
         >>> loss_exponent("parallel", 2.0)
         0.5
     """

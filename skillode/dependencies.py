@@ -20,7 +20,7 @@ exact for deficits far below the float64 range: with ``a = 1e-3`` the gate is st
 discrete map carries ``ln u`` for gated models for this reason (`skillode._discrete`; docs: "Flush-to-zero and the
 gated discrete map").
 
-Example:
+Examples:
     >>> graph = SkillGraph(skills=("X1", "X2", "X3"), gates={"X3": AND("X1", "X2")}, a=1e-3)
     >>> graph.order
     ('X1', 'X2', 'X3')
@@ -153,7 +153,7 @@ class SkillGraph(eqx.Module):
         and $o_j \approx 0.9$ only at $u = 10^{-1000}$), and ``expm1`` keeps its relative accuracy near $u = 1$,
         where $1 - u^a$ cancels. Gradients are finite everywhere, including ``log_u = -inf``.
 
-        Example:
+        Examples:
             >>> import jax.numpy as jnp
             >>> graph = SkillGraph(("X1", "X2", "X3"), {"X3": AND("X1", "X2")}, a=1e-3)
             >>> graph.gate_values_from_log(jnp.array([-jnp.inf, -2000.0, 0.0])).round(3).tolist()

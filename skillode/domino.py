@@ -41,7 +41,7 @@ class DominoModel(AbstractTimeModel):
     - `n`: number of skills, integer $\ge 1$ (equal frequencies), or
     - `p`: skill frequencies, shape ``(n,)`` (they weight the loss only).
 
-    Example:
+    Examples:
         >>> DominoModel(n=3, t0=100.0).learning_times(0.9).values
         array([ 90., 190., 290.])
     """

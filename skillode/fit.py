@@ -130,7 +130,7 @@ def fit_resource(
 
     **Returns:** a `ResourceFit`.
 
-    Example:
+    Examples:
         >>> import skillode as sk
         >>> p = sk.zipf(5)
         >>> truth = sk.ResourceModel(p=p, eta=0.02, N0=0.03).solve(np.arange(0.0, 601.0, 10.0), "discrete")
@@ -255,7 +255,7 @@ def fit_power_law(x, y, *, n_boot: int = 1000, seed: int = 0, level: float = 0.9
 
     For a decaying law ``L ∝ N^{-alpha_N}`` the exponent is ``-alpha_N``.
 
-    Example:
+    Examples:
         >>> fit = fit_power_law([1, 10, 100], [2.0, 0.2, 0.02])
         >>> round(fit.exponent, 6), round(fit.prefactor, 6)
         (-1.0, 2.0)

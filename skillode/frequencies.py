@@ -28,7 +28,7 @@ def zipf(n: int, alpha: float = 2.0) -> np.ndarray:
 
     **Returns:** array of shape ``(n,)``, positive, decreasing, summing to 1.
 
-    Example:
+    Examples:
         >>> zipf(3, alpha=1.0).round(4)
         array([0.5455, 0.2727, 0.1818])
     """

@@ -10,7 +10,9 @@ The model has parameters ``theta`` in ``R^N`` (initialised to 0) and ``n`` tasks
 
 Each step draws a batch of ``B`` task ids iid from ``Categorical(p)``, forms the gradient of the batch loss
 
-    g = grad_theta  sum_i (c_i / B) ell_i(theta),      c ~ Multinomial(B, p)
+$$
+g = \nabla_\theta \sum_i \frac{c_i}{B}\, \ell_i(\theta), \qquad c \sim \mathrm{Multinomial}(B, p)
+$$
 
 (``batch_size=None`` uses the exact expectation ``c / B -> p``), optionally adds Gaussian noise
 ``sigma * xi``, ``xi ~ N(0, I_N)``, and hands ``g`` to any optax optimizer. With ``gradient="mimicked"`` the MSE
@@ -19,7 +21,9 @@ as in the authors' Fig. 4–7 code); ``gradient="autograd"`` keeps it.
 
 The *resource* readout (Fig. 5) is the number of aligned dimensions of each skill,
 
-    n_aligned_i = #{ k : t_ik · Δtheta_k > 0 },
+$$
+n^{\mathrm{aligned}}_i = \#\{ k : t_{ik}\, \Delta\theta_k > 0 \},
+$$
 
 the coordinates whose update ``Δtheta`` pushes skill ``i`` forward (for SGD and SignGD ``Δtheta ∝ -g``, the
 paper's definition). A skill being learned climbs toward ``N``; the others sit near ``N / 2``.
@@ -70,14 +74,12 @@ TASK_KINDS = ("orthonormal", "random_unit", "gaussian", "one_hot")
 def task_vectors(key, n: int, N: int, kind: str = "orthonormal", *, dtype=jnp.float64) -> jax.Array:
     r"""Draw ``n`` task vectors in ``R^N`` from one of the paper's ensembles.
 
-    ==================  ===========================================================================
-    ``kind``            construction
-    ==================  ===========================================================================
-    ``"orthonormal"``   the first ``n`` rows of a Haar-random orthogonal ``N x N`` matrix (``n <= N``)
-    ``"random_unit"``   iid standard Gaussian rows, each normalised to unit length (overlaps ``~N^-1/2``)
-    ``"gaussian"``      iid ``N(0, 1/N)`` entries, not normalised (Fig15)
-    ``"one_hot"``       ``t_i = e_i`` for ``i <= N`` and ``t_i = 0`` beyond (the "modular" model, Fig18)
-    ==================  ===========================================================================
+    | ``kind`` | construction |
+    | --- | --- |
+    | ``"orthonormal"`` | the first ``n`` rows of a Haar-random orthogonal ``N x N`` matrix (``n <= N``) |
+    | ``"random_unit"`` | iid standard Gaussian rows, each normalised to unit length (overlaps $\sim N^{-1/2}$) |
+    | ``"gaussian"`` | iid $\mathcal{N}(0, 1/N)$ entries, not normalised (Fig15) |
+    | ``"one_hot"`` | $t_i = e_i$ for $i \le N$ and $t_i = 0$ beyond (the "modular" model, Fig18) |
 
     **Arguments:**
 
@@ -89,7 +91,7 @@ def task_vectors(key, n: int, N: int, kind: str = "orthonormal", *, dtype=jnp.fl
 
     **Returns:** ``T`` of shape ``(n, N)``.
 
-    Example:
+    Examples:
         >>> T = task_vectors(jax.random.key(0), 3, 100, "orthonormal")
         >>> bool(jnp.allclose(T @ T.T, jnp.eye(3)))
         True
@@ -133,10 +135,10 @@ class GeometryModel(AbstractSkillModel):
     Skill ``i`` is ``s_i = t_i · theta`` (MSE) or ``s_i = sigmoid(t_i · theta)`` (CE), with per-skill loss
     ``ell_i = (1 - s_i)^2`` or ``ell_i = -log s_i``; one step's gradient is
 
-    .. math::
-
-        g = \nabla_\theta \sum_i w_i\, c\, \ell_i(\theta) + \sigma\, \xi, \qquad
-        w = \frac{\mathrm{Multinomial}(B, p)}{B} \ (\text{or } p), \quad \xi \sim N(0, I_N),
+    $$
+    g = \nabla_\theta \sum_i w_i\, c\, \ell_i(\theta) + \sigma\, \xi, \qquad
+    w = \frac{\mathrm{Multinomial}(B, p)}{B} \ (\text{or } p), \quad \xi \sim N(0, I_N),
+    $$
 
     with ``c = 1/2`` for ``gradient="mimicked"`` and ``c = 1`` otherwise. A final class.
 
@@ -152,7 +154,7 @@ class GeometryModel(AbstractSkillModel):
     - `gradient`: ``"autograd"`` (the gradient of the batch loss) or ``"mimicked"`` (MSE only: the gradient of
       half the loss, as in the paper's Fig4–7 code).
 
-    Example:
+    Examples:
         >>> from skillode import zipf
         >>> model = GeometryModel.sample(jax.random.key(0), p=zipf(10, 2.0), N=1000, batch_size=128)
         >>> ds = simulate(model, "signgd", 300, learning_rate=3e-4, key=jax.random.key(1), record_every=10)
@@ -264,11 +266,11 @@ class GeometrySimulation(_scan.AbstractJob):
     From ``theta_0 = 0``, step ``i`` draws its randomness from ``fold_in(key, i)`` (so chunks can be recomputed
     alone) and applies the optimizer:
 
-    .. math::
-
-        g_i = \mathrm{model.gradient\_estimate}(\theta_i, \mathrm{fold\_in}(key, i)), \qquad
-        (\Delta\theta_i, o_{i+1}) = \mathrm{optimizer.update}(g_i, o_i), \qquad
-        \theta_{i+1} = \theta_i + \Delta\theta_i.
+    $$
+    g_i = \mathrm{model.gradient\_estimate}(\theta_i, \mathrm{fold\_in}(key, i)), \qquad
+    (\Delta\theta_i, o_{i+1}) = \mathrm{optimizer.update}(g_i, o_i), \qquad
+    \theta_{i+1} = \theta_i + \Delta\theta_i.
+    $$
 
     Each record holds ``skill_level`` and ``skill_loss`` ``(n,)`` and ``loss = p · skill_loss`` ``()``; with
     `record_aligned` also ``n_aligned`` ``(n,)``, the count ``#{k : t_ik Δtheta_ik > 0}`` averaged over the steps
@@ -445,7 +447,7 @@ def simulate_many(
     **Returns:** a trajectory Dataset with dims ``(*sweep, seed, skill, t)``. A run with a given seed equals
     `simulate` with ``key=jax.random.key(seed)``.
 
-    Example:
+    Examples:
         >>> from skillode import zipf
         >>> p, T = zipf(5, 2.0), task_vectors(jax.random.key(0), 5, 50)
         >>> models = [GeometryModel(p=p, T=T, batch_size=128, noise=s) for s in (0.0, 0.1)]

@@ -3,17 +3,15 @@
 All optimizers are optax ``GradientTransformation`` objects; skillode writes none of its own. The presets
 encode exactly what the paper ran:
 
-=============  ================================================================  ==========================
-name           update (``g`` gradient, ``eta`` learning rate)                    optax
-=============  ================================================================  ==========================
-``signgd``     ``-eta * g / (|g| + 1e-8)`` — the paper's SignGD, Adam(0, 0)      ``adam(b1=0, b2=0)``
-``sign``       ``-eta * sign(g)`` — exact sign descent                           ``sign_sgd``
-``adam``       Adam with bias correction, ``b1=0.9, b2=0.999`` by default        ``adam``
-``sgd``        ``-eta * g``                                                      ``sgd``
-``lion``       ``-eta * sign(b1 m + (1 - b1) g)``, ``b1=0.9, b2=0.99``, no decay  ``lion``
-``ademamix``   Adam plus a slow EMA, ``b3=0.9999, alpha=2``, no decay            ``contrib.ademamix``
-``adamw``      Adam with decoupled weight decay                                  ``adamw``
-=============  ================================================================  ==========================
+| name | update (``g`` gradient, ``eta`` learning rate) | optax |
+| --- | --- | --- |
+| ``signgd`` | ``-eta * g / (abs(g) + 1e-8)`` — the paper's SignGD, Adam(0, 0) | ``adam(b1=0, b2=0)`` |
+| ``sign`` | ``-eta * sign(g)`` — exact sign descent | ``sign_sgd`` |
+| ``adam`` | Adam with bias correction, ``b1=0.9, b2=0.999`` by default | ``adam`` |
+| ``sgd`` | ``-eta * g`` | ``sgd`` |
+| ``lion`` | ``-eta * sign(b1 m + (1 - b1) g)``, ``b1=0.9, b2=0.99``, no decay | ``lion`` |
+| ``ademamix`` | Adam plus a slow EMA, ``b3=0.9999, alpha=2``, no decay | ``contrib.ademamix`` |
+| ``adamw`` | Adam with decoupled weight decay | ``adamw`` |
 
 ``signgd`` differs from ``sign`` only where ``|g| <~ 1e-8``: there the paper's step is smaller, and a component
 that is exactly 0 does not move (the authors' code). Use ``signgd`` to reproduce figures.
@@ -64,7 +62,7 @@ def make_optimizer(name: str, learning_rate: float, **kwargs) -> optax.GradientT
     - `learning_rate`: ``eta > 0``; a float, or a JAX scalar (so sweeps can ``vmap`` over it).
     - `**kwargs`: passed to the optax constructor (``b1``, ``b2``, ``weight_decay`` …).
 
-    Example:
+    Examples:
         >>> opt = make_optimizer("signgd", 3e-4)
     """
     if name not in OPTIMIZERS:

@@ -10,7 +10,7 @@ report.
 The scripts ship inside the wheel as ``skillode/_examples`` (hatch ``force-include``); in a source checkout or an
 editable install they are read from the repository's ``examples/`` folder.
 
-Example:
+Examples:
     >>> report = write_report("report", only=["fig9_domino"])  # doctest: +SKIP
     >>> report.n_failed, report.markdown  # doctest: +SKIP
     (0, PosixPath('report/report.md'))

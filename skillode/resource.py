@@ -57,7 +57,7 @@ class ResourceModel(AbstractTimeModel):
     - `l0`: initial state, shape ``(n,)``; default ones (MSE) or zeros (CE).
     - `normalized`: require $\sum_i p_i = 1$ (default True).
 
-    Example:
+    Examples:
         >>> import numpy as np, skillode as sk
         >>> model = sk.ResourceModel(p=sk.zipf(10, 2.0), eta=2 * 3e-4 * np.sqrt(1000), N0=0.0)
         >>> model.learning_times(0.9).values.round(1)[:3]

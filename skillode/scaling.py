@@ -4,13 +4,11 @@ The paper measures ``L(N) ∝ N^{-alpha_N}`` (final loss against the Geometry mo
 ``L(S) ∝ S^{-alpha_S}`` (loss against optimizer steps), and compares them with (arXiv:2501.12391, Figs. 10 and 18;
 `skillode.closed_form.reference_exponents`):
 
-==============================  ======================  ======================
-reference                       ``alpha_N``             ``alpha_S``
-==============================  ======================  ======================
-quanta model (Michaud et al.)   ``alpha - 1``           ``(alpha - 1) / alpha``
-Domino model                    ``alpha - 1``           ``alpha - 1``
-Chinchilla (Hoffmann et al.)    0.34                    0.28
-==============================  ======================  ======================
+| reference | $\alpha_N$ | $\alpha_S$ |
+| --- | --- | --- |
+| quanta model (Michaud et al.) | $\alpha - 1$ | $(\alpha - 1) / \alpha$ |
+| Domino model | $\alpha - 1$ | $\alpha - 1$ |
+| Chinchilla (Hoffmann et al.) | 0.34 | 0.28 |
 
 where ``alpha`` is the Zipf exponent of the skill frequencies. The paper's own estimate is a *two-point* log–log
 slope (``N = 40 → 220`` for ``alpha_N``; steps ``80 → 200`` for ``alpha_S``); `scaling_exponent` returns it together
@@ -81,7 +79,7 @@ class ScalingExponent(eqx.Module):
 def scaling_exponent(x, y, window: tuple[float, float], *, n_boot: int = 1000, seed: int = 0) -> ScalingExponent:
     """Estimate ``alpha`` in ``y ∝ x^{-alpha}`` on ``window = (lo, hi)`` two ways (see `ScalingExponent`).
 
-    Example:
+    Examples:
         >>> x = np.arange(20, 1001, 20.0)
         >>> round(scaling_exponent(x, 5 * x**-0.5, (40, 220)).two_point, 6)
         0.5

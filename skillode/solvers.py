@@ -14,7 +14,7 @@ Strings are a documented shorthand for the default object of each: ``"exact"``, 
 ``"discrete"`` (`SOLVERS`, `as_solver`). `default_solver` picks `Exact()` where it applies and `Diffrax()`
 otherwise. Every solver checks its result: one that fails raises with the reason instead of returning garbage.
 
-Example:
+Examples:
     >>> import numpy as np, skillode as sk
     >>> model = sk.ResourceModel(p=sk.zipf(3), eta=0.02, N0=0.01)
     >>> ts = np.linspace(0.0, 300.0, 4)

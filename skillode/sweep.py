@@ -23,7 +23,7 @@ the axis). Chunks of ``chunk_size`` grid points (the last one padded, so one com
 another, vmapped in batches of 64 inside the compiled function (``jax.lax.map``); with ``path=`` finished chunks
 are written to a directory and skipped when the same sweep is run again (checkpoint / resume).
 
-Example:
+Examples:
     >>> import numpy as np
     >>> from skillode.sweep import Sweep
     >>> sweep = Sweep(axes={"N0": [0.0, 0.01, 0.1], "alpha": [1.0, 2.0]}, n=10, eta=0.019)
@@ -598,7 +598,7 @@ def sweep_learning_times(axes: Mapping[str, Sequence], threshold=0.9, **kwargs) 
     Keyword arguments of `Sweep.learning_times` (``solver``, ``method``, ``t_max``, ``chunk_size``, ``progress``)
     go there; the rest define the sweep.
 
-    Example:
+    Examples:
         >>> times = sweep_learning_times({"N0": [0.0, 0.1]}, 0.9, n=10, alpha=2.0, eta=0.019)
         >>> times.dims
         ('N0', 'skill')

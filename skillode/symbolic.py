@@ -79,7 +79,7 @@ class ResourceSymbols:
 def resource_symbols(n: int) -> ResourceSymbols:
     """Symbols of an ``n``-skill Resource model (SymPy caches symbols by name, so calls agree).
 
-    Example:
+    Examples:
         >>> s = resource_symbols(2)
         >>> s.p, s.eta, s.N0
         ((p_1, p_2), eta, N_0)
@@ -183,9 +183,10 @@ def resource_equations(
 ) -> list[sp.Eq]:
     r"""The Resource model as a list of SymPy ODEs ``Eq(Derivative(l_i(t), t), rhs)``.
 
-    .. math::
-        \frac{dl_i}{dt} = \mp \eta \frac{(C c)_i}{\sum_j c_j + N_0},\qquad
-        c_j = g_j p_j l_j \ (\text{MSE, sign } -),\qquad c_j = \frac{p_j}{1 + e^{l_j}} \ (\text{CE, sign } +).
+    $$
+    \frac{dl_i}{dt} = \mp \eta \frac{(C c)_i}{\sum_j c_j + N_0},\qquad
+    c_j = g_j p_j l_j \ (\text{MSE, sign } -),\qquad c_j = \frac{p_j}{1 + e^{l_j}} \ (\text{CE, sign } +).
+    $$
 
     **Arguments:**
 
@@ -203,7 +204,7 @@ def resource_equations(
 
     **Returns:** a list of ``n`` (or ``n + 1``) ``sympy.Eq``.
 
-    Example:
+    Examples:
         >>> eqs = resource_equations(2)
         >>> eqs[0].rhs
         -eta*p_1*l_1(t)/(N_0 + p_1*l_1(t) + p_2*l_2(t))
@@ -257,13 +258,15 @@ def resource_equations(
 def domino_equations(n: int, t0=None) -> list[sp.Eq]:
     r"""The Domino model (arXiv:2501.12391, Fig. 9): skill ``i`` is learned in the window ``[(i-1) t0, i t0]``.
 
-    .. math:: s_i(t) = \min\!\left(\max\!\left(\frac{t - (i-1) t_0}{t_0}, 0\right), 1\right)
+    $$
+    s_i(t) = \min\!\left(\max\!\left(\frac{t - (i-1) t_0}{t_0}, 0\right), 1\right)
+    $$
 
     **Arguments:** `n` skills; `t0` the time per skill, a number ``> 0`` or ``None`` for the symbol ``t_0``.
 
     **Returns:** ``n`` equations ``Eq(s_i(t), ...)``. Learning time to level ``s*``: ``(i - 1 + s*) t0``.
 
-    Example:
+    Examples:
         >>> tuple(e.rhs.subs(e.lhs.args[0], 7) for e in domino_equations(2, t0=5))
         (1, 2/5)
     """
@@ -297,7 +300,7 @@ def resource_tau_solution_expr(n: int, *, loss_kind: str = "mse") -> tuple[list,
 
     **Returns:** ``(l, t)``: a list of ``n`` expressions ``l_i(tau)`` and the expression ``t(tau)``.
 
-    Example:
+    Examples:
         >>> l, t = resource_tau_solution_expr(2)
         >>> l[0]
         l_1^0*exp(-p_1*tau)
@@ -319,15 +322,17 @@ def learning_time_expr(n: int, i: int, *, loss_kind: str = "mse") -> sp.Expr:
 
     - MSE, deficit threshold ``epsilon = 1 - s*`` (derived in ``derivations/learning_time.py``, with general ``l^0``):
 
-      .. math:: t_i(\epsilon) = \frac{1}{\eta}\Big[\sum_j l_j^0\big(1 - (\epsilon/l_i^0)^{p_j/p_i}\big)
-                + N_0 \ln(l_i^0/\epsilon)/p_i\Big]
+        $$
+        t_i(\epsilon) = \frac{1}{\eta}\Big[\sum_j l_j^0\big(1 - (\epsilon/l_i^0)^{p_j/p_i}\big)
+            + N_0 \ln(l_i^0/\epsilon)/p_i\Big]
+        $$
 
     - CE, skill-level threshold ``s*`` (``sigmoid(l_i) = s*``): ``tau_i = (l* + e^{l*} - l_i^0 - e^{l_i^0})/p_i``
       with ``l* = ln(s*/(1 - s*))``, and ``t_i = t(tau_i)`` from `resource_tau_solution_expr` (Lambert W).
 
     Valid while the skill starts below the threshold (``epsilon < l_i^0``; ``sigmoid(l_i^0) < s*``).
 
-    Example:
+    Examples:
         >>> learning_time_expr(1, 0)
         (N_0*log(l_1^0/epsilon)/p_1 + l_1^0*(-epsilon/l_1^0 + 1))/eta
     """
@@ -354,7 +359,7 @@ def loss_exponent_expr(limit: str) -> sp.Expr:
     Derived in ``derivations/loss_exponents.py`` (continuum sum over skills, $n \to \infty$, $\alpha > 1$); both
     hold for $L = \sum_i p_i l_i^m$ with any $m > 0$. Lowered: `skillode.closed_form.loss_exponent`.
 
-    Example:
+    Examples:
         >>> loss_exponent_expr("parallel")
         (alpha - 1)/alpha
     """
@@ -375,7 +380,7 @@ def to_jax(expr, args: Sequence) -> Callable:
     `skillode.closed_form.lambertw`. The result
     jits and vmaps; arrays broadcast as in NumPy.
 
-    Example:
+    Examples:
         >>> import jax
         >>> s = resource_symbols(1)
         >>> l, t = resource_tau_solution_expr(1)
@@ -411,7 +416,7 @@ def verify_lowered(expr, args: Sequence, shipped: Callable, points: Sequence, *,
 
     **Returns:** the largest relative difference found. **Raises:** ``AssertionError`` naming ``claim``.
 
-    Example:
+    Examples:
         >>> s = resource_symbols(1)
         >>> l, t = resource_tau_solution_expr(1)
         >>> from skillode.closed_form import mse_tau_solution

@@ -57,7 +57,7 @@ class Threshold(eqx.Module):
       satisfies the condition (False). Closed forms are exact either way; the discrete map's times are the
       first step that satisfies it.
 
-    Example:
+    Examples:
         >>> Threshold(0.9).rising, Threshold(0.01, on="loss").rising
         (True, False)
     """
@@ -163,7 +163,7 @@ def learning_times(
     **Returns:** ``xarray.DataArray`` named ``learning_time`` with dims ``(*sweep, skill)``, NaN for skills
     never learned, a boolean ``learned`` coordinate, and ``attrs`` recording the threshold and the method.
 
-    Example:
+    Examples:
         >>> import numpy as np, skillode as sk
         >>> model = sk.ResourceModel(p=sk.zipf(3), eta=0.01, N0=0.0)
         >>> sk.learning_times(model, 0.9).values.round(1)  # the closed form

@@ -1,15 +1,13 @@
-"""The one data format shared by theory and experiment: a *trajectory* ``xarray.Dataset``.
+r"""The one data format shared by theory and experiment: a *trajectory* ``xarray.Dataset``.
 
 A Resource-model solve, a Geometry-model simulation and a trained network all return the same thing:
 
-================  =============================  =================================================
-variable          dims                           meaning
-================  =============================  =================================================
-``skill_level``   ``(*sweep, skill, t)``         ``s_i(t)``; 1 = learned (MSE models may overshoot)
-``loss``          ``(*sweep, t)``                total loss ``sum_i p_i ell_i`` (optional)
-``skill_loss``    ``(*sweep, skill, t)``         per-skill loss ``ell_i`` (optional)
-anything else     any of the above dims          e.g. ``n_aligned``, ``accuracy``
-================  =============================  =================================================
+| variable | dims | meaning |
+| --- | --- | --- |
+| ``skill_level`` | ``(*sweep, skill, t)`` | $s_i(t)$; 1 = learned (MSE models may overshoot) |
+| ``loss`` | ``(*sweep, t)`` | total loss $\sum_i p_i \ell_i$ (optional) |
+| ``skill_loss`` | ``(*sweep, skill, t)`` | per-skill loss $\ell_i$ (optional) |
+| anything else | any of the above dims | e.g. ``n_aligned``, ``accuracy`` |
 
 Coordinates: ``t`` (optimizer steps, float64, strictly increasing), ``skill`` (1-based integers as in the
 paper, or names), optionally ``p`` along ``skill``, and one coordinate per named sweep axis. ``attrs`` hold the

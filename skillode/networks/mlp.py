@@ -54,7 +54,7 @@ class MLP(eqx.Module):
     Layer ``l`` is ``layers[l]``, an `equinox.nn.Linear` with weight ``W_l`` of shape ``(widths[l+1], widths[l])``.
     Shapes: input ``(in,)`` -> output ``(out,)``.
 
-    Example:
+    Examples:
         >>> net = MLP((32, 50, 2), "relu", key=jax.random.key(0))
         >>> net(jnp.zeros(32)).shape
         (2,)

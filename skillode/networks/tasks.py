@@ -11,14 +11,12 @@ rule to draw fresh data) and knows how to
 
 Models act on one sample (the equinox convention); the training loop vmaps them over the batch.
 
-==============================  ======================  ===================  ==================================
-task                            input ``x``             target ``y``         skills
-==============================  ======================  ===================  ==================================
-`MultitaskSparseParity`         ``(B, n_bits)`` 0/1     ``(B, K)`` 0/1, MSE  one per output column (Fig. 2, 16)
-`QuantizedSparseParity`         ``(B, n_c + n_d)`` 0/1  ``(B,)`` class, CE   one per control bit (Michaud et al.)
-`ModularAddition`               ``(B, 2)`` int          ``(B,)`` class, CE   ``"train"`` and ``"test"`` splits
-`TwoTaskRegression`             ``(B, 2)`` float        ``(B, 2)`` x², MSE   one per output column (Fig. 19)
-==============================  ======================  ===================  ==================================
+| task | input ``x`` | target ``y`` | skills |
+| --- | --- | --- | --- |
+| `MultitaskSparseParity` | ``(B, n_bits)`` 0/1 | ``(B, K)`` 0/1, MSE | one per output column (Fig. 2, 16) |
+| `QuantizedSparseParity` | ``(B, n_c + n_d)`` 0/1 | ``(B,)`` class, CE | one per control bit (Michaud et al.) |
+| `ModularAddition` | ``(B, 2)`` int | ``(B,)`` class, CE | ``"train"`` and ``"test"`` splits |
+| `TwoTaskRegression` | ``(B, 2)`` float | ``(B, 2)`` x², MSE | one per output column (Fig. 19) |
 
 Skill levels. For binary parities ``skill_level = 2·accuracy − 1`` (0 at chance, 1 when every sample is right;
 this is the inverse of the paper's ``acc ≈ 0.5 + 0.5·s``, Fig. 16). For modular addition
@@ -92,7 +90,7 @@ def integers_to_bits(ints: jax.Array, n_bits: int, dtype=jnp.float64) -> jax.Arr
 
     **Returns:** shape ``(B, n_bits)`` of 0/1 in `dtype`.
 
-    Example:
+    Examples:
         >>> integers_to_bits(jnp.array([5], jnp.uint32), 4)
         Array([[0., 1., 0., 1.]], dtype=float64)
     """
@@ -191,7 +189,7 @@ class MultitaskSparseParity(AbstractSkillTask):
     Shapes: ``x (B, n_bits)``, ``y (B, K)``, ``mask (B, K)`` with ``K = len(subsets)``. The evaluation batch is
     all ``n_samples`` rows with mask 1 (the paper measures accuracy on the training rows).
 
-    Example:
+    Examples:
         >>> task = MultitaskSparseParity(subsets=((0, 1), (2, 3)), p=(1.0, 0.1), key=jax.random.key(4))
         >>> task.train_batch(jax.random.key(0)).mask.mean(0).round(2)
         Array([1. , 0.1], dtype=float64)
@@ -273,7 +271,7 @@ class QuantizedSparseParity(AbstractSkillTask):
     Shapes: ``x (B, n_control + n_data)``, ``y (B,)`` in {0, 1}, ``mask (B, 1)``, ``skill (B,)`` task index.
     The evaluation batch holds ``n_eval_per_skill`` fresh samples of *every* task (balanced), drawn from `key`.
 
-    Example:
+    Examples:
         >>> task = QuantizedSparseParity(n_control=100, n_data=50, k=3, alpha=1.0, key=jax.random.key(0))
         >>> task.train_batch(jax.random.key(1), 1024).x.shape
         (1024, 150)

@@ -69,11 +69,11 @@ class NetworkTraining(_scan.AbstractJob):
     and ``optimizer.init`` of its inexact arrays ``theta``. Step ``i`` splits the data-stream key
     ``(k, k_batch) = split(k)`` and applies
 
-    .. math::
-
-        (\Delta\theta, o) = \mathrm{optimizer.update}\big(\nabla_\theta\,
-        \mathrm{objective}(\mathrm{task.entry\_losses}(f_\theta(x), b)), o\big), \qquad
-        b = \mathrm{task.train\_batch}(k_{batch}, \mathrm{batch\_size}).
+    $$
+    (\Delta\theta, o) = \mathrm{optimizer.update}\big(\nabla_\theta\,
+    \mathrm{objective}(\mathrm{task.entry\_losses}(f_\theta(x), b)), o\big), \qquad
+    b = \mathrm{task.train\_batch}(k_{batch}, \mathrm{batch\_size}).
+    $$
 
     Each record is ``task.skill_metrics`` on the evaluation batch (``skill_level``, ``skill_loss``, ``accuracy``,
     each ``(n_skills,)``) plus ``loss = weights · skill_loss``.
@@ -184,7 +184,7 @@ def train(
     numbered ``1..n`` with a ``skill_name`` coordinate and ``p`` where the task defines frequencies; or
     ``(dataset, model)`` with `return_model`.
 
-    Example:
+    Examples:
         >>> from functools import partial
         >>> import skillode as sk
         >>> from skillode.networks import MLP, domino_parity
