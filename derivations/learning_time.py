@@ -1,4 +1,4 @@
-r"""Derivation: closed-form learning times of the MSE Resource model (C = I), and the paper's numbers.
+r"""Derivation: closed-form learning times of the MSE Resource model (C = I), at the paper's setting.
 
 Derives: skill i reaches deficit eps (skill level s* = 1 - eps) when l0_i exp(-p_i tau) = eps, i.e. at
 tau_i = ln(l0_i / eps) / p_i. Putting tau_i into t(tau) (derivations/tau_time_solution.py) gives
@@ -11,10 +11,11 @@ Checks:
 * shipped (`check_shipped`): `skillode.closed_form.mse_learning_times` equals `learning_time_expr` at 20 seeded
   random points (n = 3; p, l0, eta, N0, s*), to rtol 1e-12, via `skillode.symbolic.verify_lowered`.
 * numeric (`check_numeric`): the shipped times against event times of scipy's DOP853 on the t-time ODE, and
-  the paper's numbers (the Resource-model setting of arXiv:2501.12391, Fig. 6: alpha = 2, n = 10, N0 = 0,
-  eta = 2 * 3e-4 * sqrt(1000), s* = 0.9): the formula gives 104.3, 211.5, ..., 516.7. The paper's discrete map
-  (Euler, dt = 1, clip at 0) gives 103, 211, ..., 516, counted as the 0-based index of the first update after
-  which s > 0.9 (updates - 1); for N0 = 0.003, 0.01, 0.1 map and formula agree within about one step.
+  the paper's setting (the Resource model of arXiv:2501.12391, Fig. 6: alpha = 2, n = 10, N0 = 0,
+  eta = 2 * 3e-4 * sqrt(1000), s* = 0.9): the formula (derived, not printed in the paper) gives 104.3, 211.5,
+  ..., 516.7. The paper's discrete map (Euler, dt = 1, clip at 0), re-simulated, gives 103, 211, ..., 516,
+  counted as the 0-based index of the first update after which s > 0.9 (updates - 1); for N0 = 0.003, 0.01, 0.1
+  map and formula agree within about one step.
 
 Run: python derivations/learning_time.py
 """
@@ -103,7 +104,7 @@ def ode_event_times(p, eta, N0, eps, t_end, l0=1.0):
 
 
 def check_numeric():
-    """The paper's numbers, the discrete map, and ODE event times, all against `mse_learning_times`."""
+    """The paper's setting: the discrete map and ODE event times, all against `mse_learning_times`."""
     p = skillode.zipf(10, 2.0)
     formula = np.asarray(mse_learning_times(p, ETA_PAPER, 0.0, threshold=0.9))
     discrete = discrete_map_updates(p, ETA_PAPER, 0.0, 0.9)

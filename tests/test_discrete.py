@@ -1,10 +1,10 @@
 """The discrete map (`skillode._discrete`) against NumPy references written here, plain loops over steps.
 
-The gated Fig17 cases (arXiv:2501.12391, Fig. 17, §4.6) drive prerequisite deficits far below the float64 range
-while the gates ``1 - l^a`` (``a = 1e-3``) are still only half open, so the reference must not let float64
-underflow decide when a deficit is 0: it carries ``ln l`` (float64), and deficits reach 0 only through the clip
-(``l + f(l) <= 0``). Where the platform has an 80-bit ``long double`` (exponent range to ``1e-4951``), the paper's
-update written in plain deficits, ``l <- max(l - eta C c / (sum_j c_j + N0), 0)``, is a second, independent
+The gated Fig17 cases (arXiv:2501.12391, Fig. 17; the gates are described in docs/paper.md) drive prerequisite deficits
+far below the float64 range while the gates ``1 - l^a`` (``a = 1e-3``) are still only half open, so the reference must
+not let float64 underflow decide when a deficit is 0: it carries ``ln l`` (float64), and deficits reach 0 only through
+the clip (``l + f(l) <= 0``). Where the platform has an 80-bit ``long double`` (exponent range to ``1e-4951``), the
+paper's update written in plain deficits, ``l <- max(l - eta C c / (sum_j c_j + N0), 0)``, is a second, independent
 reference.
 """
 
