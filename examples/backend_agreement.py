@@ -20,12 +20,15 @@ from _common import Example
 
 from skillode import paper
 from skillode.frequencies import zipf
-from skillode.plotting import legend_outside, new_axes, skill_colors
+from skillode.plotting import legend_outside, new_axes, plain_log_ticks
 from skillode.resource import ResourceModel
 
 ETA = paper.lr_eff(paper.LR, paper.DIM)
 CLAIM = "consistency of the Resource model of arXiv:2501.12391 (no value in the paper)"
 TOL = 1e-6
+FLOOR = 1e-17
+BACKENDS = (("diffrax", "diffrax (Kvaerno5)", "tab:red", "o"), ("scipy", "scipy (LSODA)", "tab:blue", "s"),
+            ("discrete", "discrete map (dt = 1)", "k", "^"))
 
 
 def main(argv=None) -> int:
@@ -33,20 +36,26 @@ def main(argv=None) -> int:
     args = ex.parse(argv)
     ts = np.linspace(0.0, 1000.0, 1001)
     N0s = [0.003] if args.quick else [0.0, 0.003, 0.1]
-    fig, ax = new_axes(size=(5.2, 3.4))
+    fig, axes = new_axes(len(N0s), 1, size=(4.2, 3.4))
+    axes = np.atleast_1d(axes).ravel()
     rows = {}
-    for N0, color in zip(N0s, skill_colors(len(N0s))):
+    for N0, ax in zip(N0s, axes):
         model = ResourceModel(p=zipf(paper.N_SKILLS, paper.ALPHA), eta=ETA, N0=N0)
         exact = np.asarray(model.skill_levels(ts, "exact"))
         gap = {name: np.abs(np.asarray(model.skill_levels(ts, name)) - exact).max(0)
                for name in ("diffrax", "scipy", "discrete")}
         rows[N0] = {name: float(g.max()) for name, g in gap.items()}
         print(f"N0 = {N0:g}: max |s - s_exact| " + ", ".join(f"{k} {v:.2e}" for k, v in rows[N0].items()))
-        ax.semilogy(ts, gap["diffrax"] + 1e-18, color=color, label=f"diffrax, N0 = {N0:g}")
-        ax.semilogy(ts, gap["scipy"] + 1e-18, color=color, ls="--", label=f"scipy LSODA, N0 = {N0:g}")
-        ax.semilogy(ts, gap["discrete"] + 1e-18, color=color, ls=":", label=f"discrete map, N0 = {N0:g}")
-    ax.set(xlabel="steps t", ylabel="max over skills |s_i - s_i,exact|", title="backends against the exact solution")
-    legend_outside(ax)
+        # exact agreement (0) is drawn on the floor; markers at offset steps keep overlapping curves apart
+        for k, (name, label, color, marker) in enumerate(BACKENDS):
+            ax.semilogy(ts, np.maximum(gap[name], FLOOR), color=color, lw=0.9, marker=marker, ms=4, mfc="none",
+                        markevery=(25 + 33 * k, 100), label=label)
+        ax.axhline(TOL, color="0.5", ls=":", lw=0.8, label=f"ODE tolerance {TOL:g}")
+        ax.set(xlabel="time t [steps]", ylim=(FLOOR / 3, 1.0), title=f"N0 = {N0:g}")
+        plain_log_ticks(ax, "y")
+    axes[0].set_ylabel(r"$\max_i\,|s_i - s_i^{\mathrm{exact}}|$ (skill level $s_i$)")
+    legend_outside(axes[-1], title=f"backend (gap 0 drawn at {FLOOR:g})")
+    fig.suptitle("Resource model, 10 Zipf(2) skills: gap to the exact solution", fontsize="medium")
     ex.save_figure(fig)
 
     for N0, r in rows.items():

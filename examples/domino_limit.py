@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 from _common import Example
+from matplotlib.lines import Line2D
 
 from skillode import paper
 from skillode.domino import DominoModel
@@ -38,16 +39,27 @@ def main(argv=None) -> int:
         t_dom = domino.learning_times(paper.THRESHOLD).values
         gaps[name] = float(np.max(np.abs(t_res - t_dom)) / float(domino.t0))
         print(f"{name:>8}: max |t_resource - t_domino| / t0 = {gaps[name]:.4f}")
-        axes[0, 0].plot(np.arange(1, n + 1), t_res, "o-", ms=3, color=color, label=f"Resource, {name}")
+        label = "Resource, Zipf(2): $p_i ∝ i^{-2}$" if name == "Zipf(2)" else f"Resource, $p_i ∝ {name[4:]}^{{-i}}$"
+        axes[0, 0].plot(np.arange(1, n + 1), t_res, "o-", ms=3, color=color, label=label)
     t0 = float(domino.t0)
     axes[0, 0].plot(np.arange(1, n + 1), domino.learning_times(paper.THRESHOLD).values, "k--",
-                    label="Domino (i - 0.1) t0")
-    axes[0, 0].set(xlabel="skill i", ylabel="learning time t_i [steps]", title="N0 = 0: learning times")
-    legend_outside(axes[0, 0])
+                    label="Domino: $t_i = (i - 0.1)\\,t_0$")
+    axes[0, 0].set(xlabel="skill index i (frequency rank)", ylabel="learning time $t_i$ [steps]",
+                   title="learning times, $N_0$ = 0")
+    legend_outside(axes[0, 0], title="model, frequencies $p_i$")
     ts = np.linspace(0.0, 1.2 * n / ETA, 241 if args.quick else 601)
     plot_trajectory(ResourceModel(p=cases["b = 100"], eta=ETA, N0=0.0).solve(ts), ax=axes[0, 1], legend=False)
-    plot_trajectory(domino.solve(ts), ax=axes[0, 1], legend=False, ls=":", lw=1)
-    axes[0, 1].set(ylabel="skill level s_i", title="p_i ∝ 100^-i (solid) vs Domino (dotted)")
+    dom_ds = domino.solve(ts)
+    for row in dom_ds.skill_level.values:  # black dotted on top: visible where it lies on the Resource curves
+        axes[0, 1].plot(ts, row, color="k", ls=":", lw=1)
+    axes[0, 1].set(xlabel="time t [steps]", ylabel="skill level $s_i$", title="$p_i ∝ 100^{-i}$: trajectories")
+    styles = [Line2D([], [], color="0.3", label="Resource, $N_0$ = 0"),
+              Line2D([], [], color="k", ls=":", lw=1, label="Domino")]
+    skills = [Line2D([], [], color=c, label=f"skill {k + 1}") for k, c in enumerate(skill_colors(n))]
+    legend_outside(axes[0, 1], handles=styles + skills, title="model (line style), skill (colour)")
+    fig.suptitle(f"Domino limit of the Resource model ($N_0$ = 0, n = {n} skills, $\\eta$ = {ETA:.4g}): "
+                 f"$t_i$ = first step with $s_i$ ≥ {paper.THRESHOLD:g}, $t_0 = 1/\\eta$ = {1 / ETA:.1f} steps",
+                 fontsize="small")
     ex.save_figure(fig)
 
     ex.check("domino.t0", "t0 = 1/eta at eta = 2 * 3e-4 * sqrt(1000)", claim=CLAIM, paper=52.7, value=t0,

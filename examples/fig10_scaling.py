@@ -23,11 +23,13 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 from _common import Example
+from matplotlib.lines import Line2D
+from matplotlib.ticker import ScalarFormatter
 
 from skillode import zipf
 from skillode.closed_form import reference_exponents
 from skillode.geometry import GeometryModel, simulate_many, task_vectors
-from skillode.plotting import legend_outside, new_axes, skill_colors
+from skillode.plotting import legend_outside, new_axes, plain_log_ticks, skill_colors
 from skillode.scaling import final_loss, scaling_exponent, two_point_exponent
 
 N_SKILLS, B, LR = 1000, 1024, 0.01
@@ -38,6 +40,9 @@ PAPER = {
     "signgd": {"alpha_N": (0.35, 0.48, 0.63, 0.79, 0.95, 0.97), "alpha_S": (0.18, 0.30, 0.45, 0.62, 0.81, 1.03)},
     "adam": {"alpha_N": (0.35, 0.48, 0.63, 0.79, 0.96, 1.13), "alpha_S": (0.17, 0.24, 0.34, 0.46, 0.58, 0.71)},
 }
+
+OPT_NAME = {"signgd": "SignGD", "adam": "Adam"}
+OPT_COLOR = {"signgd": "tab:red", "adam": "tab:blue"}
 
 
 def run(opt, N, alphas, seeds, steps, record_every):
@@ -71,7 +76,7 @@ def main(argv=None) -> int:
             t = s_ds.t.values[1:]
             res["alpha_S"].append(two_point_exponent(t, s_ds.loss.values[ai, 1:], 80, 200))
             axes[0].loglog(Ns, losses[ai], "o-" if opt == "signgd" else "s--", color=colors[ai],
-                           label=f"{opt}, alpha = {a}")
+                           label=f"{OPT_NAME[opt]}, $\\alpha$ = {a}")
             axes[1].loglog(t, s_ds.loss.values[ai, 1:], "-" if opt == "signgd" else "--", color=colors[ai])
         out[opt] = {"alphas": list(alphas), "N": list(Ns), "final_loss": losses.tolist(), **res}
         print(f"\n{opt}: exponents (two-point as in the paper; least squares with 95% bootstrap CI)")
@@ -83,19 +88,32 @@ def main(argv=None) -> int:
                   f"{PAPER[opt]['alpha_N'][idx[k]]:5.2f} | "
                   f"{res['alpha_S'][k]:6.3f}  {PAPER[opt]['alpha_S'][idx[k]]:5.2f} | {ref['quanta_N']:6.2f}  "
                   f"{ref['quanta_S']:6.2f}")
-        axes[2].plot(alphas, res["alpha_N"], "o-" if opt == "signgd" else "s--", label=f"{opt} alpha_N")
-        axes[2].plot(alphas, res["alpha_S"], "^-" if opt == "signgd" else "v--", label=f"{opt} alpha_S")
+        c = OPT_COLOR[opt]
+        axes[2].plot(alphas, res["alpha_N"], "o-", color=c, label=f"{OPT_NAME[opt]} $\\alpha_N$")
+        axes[2].plot(alphas, res["alpha_S"], "^--", color=c, mfc="none", label=f"{OPT_NAME[opt]} $\\alpha_S$")
     print("\nChinchilla: alpha_N = 0.34, alpha_S = 0.28")
     a_grid = np.linspace(1.0, 2.0, 11)
-    axes[2].plot(a_grid, a_grid - 1, "k:", label="alpha-1")
-    axes[2].plot(a_grid, (a_grid - 1) / a_grid, "k-.", label="(alpha-1)/alpha")
-    axes[2].axhline(0.34, color="grey", lw=0.8)
-    axes[2].axhline(0.28, color="grey", lw=0.8, ls="--")
-    axes[0].set(xlabel="parameters N", ylabel="final loss L (median over seeds)", title="L against N")
-    axes[1].set(xlabel="step t (N = 100)", ylabel="loss L", title="L against steps (solid SignGD, dashed Adam)")
-    axes[2].set(xlabel="Zipf exponent alpha", ylabel="exponent", title="alpha_N, alpha_S (grey: Chinchilla)")
-    legend_outside(axes[0])
+    axes[2].plot(a_grid, a_grid - 1, "k:", label="$\\alpha - 1$")
+    axes[2].plot(a_grid, (a_grid - 1) / a_grid, "k-.", label="$(\\alpha - 1)/\\alpha$")
+    axes[2].axhline(0.34, color="grey", lw=0.8, label="Chinchilla $\\alpha_N$ = 0.34")
+    axes[2].axhline(0.28, color="grey", lw=0.8, ls="--", label="Chinchilla $\\alpha_S$ = 0.28")
+    axes[0].axvspan(40, 220, color="0.9", lw=0, zorder=0, label="fit window (N = 40..220)")
+    axes[1].axvspan(80, 200, color="0.9", lw=0, zorder=0, label="fit window (t = 80..200)")
+    axes[0].set(xlabel="parameters N", ylabel="final loss L (median over seeds)")
+    axes[1].set(xlabel="time t [steps] (N = 100, seed 0)", ylabel="loss L")
+    axes[2].set(xlabel="Zipf exponent $\\alpha$", ylabel="fitted exponent (two-point)")
+    for ax, title in zip(axes, ("final loss against N", "loss against time", "scaling exponents")):
+        ax.set_title(title, fontsize="medium")
+        plain_log_ticks(ax)
+    axes[0].set_xticks([20, 50, 100, 200, 300] if max(Ns) >= 300 else [40, 70, 100, 220], minor=False)
+    axes[0].xaxis.set_major_formatter(ScalarFormatter())
+    legend_outside(axes[0], title="curves (both panels)")
+    axes[1].legend(handles=[Line2D([], [], color="0.3", label="SignGD"),
+                            Line2D([], [], color="0.3", ls="--", label="Adam")], fontsize="x-small",
+                   loc="lower left", frameon=False)
     legend_outside(axes[2])
+    fig.suptitle("Geometry model, n Zipf($\\alpha$) skills: $L ∝ N^{-\\alpha_N}$, $L ∝ t^{-\\alpha_S}$",
+                 fontsize="small")
     ex.save_figure(fig)
 
     for opt in ("signgd", "adam"):

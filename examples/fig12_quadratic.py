@@ -69,10 +69,17 @@ def main(argv=None) -> int:
     for i, r in enumerate(("I", "H4/2")):
         for j, o in enumerate(("sgd", "signgd")):
             for k in range(4):
-                axes[i, j].semilogy(t, runs[(r, o)][k], color=colors[k], label=f"lambda = {float(LAMBDA[k]):g}")
-            axes[i, j].axhline(DONE, color="0.6", ls=":", lw=0.8)
-            axes[i, j].set(title=f"{o}, R = {r}", ylim=(1e-6, 3), xlabel="step", ylabel="mode loss ell_i = x_i^2")
-    legend_outside(axes[0, 1], title="mode")
+                axes[i, j].semilogy(t, runs[(r, o)][k], color=colors[k],
+                                    label=f"i = {k + 1}, $\\lambda_{k + 1}$ = {float(LAMBDA[k]):g}")
+            axes[i, j].axhline(DONE, color="0.6", ls=":", lw=0.8, label=f"learned: $\\ell_i$ = {DONE:g}")
+            name = {"sgd": "SGD", "signgd": "SignGD"}[o]
+            rot = "R = I (modes = coordinates)" if r == "I" else "R = H4/2 (rotated)"
+            axes[i, j].set(ylim=(1e-6, 3), xlabel="time t [steps]")
+            axes[i, j].set_title(f"{name}, {rot}", fontsize="medium")
+        axes[i, 0].set_ylabel(r"mode loss $\ell_i = x_i^2$")
+    legend_outside(axes[0, 1], title="mode i (curvature $\\lambda_i$)")
+    fig.suptitle(r"$L(\theta) = \sum_i \lambda_i x_i^2$, $x = R\,\theta$; "
+                 "SGD lr = 0.01, SignGD lr = 3e-4, $\\theta(0)$ = (1, 1, 1, -1)", fontsize="small")
     ex.save_figure(fig)
 
     sgd_rot = float(np.max(np.abs(runs[("I", "sgd")] - runs[("H4/2", "sgd")])))

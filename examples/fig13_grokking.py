@@ -24,7 +24,7 @@ from _common import Example
 
 import skillode as sk
 from skillode.networks import EmbeddingMLP, ModularAddition, train
-from skillode.plotting import legend_outside, new_axes, skill_colors
+from skillode.plotting import legend_outside, new_axes, plain_log_ticks, skill_colors
 
 CLAIM = "arXiv:2501.12391, Fig. 13"
 # arXiv:2501.12391, Fig. 13 (one seed, 200-step resolution): test accuracy > 0.5 / 0.9 / 0.99, final test accuracy
@@ -87,7 +87,9 @@ def main(argv=None) -> int:
         ax = axes[wds.index(wd)]
         ax.plot(acc.t, acc.sel(skill=1), color=colors[name], ls="--", lw=1, label=f"{name}: train")
         ax.plot(acc.t, acc.sel(skill=2), color=colors[name], label=f"{name}: test")
-        ax.set(title=f"weight decay {wd}", xlabel="step", ylabel="accuracy (median over seeds)", xscale="log")
+        ax.set(xlabel="time t [steps]", ylabel="accuracy (median over seeds)", xscale="log")
+        ax.set_title(f"weight decay {wd}", fontsize="medium")
+        plain_log_ticks(ax)
     legend_outside(axes[-1])
     ex.save_figure(fig)
 

@@ -60,8 +60,9 @@ def main(argv=None) -> int:
             for opt in OPTS:
                 c = curves[(n, opt)].sel(sigma=s)
                 axes[i, j].semilogy(c.t, c, color=colors[opt], label=opt)
-            axes[i, j].set(title=f"n = {n}, sigma = {s}", xlabel="step", ylabel="loss L (median over seeds)")
+            axes[i, j].set(title=f"n = {n}, σ = {s}", xlabel="time t [steps]", ylabel="loss L (median over seeds)")
     legend_outside(axes[0, 2], title="optimizer")
+    fig.suptitle("Geometry model: n skills, σ = gradient-noise scale", fontsize="small")
     ex.save_figure(fig)
 
     order = [L(10, o, 0.0) for o in ("lion", "adam", "ademamix")]

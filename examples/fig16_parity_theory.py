@@ -76,15 +76,18 @@ def main(argv=None) -> int:
     fig, axes = new_axes(2, 1, size=(4.4, 3.3))
     axes = axes.ravel()
     colors = skill_colors(3)
-    for ax, ds, th, title in ((axes[0], comp, fit.predict(comp.t.values), "compositional: T3 = T1⊕T2 (fitted theory)"),
-                              (axes[1], indep, theory4, "independent 4-bit T3 (paper's p3-switch theory)")):
+    for ax, ds, th, title in ((axes[0], comp, fit.predict(comp.t.values), "compositional: T3 = T1⊕T2"),
+                              (axes[1], indep, theory4, "independent 4-bit T3")):
         for i, c in enumerate(colors):
             s = ds.skill_level.isel(skill=i)
             ax.fill_between(ds.t, s.quantile(0.25, "seed"), s.quantile(0.75, "seed"), color=c, alpha=0.25)
             ax.plot(ds.t, s.median("seed"), color=c, label=f"T{i + 1} network (median, IQR)")
             ax.plot(th.t, th.skill_level.isel(skill=i), color=c, ls="--", label=f"T{i + 1} theory")
-        ax.set(xlabel="step", ylabel="skill level (2·acc − 1)", title=title)
+        ax.set(xlabel="time t [steps]", ylabel="skill level $s_i$ = 2·accuracy − 1")
+        ax.set_title(title, fontsize="medium")
     legend_outside(axes[1])
+    fig.suptitle("Parity tasks T1, T2, T3 (⊕: XOR). Dashed theory: left, fitted Resource model; right, the paper's "
+                 "p3-switch theory", fontsize="small")
     ex.save_figure(fig)
 
     ex.check("fig16.T3_after_T1_T2", "compositional: T3 learned after T1 and T2 (median learning times)",

@@ -77,7 +77,7 @@ def main(argv=None) -> int:
     for c, (p2, acc) in zip(colors, curves.items()):
         axes[0].plot(acc.t, acc.sel(skill=1), color=c, ls="--", lw=1)
         axes[0].plot(acc.t, acc.sel(skill=2), color=c, label=f"p2 = {p2}")
-    axes[0].set(xlabel="step", ylabel="accuracy (median over seeds)", title="task 1 dashed, task 2 solid")
+    axes[0].set(xlabel="time t [steps]", ylabel="accuracy (median over seeds)", title="task 1 dashed, task 2 solid")
     legend_outside(axes[0])
     med = [results[p]["t2_done"]["median"] for p in p2s]
     err = [[med[i] - results[p]["t2_done"]["q1"] for i, p in enumerate(p2s)],

@@ -5,7 +5,8 @@ batch B = 128, mimicked MSE gradient. SignGD (Adam with b1 = b2 = 0) and Adam at
 Learning time t_i: first crossing of skill level s_i = 0.9; t2/t1 is averaged over seeds.
 
 Claims checked: SignGD's t2/t1 saturates near 2 (Domino), SGD's t2/t1 ≈ p1/p2 (independent exponential decays),
-Adam lies in between. The paper's re-simulation at p1/p2 = 9 and 19: SignGD 1.74, 1.90; Adam 2.61, 3.86;
+Adam lies in between. A re-simulation of the authors' code at p1/p2 = 9 and 19: SignGD 1.74, 1.90;
+Adam 2.61, 3.86;
 SGD 9.0, 19.3.
 
     python examples/fig4_two_skills.py [--out DIR] [--quick] [--seeds K]
@@ -52,7 +53,7 @@ def main(argv=None) -> int:
         results[name], per_seed[name], trajs[name] = ratio_sweep(name, p1s, args.seeds, key)
     at = {name: [int(np.flatnonzero(np.isclose(p1s, p))[0]) for p in (0.9, 0.95)] for name in OPTIMIZERS}
     points = {name: [float(results[name][i]) for i in at[name]] for name in OPTIMIZERS}
-    print(f"t2/t1 at p1/p2 = 9 and 19 (mean over {len(args.seeds)} seeds) vs the paper's re-simulation")
+    print(f"t2/t1 at p1/p2 = 9 and 19 (mean over {len(args.seeds)} seeds) vs a re-simulation of the authors' code")
     for name in OPTIMIZERS:
         print(f"  {name:7s} {points[name][0]:6.2f} {points[name][1]:6.2f}   paper {PAPER[name][0]:5.2f} "
               f"{PAPER[name][1]:6.2f}")
@@ -65,14 +66,14 @@ def main(argv=None) -> int:
             ds = trajs[name].sel(p1=p1, method="nearest").isel(seed=0)
             for k in (1, 2):
                 ax.plot(ds.t, ds.skill_level.sel(skill=k), color=colors[k - 1], label=f"skill {k}")
-            ax.set(title=f"{name}, p1 = {p1}", xlabel="step", ylim=(-0.05, 1.1))
+            ax.set(title=f"{name}, p1 = {p1}", xlabel="time t [steps]", ylim=(-0.05, 1.1))
         axes[row, 0].set_ylabel("skill level s_i")
         ax = axes[row, 3]
         ratio_p = p1s / (1 - p1s)
         ax.loglog(ratio_p, results[name], "o-", color=colors[0], label="t2/t1 (mean over seeds)")
         ax.loglog(ratio_p, ratio_p, "k:", label="p1/p2 (parallel)")
         ax.axhline(2.0, color="grey", ls="--", label="2 (Domino)")
-        ax.plot([9, 19], PAPER[name], "r+", ms=9, label="paper re-simulation")
+        ax.plot([9, 19], PAPER[name], "r+", ms=9, label="authors' code, re-simulated")
         ax.set(xlabel="p1/p2", ylabel="t2/t1", title=f"{name}: t2/t1")
     legend_outside(fig)
     ex.save_figure(fig)

@@ -19,7 +19,7 @@ from _common import Example
 
 from skillode import learning_times, zipf
 from skillode.geometry import GeometryModel, simulate
-from skillode.plotting import legend_outside, new_axes, skill_colors
+from skillode.plotting import new_axes, skill_colorbar, skill_colors
 
 N, B, LR, STEPS = 1000, 128, 3e-4, 1000
 CLAIM = "arXiv:2501.12391, Fig. 5"
@@ -29,7 +29,7 @@ def main(argv=None) -> int:
     ex = Example(__file__, __doc__, quick_help="two (alpha, n) settings only")
     args = ex.parse(argv)
     settings = [(2.0, 5), (2.0, 10)] if args.quick else [(a, n) for a in (1.0, 2.0, 4.0) for n in (2, 3, 5, 10)]
-    fig, axes = new_axes(len(settings), 2, size=(3.0, 2.5))
+    fig, axes = new_axes(len(settings), 2, size=(3.3, 2.5))
     numbers, found = {}, {}
     for col, (alpha, n) in enumerate(settings):
         model = GeometryModel.sample(jax.random.key(2), p=zipf(n, alpha), N=N, batch_size=B, gradient="mimicked")
@@ -49,11 +49,16 @@ def main(argv=None) -> int:
                                  "settled": settled if learned.all() else None}
         for k, c in enumerate(skill_colors(n)):
             axes[0, col].plot(ds.t, ds.skill_level.isel(skill=k), color=c, label=f"{k + 1}")
-            axes[1, col].plot(ds.t, ds.n_aligned.isel(skill=k), color=c)
-        axes[0, col].set(title=label, xlabel="step", ylabel="skill level s_i")
+            axes[1, col].plot(ds.t, ds.n_aligned.isel(skill=k), color=c, lw=1.0)
+        axes[0, col].set_title(f"$\\alpha$ = {alpha:g}, n = {n}", fontsize="medium")
+        axes[0, col].set(xlabel="time t [steps]")
         axes[1, col].axhline(N / 2, color="grey", ls=":", label="N / 2")
-        axes[1, col].set(xlabel="step", ylabel="n_aligned_i (of N = 1000)")
-    legend_outside(axes[0, -1], title="skill i")
+        axes[1, col].set(xlabel="time t [steps]")
+        skill_colorbar(fig, n, ax=axes[:, col], label=f"skill index i (of n = {n})")
+    axes[0, 0].set_ylabel("skill level $s_i$")
+    axes[1, 0].set_ylabel(f"$n_i$ (coordinates, of N = {N})")
+    fig.suptitle("Geometry model, SignGD: n Zipf($\\alpha$) skills ($p_i ∝ i^{-\\alpha}$);\n$n_i$: coordinates "
+                 "whose update pushes skill i forward (dotted: N/2)", fontsize="small")
     ex.save_figure(fig)
 
     for (alpha, n), f in found.items():

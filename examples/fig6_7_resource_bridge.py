@@ -69,7 +69,7 @@ def part1(ex, quick):
     axes[2].set_ylim(1e-8, 1.5)
     axes[2].set(title="u_i^(1/p_i): Geometry (solid), fitted Resource (dashed)", ylabel="u_i^(1/p_i), u_i = 1 - s_i")
     for ax in axes:
-        ax.set_xlabel("step")
+        ax.set_xlabel("time t [steps]")
     legend_outside(fig, title="skill i")
     ex.save_figure(fig, "fig6_geometry_vs_resource")
     # Collapse spread at the time the first skill is half learned: log u^(1/p) across skills 1..3.

@@ -50,7 +50,7 @@ def main(argv=None) -> int:
     fig, axes = new_axes(3, 2, size=(3.3, 2.6))
     for ax, N0 in zip(axes.ravel(), N0S):
         plot_trajectory(ds.sel(N0=N0), ax=ax, legend=False)
-        ax.axvline(paper.N_SKILLS / ETA, color="0.6", ls=":", lw=0.8, label="n / eta")
+        ax.axvline(paper.N_SKILLS / ETA, color="0.6", ls=":", lw=0.8, label="t = n / eta (N0 = 0: all learned)")
         ax.set_title(f"N0 = {N0:g}", fontsize="small")
         ax.set_ylabel("skill level s_i")
     legend_outside(fig, title="skill i (p_i ∝ i^-2)")

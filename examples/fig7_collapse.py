@@ -19,9 +19,8 @@ from _common import Example
 
 from skillode import paper
 from skillode.frequencies import zipf
-from skillode.plotting import legend_outside, new_axes, plot_collapse
+from skillode.plotting import legend_outside, new_axes, skill_colors
 from skillode.resource import ResourceModel
-from skillode.trajectory import make_trajectory
 
 ETA = paper.lr_eff(paper.LR, paper.DIM)
 N0 = 0.003
@@ -35,8 +34,10 @@ def main(argv=None) -> int:
     p = np.asarray(model.p)
     ts = np.arange(0.0, 1001.0, 2.0 if args.quick else 1.0)
     spread, spread_early = {}, {}
-    fig, axes = new_axes(2, 1, size=(3.8, 3.0))
-    for ax, method in zip(axes.ravel(), ("exact", "discrete")):
+    fig, axes = new_axes(2, 2, size=(3.9, 2.7))
+    colors = skill_colors(len(p))
+    labels = [f"{i + 1} ($p_{{{i + 1}}}$ = {pi:.3g})" for i, pi in enumerate(p)]
+    for col, method in enumerate(("exact", "discrete")):
         if method == "discrete":
             ts = np.arange(0.0, 1001.0)  # the map lives on integer steps
         # the deficit straight from the solver: 1 - skill_level would lose every digit once l < 1e-16
@@ -46,14 +47,29 @@ def main(argv=None) -> int:
         with np.errstate(invalid="ignore"):
             rel = (tau_i.max(0) - tau_i.min(0)) / np.where(tau_i.mean(0) > 0, tau_i.mean(0), np.nan)
         spread[method] = float(np.nanmax(rel))
-        spread_early[method] = float(np.nanmax(rel[(l[:, ok] > 0.01).all(axis=0)]))
-        plot_collapse(make_trajectory(ts, 1.0 - l, p=p), ax=ax)
-        ax.set_yscale("log")
-        ax.set_title(f"{method}: max relative spread of tau_i {spread[method]:.1e}", fontsize="small")
-        ax.set_xlabel("steps t")
-    axes[0, 0].set_ylabel("u_i^(1/p_i), u_i = 1 - s_i")
-    legend_outside(fig, title="skill i (p_i)")
-    fig.suptitle(f"Resource model, 10 Zipf(2) skills, eta = {ETA:.4g}, N0 = {N0:g}", fontsize="medium")
+        early = (l[:, ok] > 0.01).all(axis=0)
+        spread_early[method] = float(np.nanmax(rel[early]))
+        # plotting: tau_i = -ln(u_i)/p_i on a linear axis (u_i^(1/p_i) = e^(-tau_i)), and each skill's relative
+        # deviation from the mean over skills, the quantity whose spread is checked
+        t_ok = ts[ok]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            dev = tau_i / tau_i.mean(0) - 1.0
+        for k in range(len(p)):
+            axes[0, col].plot(t_ok, tau_i[k], color=colors[k], lw=1.2, label=labels[k])
+            axes[1, col].plot(t_ok[1:], dev[k, 1:], color=colors[k], lw=1.0)
+        t_early = t_ok[early][-1]
+        for ax in axes[:, col]:
+            ax.axvspan(0, t_early, color="0.9", lw=0, zorder=0,
+                       label="every deficit $u_i$ > 0.01" if ax is axes[0, col] else None)
+            ax.set_xlabel("time t [steps]")
+        axes[0, col].set_title(f"{method}: max rel. spread {spread[method]:.1e}", fontsize="small")
+        axes[1, col].axhline(0, color="k", lw=0.6)
+    axes[0, 0].set_ylabel(r"$\tau_i = -\ln(u_i)/p_i$  (so $u_i^{1/p_i} = e^{-\tau_i}$)", fontsize="small")
+    axes[1, 0].set_ylabel(r"$\tau_i / \langle\tau\rangle_i - 1$", fontsize="small")
+    axes[1, 1].set_ylim(-0.6, 0.6)
+    legend_outside(axes[0, 1], title="skill i ($p_i$)")
+    fig.suptitle(f"Resource model, 10 Zipf(2) skills, eta = {ETA:.4g}, N0 = {N0:g}; "
+                 r"$u_i = 1 - s_i$ (deficit), $\langle\cdot\rangle_i$: mean over skills", fontsize="small")
     ex.save_figure(fig)
     print("max relative spread of tau_i across skills:", spread, "while every deficit > 0.01:", spread_early)
 

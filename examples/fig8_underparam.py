@@ -75,7 +75,7 @@ def main(argv=None) -> int:
             axes[row, 2 * li].set(title=f"Geometry, {loss.upper()}, n = {n}", ylabel="skill level s_i")
             axes[row, 2 * li + 1].set(title=f"Resource, C = T T^T, n = {n}")
     for ax in axes[-1]:
-        ax.set_xlabel("step")
+        ax.set_xlabel("time t [steps]")
     fig.suptitle("colour: skill i (viridis, frequent to rare)", fontsize="small")
     ex.save_figure(fig)
 

@@ -42,8 +42,8 @@ def main(argv=None) -> int:
     for k, color in enumerate(skill_colors(N)):
         axes[0, 0].plot(ts, serial[k], color=color, label=f"{k + 1}")
         axes[0, 1].plot(ts, parallel[k], color=color)
-    axes[0, 0].set(title=f"serial (Domino), t0 = {T0:g}", xlabel="steps t", ylabel="skill level s_i")
-    axes[0, 1].set(title="parallel, s_i = 1 - exp(-t / (30 i))", xlabel="steps t", ylabel="skill level s_i")
+    axes[0, 0].set(title=f"serial (Domino), $t_0$ = {T0:g} steps", xlabel="time t [steps]", ylabel="skill level s_i")
+    axes[0, 1].set(title="parallel: $s_i = 1 - e^{-t/(30\,i)}$", xlabel="time t [steps]", ylabel="skill level s_i")
     legend_outside(fig, title="skill i")
     ex.save_figure(fig)
 

@@ -19,12 +19,14 @@ from __future__ import annotations
 
 import numpy as np
 from _common import Example
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
 
 from skillode import paper
 from skillode.closed_form import reference_exponents
 from skillode.domino import DominoModel
 from skillode.frequencies import zipf
-from skillode.plotting import legend_outside, new_axes, skill_colors
+from skillode.plotting import legend_outside, new_axes, plain_log_ticks, plot_fit_window, skill_colors
 from skillode.resource import ResourceModel
 from skillode.scaling import scaling_exponent
 
@@ -64,11 +66,29 @@ def main(argv=None) -> int:
             "alpha-1": ref["domino_S"], "(alpha-1)/alpha": ref["quanta_S"],
         }
         print(f"alpha = {alpha:g}: " + ", ".join(f"{k} {v:.4f}" for k, v in rows[alpha].items()))
-        for ax, t, L in zip(axes.ravel(), (t_dom, t_ser, t_par), (L_dom, L_ser, L_par)):
-            ax.loglog(t, L, color=color, label=f"alpha = {alpha:g}")
-    for ax, title in zip(axes.ravel(), ("Domino (t0 = 1)", "Resource, N0 = 0", f"Resource, N0 = {N0_PARALLEL:g}")):
-        ax.set(title=title, xlabel="steps t", ylabel="loss L = sum_i p_i (1 - s_i)^2")
-    legend_outside(axes[0, 2], title=f"Zipf exponent (n = {n})")
+        windows = ((k_lo, k_hi), (k_lo / ETA, k_hi / ETA), (t_of_k(k_lo), t_of_k(k_hi)))
+        fits = (rows[alpha]["domino"], rows[alpha]["resource_N0_0"], rows[alpha]["resource_N0_large"])
+        preds = (ref["domino_S"], ref["domino_S"], ref["quanta_S"])
+        for ax, t, L, w, a_s, pred in zip(axes.ravel(), (t_dom, t_ser, t_par), (L_dom, L_ser, L_par), windows, fits,
+                                          preds):
+            ax.loglog(t, L, color=color, lw=2.2, alpha=0.8, label=f"$\\alpha$ = {alpha:g}")
+            line = plot_fit_window(ax, t, L, w, a_s, color="k", shade=alpha == alphas[0])
+            xm = float(np.sqrt(w[0] * w[1]))
+            ym = float(np.interp(np.log(xm), np.log(line.get_xdata()), line.get_ydata()))
+            ax.annotate(f"$\\alpha_S$ = {a_s:.3f} (theory {pred:.3g})", (xm, ym), xytext=(-6, -6),
+                        textcoords="offset points", ha="right", va="top", fontsize="x-small")
+    titles = ("Domino ($t_0$ = 1 step)", "Resource, $N_0$ = 0", f"Resource, $N_0$ = {N0_PARALLEL:g}")
+    for ax, title in zip(axes.ravel(), titles):
+        ax.set(title=title, xlabel="time t [steps]")
+        ax.title.set_fontsize("medium")
+        plain_log_ticks(ax)
+    axes[0, 0].set_ylabel("loss $L = \\sum_i p_i (1 - s_i)^2$")
+    handles = [h for h in axes[0, 0].get_legend_handles_labels()[0]]
+    handles += [Line2D([], [], color="k", ls="--", lw=1.2, label="least-squares fit $L ∝ t^{-\\alpha_S}$"),
+                Patch(color="0.85", alpha=0.5, label=f"fit window: {k_lo:g} ≤ k(t) ≤ {k_hi:g}")]
+    legend_outside(axes[0, 2], handles=handles, title=f"Zipf($\\alpha$), n = {n} skills")
+    fig.suptitle("$p_i ∝ i^{-\\alpha}$; $\\alpha_S$: fitted time exponent; k(t): number of skills learned by t; "
+                 f"$\\eta$ = {ETA:.4g}", fontsize="small")
     ex.save_figure(fig)
 
     for alpha, r in rows.items():

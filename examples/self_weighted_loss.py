@@ -66,7 +66,8 @@ def main(argv=None) -> int:
         ax.plot(sl.t, sl.sel(skill=1), color=c, ls="--", label=f"{name}: task 1")
         ax.plot(sl.t, sl.sel(skill=2), color=c, label=f"{name}: task 2 (p2 = 0.01)")
     ax.axhline(1e-3, color="gray", lw=0.8, label="learned (MSE = 1e-3)")
-    ax.set(yscale="log", xlabel="step", ylabel="per-task MSE (median over seeds)", title="plain vs self-weighted loss")
+    ax.set(yscale="log", xlabel="time t [steps]", ylabel="per-task MSE (median over seeds)",
+           title="plain vs self-weighted loss")
     legend_outside(ax)
     ex.save_figure(fig)
 

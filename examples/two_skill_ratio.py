@@ -2,9 +2,9 @@
 
 With p = (p1, p2 = 1 - p1), eta = 0.018974 and learning time = first t with s_i >= 0.9 (closed form):
 
-- N0 -> 0: t2/t1 = 1.69, 1.89, 2.08 at p1 = 0.9, 0.95, 0.99 (the paper's re-simulation), saturating as
-  p1/p2 -> infinity at the Domino value (2 - eps)/(1 - eps) = 1.9/0.9 = 2.11 for eps = 1 - 0.9 (it is 2 for
-  completion times). This is SignGD's behaviour in arXiv:2501.12391, Fig. 4.
+- N0 -> 0: t2/t1 = 1.69, 1.89, 2.08 at p1 = 0.9, 0.95, 0.99 (a re-simulation of the authors' code),
+  saturating as p1/p2 -> infinity at the Domino value (2 - eps)/(1 - eps) = 1.9/0.9 = 2.11 for eps = 1 - 0.9
+  (it is 2 for completion times). This is SignGD's behaviour in arXiv:2501.12391, Fig. 4.
 - large N0 (parallel, independent exponential decays l_i = exp(-eta p_i t / N0)): t2/t1 -> p1/p2, SGD's
   behaviour in Fig. 4.
 
@@ -19,7 +19,7 @@ import numpy as np
 from _common import Example
 
 from skillode import paper
-from skillode.plotting import legend_outside, new_axes, skill_colors
+from skillode.plotting import legend_outside, new_axes, plain_log_ticks, skill_colors
 from skillode.resource import ResourceModel
 from skillode.sweep import Sweep
 
@@ -49,15 +49,21 @@ def main(argv=None) -> int:
     for p1 in PAPER_RATIO:
         print(f"{p1:5.2f} | {closed[p1]:13.4f} | {PAPER_RATIO[p1]:5.2f} | {large[p1]:.4f}")
 
-    fig, ax = new_axes(size=(4.6, 3.4))
+    fig, ax = new_axes(size=(6.8, 4.0))
     for N0, color in zip(N0S, skill_colors(len(N0S))):
-        ax.loglog(x, grid.sel(N0=N0).values, color=color, label=f"N0 = {N0:g}")
-    ax.loglog(x, x, "k:", label="p1/p2 (parallel limit)")
-    ax.axhline(serial_limit, color="k", ls="--", lw=0.8, label="1.9/0.9 (Domino, s = 0.9)")
-    ax.plot([p / (1 - p) for p in PAPER_RATIO], list(PAPER_RATIO.values()), "r+", ms=9, label="paper, N0 -> 0")
-    ax.set(xlabel="frequency ratio p1/p2", ylabel="learning-time ratio t2/t1",
-           title="two skills: Domino (N0 -> 0) to parallel")
-    legend_outside(ax)
+        ax.loglog(x, grid.sel(N0=N0).values, color=color, label=f"$N_0$ = {N0:g}")
+    ax.loglog(x, x, "k:", label="$t_2/t_1 = p_1/p_2$ (parallel limit)")
+    ax.axhline(serial_limit, color="k", ls="--", lw=0.8,
+               label=r"$(2-\epsilon)/(1-\epsilon)$ = 1.9/0.9 (Domino limit)")
+    ax.plot([p / (1 - p) for p in PAPER_RATIO], list(PAPER_RATIO.values()), "r+", ms=9,
+            label="authors' code re-simulated, $N_0 \\to 0$")
+    ax.set(xlabel="frequency ratio $p_1/p_2$ (dimensionless)", ylabel="learning-time ratio $t_2/t_1$")
+    ax.set_title(r"Domino ($N_0 \to 0$) to parallel", fontsize="medium")
+    plain_log_ticks(ax)
+    legend_outside(ax, title="Resource model, $N_0$ (curves)")
+    fig.suptitle(f"Two skills in the Resource model. $p_1, p_2$: skill frequencies ($p_1 + p_2 = 1$);\n"
+                 f"$t_i$: first step with $s_i$ ≥ {paper.THRESHOLD:g}; $\\epsilon = 1 - {paper.THRESHOLD:g}$; "
+                 f"$\\eta$ = {ETA:.4g}; $N_0$: resource floor", fontsize="small")
     ex.save_figure(fig)
 
     for p1, ref in PAPER_RATIO.items():

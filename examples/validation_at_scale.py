@@ -28,7 +28,7 @@ from _common import Example
 import skillode as sk
 from skillode.networks import MLP, QuantizedSparseParity, train
 from skillode.networks.compare import compare_learning_times, fit_to_network, rank_agreement
-from skillode.plotting import legend_outside, new_axes, skill_colors
+from skillode.plotting import legend_outside, new_axes, plain_log_ticks, skill_colors
 from skillode.resource import ResourceModel
 
 CLAIM = "beyond arXiv:2501.12391: its Resource model on a quantization-model network"
@@ -80,14 +80,18 @@ def main(argv=None) -> int:
     axes[0].loglog(table["predicted"], table["median"], "o", ms=3, color=colors[0], label="one skill")
     lim = [np.nanmin(table["predicted"]) * 0.8, cfg["steps"] * 1.2]
     axes[0].plot(lim, lim, "k-", lw=0.8, label="measured = theory")
-    axes[0].set(xlabel="Resource model t_i (fitted eta, N0) [steps]", ylabel="measured t_i (median over seeds)",
-                title=f"Spearman {agree['spearman']:.2f}, {agree['n_skills']} skills")
+    axes[0].set(xlabel="Resource-model $t_i$ (fitted $\\eta$, $N_0$) [steps]",
+                ylabel="measured $t_i$ (median over seeds) [steps]")
+    axes[0].set_title(f"learning times: Spearman ρ = {agree['spearman']:.2f}, {agree['n_skills']} skills",
+                      fontsize="medium")
+    plain_log_ticks(axes[0])
     legend_outside(axes[0])
     pred = fit.predict(ds.t.values)
     for i, c in zip(show[:6], colors):
         axes[1].plot(ds.t, ds.skill_level.isel(skill=i).median("seed"), color=c, label=f"skill {i + 1}")
         axes[1].plot(pred.t, pred.skill_level.isel(skill=i), color=c, ls="--")
-    axes[1].set(xlabel="step", ylabel="skill level s_i", title="network (solid) vs fitted theory (dashed)")
+    axes[1].set(xlabel="time t [steps]", ylabel="skill level $s_i$")
+    axes[1].set_title("network (solid, median) vs fitted theory (dashed)", fontsize="medium")
     legend_outside(axes[1])
     ex.save_figure(fig)
 

@@ -4,7 +4,7 @@ Every function takes the shared trajectory format (`skillode.trajectory`), so th
 way. Without an ``ax`` a new ``matplotlib.figure.Figure`` is made (no pyplot, no global backend change: it renders
 with Agg, e.g. ``fig.savefig("x.png")``, and works in scripts, tests and notebooks alike).
 
-Example:
+Examples:
     >>> import numpy as np, skillode as sk
     >>> ds = sk.ResourceModel(p=sk.zipf(10, 2.0), eta=0.019, N0=0.003).solve(np.linspace(0, 1000, 201))
     >>> ax = plot_trajectory(ds)
@@ -17,6 +17,7 @@ import matplotlib as mpl
 import numpy as np
 import xarray as xr
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
 from .trajectory import SKILL, TIME, validate_trajectory
 
@@ -27,6 +28,9 @@ __all__ = [
     "plot_trajectory",
     "plot_learning_times",
     "plot_collapse",
+    "skill_colorbar",
+    "plain_log_ticks",
+    "plot_fit_window",
 ]
 
 
@@ -62,7 +66,9 @@ def legend_outside(target, *, title: str | None = None, handles=None, labels=Non
                     seen.setdefault(lab, h)
             labels, handles = list(seen), list(seen.values())
         return target.legend(handles, labels, loc="outside right upper", title=title, ncols=ncols, **kwargs)
-    args = () if handles is None else ((handles,) if labels is None else (handles, labels))
+    if handles is not None and labels is None:
+        labels = [h.get_label() for h in handles]
+    args = () if handles is None else (handles, labels)
     return target.legend(*args, loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0, title=title,
                          ncols=ncols, **kwargs)
 
@@ -214,3 +220,65 @@ def plot_collapse(ds: xr.Dataset, ax=None, *, cmap: str = "viridis", p=None):
     ax.set_xlabel("steps")
     ax.set_ylabel(r"$u_i^{1/p_i}$")
     return ax
+
+
+def skill_colorbar(target, n: int, *, cmap: str = "viridis", label: str = "skill index i", ax=None):
+    """A colourbar for skill indices ``1..n`` in the colours of `skill_colors`; returns the Colorbar.
+
+    ``target`` is the Figure; ``ax`` the Axes (or array of Axes) to take room from (default: all of them). Use it
+    instead of a legend when there are too many skills to list.
+    """
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+        raise ValueError(f"n (number of skills) must be an integer >= 1, got {n!r}")
+    colors = skill_colors(int(n), cmap)
+    listed = mpl.colors.ListedColormap(colors)
+    norm = mpl.colors.BoundaryNorm(np.arange(0.5, n + 1.5), listed.N)
+    mappable = mpl.cm.ScalarMappable(norm=norm, cmap=listed)
+    cbar = target.colorbar(mappable, ax=ax if ax is not None else target.axes, label=label,
+                           shrink=0.8, aspect=30, pad=0.02)
+    step = max(1, int(np.ceil(n / 10)))
+    cbar.set_ticks(np.arange(1, n + 1, step))
+    return cbar
+
+
+def plain_log_ticks(ax, axis: str = "both"):
+    """Readable log-axis labels: decades only (``10^k``), or ``1, 2, 5 x 10^k`` as plain numbers when the axis spans
+    under two decades; minor labels such as ``2 x 10^1`` (which overlap) are dropped. Call after plotting (it reads
+    the axis limits). Returns ``ax``."""
+    ax.autoscale_view()
+    for name in ("x", "y") if axis == "both" else (axis,):
+        a = ax.xaxis if name == "x" else ax.yaxis
+        if a.get_scale() != "log":
+            continue
+        lo, hi = sorted(ax.get_xlim() if name == "x" else ax.get_ylim())
+        if lo > 0 and np.log10(hi / lo) < 2.0:  # under two decades: label 1, 2, 5 x 10^k in plain numbers
+            a.set_major_locator(LogLocator(base=10.0, subs=(1.0, 2.0, 5.0), numticks=12))
+            a.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+        else:
+            a.set_major_locator(LogLocator(base=10.0, numticks=12))
+        a.set_minor_locator(LogLocator(base=10.0, subs=np.arange(2, 10) * 0.1, numticks=12))
+        a.set_minor_formatter(NullFormatter())
+    return ax
+
+
+def plot_fit_window(ax, x, y, window, exponent: float, *, color="k", label: str | None = None, shade: bool = True,
+                    **line_kwargs):
+    """Draw a fitted power law ``y = A x^{-exponent}`` over ``window = (lo, hi)`` and shade the window.
+
+    ``A`` is the least-squares intercept in log-log space for the given slope over the points of ``(x, y)``
+    inside the window (for a least-squares ``exponent`` this is the fit's own line). Returns the Line2D.
+    """
+    x = np.asarray(x, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    lo, hi = (float(v) for v in window)
+    inside = (x >= lo) & (x <= hi) & (x > 0) & (y > 0)
+    if inside.sum() < 1:
+        raise ValueError(f"window {window} holds no positive data points")
+    log_a = float(np.mean(np.log(y[inside]) + exponent * np.log(x[inside])))
+    xs = np.geomspace(lo, hi, 50)
+    line_kwargs.setdefault("ls", "--")
+    line_kwargs.setdefault("lw", 1.2)
+    (line,) = ax.plot(xs, np.exp(log_a) * xs**-exponent, color=color, label=label, **line_kwargs)
+    if shade:
+        ax.axvspan(lo, hi, color="0.85", alpha=0.5, lw=0, zorder=0)
+    return line
