@@ -1,7 +1,7 @@
 """The example scripts: each quick mode runs and its checks pass; the check API fails loudly; the report collects.
 
-The per-example runs are marked slow (seconds to a minute each). The check-API and report-collection tests use tiny
-fake scripts and run in about a second each.
+The scorecard run (every example's quick mode, as `skillode report` runs them) is marked slow (minutes). The
+check-API and report-collection tests use tiny fake scripts and run in about a second each.
 """
 
 import json
@@ -31,19 +31,25 @@ def test_every_example_is_listed_and_found():
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", sorted(SCRIPTS))
-def test_example_quick_mode_passes(name, tmp_path):
-    proc = run_script(SCRIPTS[name], tmp_path, "--quick")
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    result = json.loads((tmp_path / f"{name}.json").read_text())
-    assert result["mode"] == "quick" and result["script"] == f"examples/{name}.py"
-    assert result["checks"], "an example must record checks"
-    for check in result["checks"]:
-        assert check["status"] in ("pass", "not-run"), check
-        assert check["claim"] and check["description"]
-        if check["figure"]:
-            assert (tmp_path / check["figure"]).stat().st_size > 5_000
-    assert result["figures"] and all((tmp_path / f).is_file() for f in result["figures"])
+def test_scorecard_quick_mode_runs_every_example(tmp_path):
+    """The main job in CI: every example's quick mode, through `skillode report` (two at a time on 2 cores)."""
+    report = write_report(tmp_path, quick=True, jobs=2, progress=False)
+    assert sorted(run.name for run in report.runs) == sorted(SCRIPTS)
+    failed = [f"{r['id']}: {r['value']} (tolerance {r['tolerance']})" for r in report.rows if r["status"] == "fail"]
+    assert not failed, "\n".join(failed)
+    for run in report.runs:
+        assert run.returncode == 0, run.log[-3000:]
+        result = run.result
+        assert result["mode"] == "quick" and result["script"] == f"examples/{run.name}.py"
+        assert result["checks"], f"{run.name} must record checks"
+        for check in result["checks"]:
+            assert check["status"] in ("pass", "not-run") and check["claim"] and check["description"], check
+            if check["figure"]:
+                assert (run.outdir / check["figure"]).stat().st_size > 5_000
+        assert result["figures"] and all((run.outdir / f).is_file() for f in result["figures"])
+    assert report.counts()["pass"] >= 15  # at least one row per quantitative claim the scorecard must show
+    page = report.html.read_text()
+    assert page.count("data:image/png;base64,") >= len(SCRIPTS)
 
 
 # ---------------------------------------------------------------------------------------------- the check API

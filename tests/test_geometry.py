@@ -208,6 +208,8 @@ def test_simulate_errors():
     model = GeometryModel(p=[1.0], T=jnp.ones((1, 3)))
     with pytest.raises(ValueError, match="multiple of record_every"):
         simulate(model, "sgd", 10, learning_rate=0.1, key=KEY, record_every=3)
+    with pytest.raises(ValueError, match=r"key must be a JAX PRNG key, e\.g\. jax\.random\.key\(0\)"):
+        simulate(model, "sgd", 10, learning_rate=0.1, key=0)  # integer seeds are refused everywhere, by name
     with pytest.raises(ValueError, match="learning_rate"):
         simulate(model, "sgd", 10, key=KEY)
     with pytest.raises(ValueError, match="optimizer"):
