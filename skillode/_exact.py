@@ -22,7 +22,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from ._validate import is_concrete
-from .closed_form import decay, log_lambertw_exp, mse_modes, phi
+from .closed_form import decay, log_lambertw_exp, mse_modes, phi, psd_problem
 
 __all__ = ["exact_supported", "exact_states"]
 
@@ -41,15 +41,9 @@ def exact_supported(model) -> str | None:
             return "the CE closed form needs C = I (C=None); use skillode.Diffrax() or Scipy()"
         return None
     if model.C is not None and is_concrete(model.C):
-        C = np.asarray(model.C)
-        if not np.allclose(C, C.T, rtol=1e-12, atol=1e-12 * max(1.0, np.abs(C).max())):
-            return "the exact solution needs a symmetric C; use skillode.Diffrax() or Scipy() for a non-symmetric C"
-        ev = np.linalg.eigvalsh(0.5 * (C + C.T))
-        if ev.min() < -1e-10 * max(1.0, np.abs(ev).max()):
-            return (
-                f"the exact solution needs a positive semi-definite C (smallest eigenvalue {ev.min():.3g}), e.g. a "
-                "Gram matrix T T^T; use skillode.Diffrax() or Scipy() otherwise"
-            )
+        problem = psd_problem(model.C)
+        if problem is not None:
+            return f"{problem}, e.g. a Gram matrix T T^T; use skillode.Diffrax() or Scipy() otherwise"
         if is_concrete(model.p) and is_concrete(model.l0):
             _, a, _, _ = mse_modes(model.p, model.l0, model.C)
             a = np.asarray(a)

@@ -54,26 +54,24 @@ class AbstractTimeModel(AbstractSkillModel):
     def solve(self, ts, *args, **kwargs) -> xr.Dataset:
         """The trajectory Dataset at times ``ts`` (see `skillode.trajectory`)."""
 
+    @abc.abstractmethod
     def has_closed_form_learning_times(self, threshold) -> bool:
         """Whether `closed_form_learning_times` applies to ``threshold`` (a `skillode.Threshold`); no array work."""
-        return False
 
+    @abc.abstractmethod
     def closed_form_learning_times(self, threshold) -> jax.Array:
         """Learning times ``(n,)`` from a closed form, where `has_closed_form_learning_times` says so.
 
         `skillode.timing.learning_times` uses it where it applies and otherwise solves the model.
         """
-        raise ValueError(f"{type(self).__name__} has no closed-form learning times for {threshold!r}")
 
+    @abc.abstractmethod
     def numeric_solver(self, solver=None):
-        """The solver the numeric path of `learning_times` uses (``None``: the model's own `solve`)."""
-        if solver is not None:
-            raise ValueError(f"{type(self).__name__} takes no solver; it is solved in closed form")
-        return None
+        """The solver the numeric path of `learning_times` passes to `solve` (``None`` if the model takes none)."""
 
+    @abc.abstractmethod
     def horizon(self, threshold) -> float:
         """A time by which every skill that will be learned has reached ``threshold`` (for numeric extraction)."""
-        raise NotImplementedError(f"{type(self).__name__} has no default horizon; pass t_max")
 
     def learning_times(self, threshold=0.9, **kwargs) -> xr.DataArray:
         """Learning time of every skill, shape ``(n,)``: `skillode.timing.learning_times` of this model."""

@@ -38,6 +38,7 @@ import os
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from ._validate import check_array, check_choice, check_int, check_scalar, is_concrete
 
@@ -56,6 +57,7 @@ __all__ = [
     "modular_ce_loss",
     "mse_tau_solution",
     "phi",
+    "psd_problem",
     "reference_exponents",
 ]
 
@@ -89,13 +91,20 @@ def _check_level(level):
             raise ValueError(f"threshold (skill level s*) must lie in the open interval (0, 1), got {level!r}")
 
 
-def _check_psd(C):
-    scale = max(1.0, float(jnp.max(jnp.abs(C))))
-    if not bool(jnp.allclose(C, C.T, rtol=1e-12, atol=1e-12 * scale)):
-        raise ValueError("C (task-overlap matrix) must be symmetric for the modal closed form")
-    smallest = float(jnp.linalg.eigvalsh(0.5 * (C + C.T)).min())
+def psd_problem(C) -> str | None:
+    """Why a concrete task-overlap matrix ``C`` (shape ``(n, n)``) does not suit the modal closed form, or ``None``.
+
+    The modal form (`mse_modes`) needs ``C`` symmetric and positive semi-definite (e.g. a Gram matrix $T T^\top$),
+    to round-off: symmetric to ``1e-12`` relative, smallest eigenvalue ``>= -1e-10`` relative.
+    """
+    C = np.asarray(C, dtype=np.float64)
+    scale = max(1.0, float(np.abs(C).max()))
+    if not np.allclose(C, C.T, rtol=1e-12, atol=1e-12 * scale):
+        return "C (task-overlap matrix) must be symmetric"
+    smallest = float(np.linalg.eigvalsh(0.5 * (C + C.T)).min())
     if smallest < -1e-10 * scale:
-        raise ValueError(f"C (task-overlap matrix) must be positive semi-definite, smallest eigenvalue {smallest:.3g}")
+        return f"C (task-overlap matrix) must be positive semi-definite (smallest eigenvalue {smallest:.3g})"
+    return None
 
 
 def _l0(l0, n):
@@ -174,8 +183,9 @@ def mse_tau_solution(tau, p, eta, N0, l0=1.0, C=None):
     l0 = _l0(l0, n)
     if C is not None:
         C = jnp.asarray(check_array(C, "C (task-overlap matrix)", (n, n)), dtype=jnp.float64)
-        if is_concrete(C):
-            _check_psd(C)
+        problem = psd_problem(C) if is_concrete(C) else None
+        if problem is not None:
+            raise ValueError(problem)
     lam, a, b, V = mse_modes(p, l0, C)
     x = tau[..., None]
     modes = decay(lam, x) * b

@@ -101,7 +101,14 @@ class DominoModel(AbstractTimeModel):
             raise ValueError(f"the Domino model has closed-form times on the skill level or loss, not {threshold.on!r}")
         return closed_form.domino_learning_times(self.n, self.t0, level)
 
+    def numeric_solver(self, solver=None):
+        """``None``: the Domino model is its own closed form and takes no solver."""
+        if solver is not None:
+            raise ValueError("DominoModel takes no solver; its skill levels are a closed form")
+        return None
+
     def horizon(self, threshold) -> float:
+        """Every skill is complete at ``n t0``; a 1% margin."""
         return float(self.n * self.t0) * 1.01
 
     def equations(self):

@@ -35,7 +35,7 @@ from ._model import AbstractTimeModel
 from ._validate import check_array, check_choice, check_scalar, is_concrete
 from .dependencies import SkillGraph
 from .frequencies import as_frequencies
-from .solvers import AbstractSolver, as_solver, default_solver
+from .solvers import AbstractSolver, as_solver, default_solver, solver_or_method
 from .trajectory import make_trajectory
 
 __all__ = ["ResourceModel", "LOSS_KINDS"]
@@ -170,11 +170,7 @@ class ResourceModel(AbstractTimeModel):
         ``method="exact"`` etc. is the documented shorthand for ``solver=`` with a name.
         Pure JAX except `Scipy` (jit, vmap, grad w.r.t. $\\eta$, $N_0$, $p$).
         """
-        if method is not None:
-            if solver is not None:
-                raise ValueError("give solver= or method= (its shorthand), not both")
-            solver = method
-        solver = self.numeric_solver(solver)
+        solver = self.numeric_solver(solver_or_method(solver, method))
         if is_concrete(ts):  # validate on the host; keep NumPy so the discrete map sees concrete steps under jit
             ts = np.asarray(ts, dtype=np.float64)
             if ts.ndim != 1 or ts.shape[0] == 0:
@@ -193,11 +189,7 @@ class ResourceModel(AbstractTimeModel):
         Variables ``skill_level`` and ``skill_loss`` with dims ``(skill, t)`` and ``loss`` with dims ``(t,)``;
         ``attrs`` record the parameters and the solver. Arguments as for `states`.
         """
-        if method is not None:
-            if solver is not None:
-                raise ValueError("give solver= or method= (its shorthand), not both")
-            solver = method
-        solver = self.numeric_solver(solver)
+        solver = self.numeric_solver(solver_or_method(solver, method))
         l = self.states(ts, solver)
         skill_loss = self.skill_loss_of(l)
         loss = jnp.sum(self.p[:, None] * skill_loss, axis=0)

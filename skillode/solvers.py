@@ -40,7 +40,17 @@ from ._discrete import discrete_map
 from ._exact import exact_states, exact_supported
 from ._validate import check_choice, check_int, check_scalar, is_concrete
 
-__all__ = ["AbstractSolver", "Exact", "Diffrax", "Scipy", "DiscreteMap", "SOLVERS", "as_solver", "default_solver"]
+__all__ = [
+    "AbstractSolver",
+    "Exact",
+    "Diffrax",
+    "Scipy",
+    "DiscreteMap",
+    "SOLVERS",
+    "as_solver",
+    "default_solver",
+    "solver_or_method",
+]
 
 
 class AbstractSolver(eqx.Module):
@@ -233,6 +243,15 @@ def as_solver(solver) -> AbstractSolver:
         f"solver must be a skillode solver (Exact(), Diffrax(...), Scipy(...), DiscreteMap(...)) or one of "
         f"{tuple(SOLVERS)}, got {solver!r}"
     )
+
+
+def solver_or_method(solver=None, method: str | None = None):
+    """``solver``, or the name given as ``method=`` (the documented shorthand); refuses both at once."""
+    if method is None:
+        return solver
+    if solver is not None:
+        raise ValueError("give solver= or method= (its shorthand), not both")
+    return method
 
 
 def default_solver(model) -> AbstractSolver:

@@ -53,7 +53,7 @@ from tqdm.auto import tqdm
 from ._validate import check_int
 from .frequencies import zipf
 from .resource import ResourceModel
-from .solvers import Diffrax, Exact, as_solver
+from .solvers import Diffrax, Exact, as_solver, solver_or_method
 from .timing import as_threshold
 from .timing import learning_times as _learning_times
 from .trajectory import SKILL, make_trajectory
@@ -365,10 +365,7 @@ class Sweep(eqx.Module):
         return None if self.fixed["gates"] is None else list(self.fixed["gates"].skills)
 
     def _solver(self, solver, method):
-        if method is not None:
-            if solver is not None:
-                raise ValueError("give solver= or method= (its shorthand), not both")
-            solver = method
+        solver = solver_or_method(solver, method)
         if solver is None:  # Exact() where it applies to every grid point, else Diffrax()
             try:
                 return self._checked(Exact())
@@ -480,10 +477,7 @@ class Sweep(eqx.Module):
         extracted with `skillode.learning_times` (`DiscreteMap`: the first step that reaches the level).
         """
         threshold = as_threshold(threshold)
-        if method is not None:
-            if solver is not None:
-                raise ValueError("give solver= or method= (its shorthand), not both")
-            solver = method
+        solver = solver_or_method(solver, method)
         probe = self.model(**self._first_point())
         closed = solver is None and "C" not in self.names and probe.has_closed_form_learning_times(threshold)
         if closed:

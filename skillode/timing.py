@@ -25,6 +25,7 @@ import xarray as xr
 
 from ._model import AbstractTimeModel
 from ._validate import is_concrete
+from .solvers import solver_or_method
 from .trajectory import SKILL, TIME, validate_trajectory
 
 __all__ = ["Threshold", "as_threshold", "learning_times", "first_crossing"]
@@ -173,10 +174,7 @@ def learning_times(
         array([156.3, 254.1, 289.4])
     """
     threshold = as_threshold(threshold)
-    if method is not None:
-        if solver is not None:
-            raise ValueError("give solver= or method= (its shorthand), not both")
-        solver = method
+    solver = solver_or_method(solver, method)
     if isinstance(source, AbstractTimeModel):
         return _model_learning_times(source, threshold, solver, t_max)
     if not isinstance(source, xr.Dataset):
