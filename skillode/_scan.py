@@ -55,6 +55,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from ._shard import over_devices
 from ._validate import check_int
 
 __all__ = ["AbstractJob", "Schedule", "init", "run", "run_chunk"]
@@ -150,9 +151,16 @@ def _check_lead(x, batch: tuple[bool, ...], name: str) -> None:
         raise ValueError(f"{name} must have {len(batch)} common leading batch axes (batch={batch}), got {lead}")
 
 
+def _sharded(fn: Callable, batch: tuple[bool, ...], n_args: int) -> Callable:
+    """``fn(job, x, *rest)`` with the outermost batch axis split over the local devices (`skillode._shard`)."""
+    if not batch:
+        return fn
+    return over_devices(fn, (batch[0], True, *([False] * (n_args - 2))))
+
+
 @eqx.filter_jit
 def _init(job: AbstractJob, key, batch: tuple[bool, ...]):
-    return _vmap(lambda j, k: j.init(k), batch)(job, key)
+    return _sharded(_vmap(lambda j, k: j.init(k), batch), batch, 2)(job, key)
 
 
 def init(job: AbstractJob, key, *, batch: tuple[bool, ...] = ()):
@@ -188,7 +196,10 @@ def _records(job: AbstractJob, state, first_record: jax.Array, record_every: int
 @eqx.filter_jit
 def _run_records(job: AbstractJob, state, first_record: jax.Array, record_every: int, length: int, batch):
     # first_record is traced: every chunk of one length reuses one executable, whatever the run's total length.
-    return _vmap(lambda j, s: _records(j, s, first_record, record_every, length), batch)(job, state)
+    def chunk(job, state, first_record):
+        return _vmap(lambda j, s: _records(j, s, first_record, record_every, length), batch)(job, state)
+
+    return _sharded(chunk, batch, 3)(job, state, first_record)
 
 
 def run_chunk(job: AbstractJob, schedule: Schedule, state, k: int, *, batch: tuple[bool, ...] = ()):

@@ -19,9 +19,10 @@ Axes are model fields that may vary, plus the Zipf exponent and the static loss 
 | ``"loss_kind"`` | ``"mse"`` and/or ``"ce"`` | a static choice: each value compiles its own solve |
 
 Every axis value is validated up front by building its model with `ResourceModel`'s own checks (errors name
-the axis). Chunks of ``chunk_size`` grid points (the last one padded, so one compilation serves all) run one after
-another, vmapped in batches of 64 inside the compiled function (``jax.lax.map``); with ``path=`` finished chunks
-are written to a directory and skipped when the same sweep is run again (checkpoint / resume).
+the axis). The grid is cut into rectangular blocks of about ``block_size`` points (`skillode._grid`; padded, so
+one compilation serves all), vmapped in batches of 64 inside the compiled function (``jax.lax.map``) and split over
+the local devices. `skillode.distributed.execute` runs the blocks: in process or on a Dask cluster
+(``client=``), into memory or into a resumable zarr store (``store=``).
 
 Examples:
     >>> import numpy as np
@@ -36,27 +37,28 @@ Examples:
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import itertools
-import json
-import os
+import math
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 
 import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
 import xarray as xr
-from tqdm.auto import tqdm
 
+from ._grid import AbstractGridPlan, Grid
+from ._shard import n_devices, over_devices
 from ._validate import check_int
+from .distributed import execute
 from .frequencies import zipf
 from .resource import ResourceModel
 from .solvers import Diffrax, Exact, as_solver, solver_or_method
 from .timing import as_threshold
 from .timing import learning_times as _learning_times
-from .trajectory import SKILL, make_trajectory
+from .trajectory import SKILL, TIME, trajectory_dataset
 
 __all__ = ["Sweep", "AXES", "sweep_learning_times", "run_sweep"]
 
@@ -120,7 +122,7 @@ class _HostArray:
 def _solve_chunk(models, solver, ts: _HostArray, variables: tuple[str, ...]):
     """Solve a stacked batch of models (leading axis) at ``ts``: a tuple of arrays ``(batch, ...)`` per variable."""
 
-    def one(model):
+    def one(model, solver):
         l = solver.states(model, ts.values)
         skill_loss = model.skill_loss_of(l)
         out = {
@@ -130,15 +132,22 @@ def _solve_chunk(models, solver, ts: _HostArray, variables: tuple[str, ...]):
         }
         return tuple(out[v] for v in variables)
 
-    # vmap in batches of 64 inside the compiled chunk: a bare vmap over the whole chunk streams
-    # (chunk, n, T) intermediates through memory and runs ~2.5x slower on CPU.
-    return jax.lax.map(one, models, batch_size=_MAP_BATCH)
+    # vmap in batches of 64 inside the compiled block: a bare vmap over the whole block streams
+    # (block, n, T) intermediates through memory and runs ~2.5x slower on CPU. The block's points are split over
+    # the local devices first (skillode._shard).
+    def local(models, solver):
+        return jax.lax.map(lambda m: one(m, solver), models, batch_size=_MAP_BATCH)
+
+    return over_devices(local, (True, False))(models, solver)
 
 
 @eqx.filter_jit
 def _closed_form_chunk(models, threshold):
     """Closed-form learning times of a stacked batch of models, shape ``(batch, n)`` (the threshold is traced)."""
-    return jax.lax.map(lambda m: m.closed_form_learning_times(threshold), models, batch_size=_MAP_BATCH)
+    def local(models, threshold):
+        return jax.lax.map(lambda m: m.closed_form_learning_times(threshold), models, batch_size=_MAP_BATCH)
+
+    return over_devices(local, (True, False))(models, threshold)
 
 
 class Sweep(eqx.Module):
@@ -257,17 +266,23 @@ class Sweep(eqx.Module):
             return [{"loss_kind": str(v)} for v in dict(self.axes)["loss_kind"]]
         return [{}]
 
-    def _flat_points(self) -> dict[str, np.ndarray]:
-        """The numeric axes' values at every grid point (C order over the numeric axes), ``name -> (m, ...)``."""
-        num = self._numeric_axes()
-        if not num:
-            return {}
-        idx = np.meshgrid(*[np.arange(v.shape[0]) for _, v in num], indexing="ij")
-        return {k: v[i.ravel()] for (k, v), i in zip(num, idx)}
+    def grid(self, block_size: int) -> Grid:
+        """The sweep's `skillode._grid.Grid` with blocks of about ``block_size`` points (``loss_kind`` static)."""
+        return Grid.build(self.names, [self.dim(k) for k in self.names], self.shape,
+                          [k == "loss_kind" for k in self.names], block_size)
 
-    def stacked_models(self, static: dict, batch: dict[str, np.ndarray]) -> ResourceModel:
+    def block_models(self, grid: Grid, index: tuple[int, ...]) -> ResourceModel:
+        """The models of block ``index`` as one stacked `ResourceModel` (padded to `Grid.points`' size)."""
+        points = grid.points(index, multiple=n_devices())
+        axes = dict(self.axes)
+        static = {k: str(axes[k][points[k][0]]) for k in self.names if k == "loss_kind"}
+        batch = {k: axes[k][i] for k, i in points.items() if k != "loss_kind"}
+        return self.stacked_models(static, batch, size=next(iter(points.values())).size)
+
+    def stacked_models(self, static: dict, batch: dict[str, np.ndarray], size: int | None = None) -> ResourceModel:
         """The models at a batch of grid points as one `ResourceModel` whose array fields have a leading axis."""
-        size = next(iter(batch.values())).shape[0] if batch else 1
+        if size is None:
+            size = next(iter(batch.values())).shape[0] if batch else 1
         template = self.model(**static, **{k: v[0] for k, v in batch.items()})
         fields = {}
         for name, values in batch.items():
@@ -286,40 +301,6 @@ class Sweep(eqx.Module):
             names = tuple(leaves)
             stacked = eqx.tree_at(lambda m: tuple(getattr(m, k) for k in names), stacked, tuple(leaves.values()))
         return stacked
-
-    def _to_axes_order(self, arr, tail):
-        """``arr`` of shape ``(*static, *numeric, *tail)`` -> ``(*axes, *tail)`` in the user's axis order."""
-        static_keys = ["loss_kind"] if "loss_kind" in self.names else []
-        num_keys = [k for k, _ in self._numeric_axes()]
-        sizes = dict(zip(self.names, self.shape))
-        arr = arr.reshape(*[sizes[k] for k in static_keys], *[sizes[k] for k in num_keys], *tail)
-        current = [*static_keys, *num_keys]
-        perm = [current.index(k) for k in self.names] + list(range(len(current), len(current) + len(tail)))
-        return np.transpose(arr, perm)
-
-    def _chunked(self, fn, tail_shapes, *, chunk_size, desc, progress, store=None):
-        """Apply ``fn(models) -> tuple of arrays (chunk, *tail)`` over the grid; arrays ``(*axes, *tail)``."""
-        statics = self._static_values()
-        flat = self._flat_points()
-        m = next(iter(flat.values())).shape[0] if flat else 1
-        chunk_size = max(1, min(int(chunk_size), m))
-        n_chunks = -(-m // chunk_size)
-        outs = [np.empty((len(statics), m, *shape)) for shape in tail_shapes]
-        with tqdm(total=len(statics) * m, desc=desc, unit="model", disable=not progress, leave=False) as bar:
-            for ci, static in enumerate(statics):
-                for k in range(n_chunks):
-                    lo, hi = k * chunk_size, min((k + 1) * chunk_size, m)
-                    res = None if store is None else store.read(ci, k)
-                    if res is None:
-                        idx = np.minimum(np.arange(lo, lo + chunk_size), m - 1)  # pad the last chunk: one compile
-                        models = self.stacked_models(static, {name: v[idx] for name, v in flat.items()})
-                        res = [np.asarray(r)[: hi - lo] for r in fn(models)]
-                        if store is not None:
-                            store.write(ci, k, res)
-                    for out, r in zip(outs, res):
-                        out[ci, lo:hi] = r
-                    bar.update(hi - lo)
-        return [self._to_axes_order(o, shape) for o, shape in zip(outs, tail_shapes)]
 
     def _coords(self) -> dict:
         """Dimension coordinates of the axes (array-valued axes get an index dim ``<name>_index``)."""
@@ -393,6 +374,15 @@ class Sweep(eqx.Module):
                         raise ValueError(f"this sweep (axis {name!r}, {_which(name, i, v)}): {err}") from None
         return solver
 
+    def spec(self) -> dict:
+        """A JSON-able description of the sweep (part of a store's fingerprint)."""
+        return {
+            "model": "resource",
+            "axes": [[k, v.tolist()] for k, v in self.axes],
+            "fixed": {k: _json_safe(v) for k, v in self.fixed.items()},
+            "n": self.n,
+        }
+
     # ------------------------------------------------------------------ trajectories
     def run(
         self,
@@ -400,8 +390,9 @@ class Sweep(eqx.Module):
         solver=None,
         *,
         method: str | None = None,
-        chunk_size: int | None = None,
-        path=None,
+        block_size: int | None = None,
+        store=None,
+        client=None,
         progress: bool = True,
         variables: Sequence[str] = _VARIABLES,
     ) -> xr.Dataset:
@@ -413,14 +404,22 @@ class Sweep(eqx.Module):
           `skillode.DiscreteMap`).
         - `solver`: a `skillode.solvers` object or name (``method=`` is its shorthand); default `Exact()` where it
           applies, else `Diffrax()`. `Scipy` runs on the host and cannot be vmapped.
-        - `chunk_size`: grid points per compiled chunk (default: about 64 MiB of output per variable).
-        - `path`: a directory for checkpoints; finished chunks are written there and reused on restart.
+        - `block_size`: grid points per compiled block (default: about 64 MiB of output per variable).
+        - `store`: ``None``, or a path ending in ``.zarr``: finished blocks are written there, and a rerun of the
+          same sweep resumes from them (`skillode.distributed.SweepStore`).
+        - `client`: ``None`` (in process) or a ``dask.distributed.Client`` whose workers run the blocks.
         - `progress`: show a tqdm progress bar over grid points.
         - `variables`: which of ``"skill_level"``, ``"skill_loss"``, ``"loss"`` to keep.
 
         **Returns:** Dataset with ``skill_level`` / ``skill_loss`` of dims ``(*axes, skill, t)`` and ``loss`` of
-        dims ``(*axes, t)``; coordinates for every axis and ``p``.
+        dims ``(*axes, t)``; coordinates for every axis and ``p``. With a store it is read back from the store
+        (lazily when large, see `skillode.distributed.execute`).
         """
+        plan = self.trajectory_plan(ts, solver, method=method, block_size=block_size, variables=variables)
+        return execute(plan, store=store, client=client, progress=progress, desc=f"sweep ({plan.solver_name})")
+
+    def trajectory_plan(self, ts, solver=None, *, method=None, block_size=None, variables=_VARIABLES):
+        """The plan `run` executes (`skillode.distributed.execute`, `skillode.distributed.dry_run`)."""
         solver = self._solver(solver, method)
         variables = tuple(variables)
         if "skill_level" not in variables or any(v not in _VARIABLES for v in variables):
@@ -430,32 +429,10 @@ class Sweep(eqx.Module):
             raise ValueError("ts must be a non-empty 1-D array of finite times >= 0, strictly increasing")
         if solver.integer_steps and not np.all(ts == np.round(ts)):
             raise ValueError(f"{type(solver).__name__}() needs integer steps ts (the paper's map has dt = 1)")
-        n, T = self.n, ts.size
-        tails = {"skill_level": (n, T), "skill_loss": (n, T), "loss": (T,)}
-        chunk_size = max(1, _OUTPUT_BUDGET // (n * T)) if chunk_size is None else _check_chunk(chunk_size)
-        store = None
-        if path is not None:
-            store = _ChunkStore(path, self._fingerprint(ts, solver, chunk_size, variables))
-        host_ts = _HostArray(ts)
-        arrays = self._chunked(
-            lambda models: _solve_chunk(models, solver, host_ts, variables),
-            [tails[v] for v in variables],
-            chunk_size=chunk_size,
-            desc=f"sweep ({type(solver).__name__})",
-            progress=progress,
-            store=store,
-        )
-        data = dict(zip(variables, arrays))
-        ds = make_trajectory(
-            ts,
-            data["skill_level"],
-            loss=data.get("loss"),
-            skill_loss=data.get("skill_loss"),
-            skill=self._skill_labels(),
-            sweep=self._coords(),
-            attrs=self.attrs(**solver.attrs()),
-        )
-        return ds.assign_coords(self._value_coords())
+        if block_size is None:
+            block_size = max(1, _OUTPUT_BUDGET // (self.n * ts.size))
+        grid = self.grid(_check_block(block_size))
+        return _TrajectoryPlan(self, grid, _HostArray(ts), solver, variables)
 
     # ------------------------------------------------------------------ learning times
     def learning_times(
@@ -465,7 +442,7 @@ class Sweep(eqx.Module):
         solver=None,
         method: str | None = None,
         t_max: float | None = None,
-        chunk_size: int | None = None,
+        block_size: int | None = None,
         progress: bool = False,
     ) -> xr.DataArray:
         """Learning times of every grid point, dims ``(*axes, skill)`` (NaN where never learned).
@@ -481,24 +458,9 @@ class Sweep(eqx.Module):
         probe = self.model(**self._first_point())
         closed = solver is None and "C" not in self.names and probe.has_closed_form_learning_times(threshold)
         if closed:
-            chunk = max(1, _OUTPUT_BUDGET // self.n) if chunk_size is None else _check_chunk(chunk_size)
-            (times,) = self._chunked(
-                lambda models: (_closed_form_chunk(models, threshold),),
-                [(self.n,)],
-                chunk_size=chunk,
-                desc="learning times",
-                progress=progress,
-            )
-            dims = (*(self.dim(k) for k in self.names), SKILL)
-            skill = self._skill_labels()
-            coords = {
-                **self._coords(),
-                SKILL: np.arange(1, self.n + 1) if skill is None else skill,
-                **self._value_coords(),
-                "learned": (dims, np.isfinite(times)),
-            }
-            attrs = {**threshold.attrs(), "method": "closed_form", "units": "steps"}
-            return xr.DataArray(times, dims=dims, coords=coords, name="learning_time", attrs=attrs)
+            size = max(1, _OUTPUT_BUDGET // self.n) if block_size is None else _check_block(block_size)
+            plan = _ClosedFormPlan(self, self.grid(size), threshold)
+            return execute(plan, progress=progress, desc="learning times").learning_time
         solver = self._solver(solver, None)
         if t_max is None:
             corners = itertools.product(*[(v[0], v[-1]) for _, v in self.axes])
@@ -508,30 +470,18 @@ class Sweep(eqx.Module):
         else:
             ts = np.linspace(0.0, t_max, 4001)
         variables = ("skill_level",) if threshold.on == "skill_level" else ("skill_level", "skill_loss")
-        ds = self.run(ts, solver, chunk_size=chunk_size, progress=progress, variables=variables)
+        ds = self.run(ts, solver, block_size=block_size, progress=progress, variables=variables)
         out = _learning_times(ds, threshold)
         out.attrs["method"] = type(solver).__name__
         return out
-
-    def _fingerprint(self, ts, solver, chunk_size, variables) -> str:
-        spec = {
-            "axes": [[k, v.tolist()] for k, v in self.axes],
-            "fixed": {k: _json_safe(v) for k, v in self.fixed.items()},
-            "n": self.n,
-            "ts": hashlib.sha256(np.ascontiguousarray(ts).tobytes()).hexdigest(),
-            "solver": repr(solver),
-            "chunk_size": chunk_size,
-            "variables": list(variables),
-        }
-        return json.dumps(spec, sort_keys=True)
 
 
 def _which(name: str, i: int, value) -> str:
     return f"value number {i}" if name in _ARRAY_AXES else f"value {value!r}"
 
 
-def _check_chunk(chunk_size) -> int:
-    return check_int(chunk_size, "chunk_size")
+def _check_block(block_size) -> int:
+    return check_int(block_size, "block_size (grid points per block)")
 
 
 def _json_safe(value):
@@ -542,46 +492,87 @@ def _json_safe(value):
     return np.asarray(value, dtype=np.float64).tolist()
 
 
-class _ChunkStore:
-    """Finished chunks of one sweep in a directory: ``sweep.json`` (the sweep's fingerprint) + ``chunk_*.npz``."""
+@dataclasses.dataclass(frozen=True)
+class _TrajectoryPlan(AbstractGridPlan):
+    """`Sweep.run` as a plan: block ``b`` is ``_solve_chunk`` of the block's stacked models."""
 
-    def __init__(self, path, fingerprint: str):
-        self.path = Path(path)
-        self.path.mkdir(parents=True, exist_ok=True)
-        spec = self.path / "sweep.json"
-        if spec.exists():
-            if spec.read_text() != fingerprint:
-                raise ValueError(
-                    f"checkpoint directory {self.path} holds a different sweep (axes, parameters, ts, solver or "
-                    "chunk_size differ); use a new path or delete it"
-                )
-        else:
-            spec.write_text(fingerprint)
+    sweep: Sweep
+    grid: Grid
+    ts: _HostArray
+    solver: object
+    names: tuple[str, ...]
 
-    def _file(self, combo: int, chunk: int) -> Path:
-        return self.path / f"chunk_{combo:04d}_{chunk:06d}.npz"
+    @property
+    def solver_name(self) -> str:
+        return type(self.solver).__name__
 
-    def read(self, combo: int, chunk: int):
-        f = self._file(combo, chunk)
-        if not f.exists():
-            return None
-        with np.load(f) as z:
-            return [z[f"a{i}"] for i in range(len(z.files))]
+    def variables(self):
+        n, T = self.sweep.n, self.ts.values.size
+        tails = {"skill_level": ((SKILL, TIME), (n, T)), "skill_loss": ((SKILL, TIME), (n, T)), "loss": ((TIME,), (T,))}
+        return {v: tails[v] for v in self.names}
 
-    def write(self, combo: int, chunk: int, arrays) -> None:
-        f = self._file(combo, chunk)
-        tmp = f.with_suffix(".tmp.npz")
-        np.savez(tmp, **{f"a{i}": a for i, a in enumerate(arrays)})
-        os.replace(tmp, f)  # atomic: a killed run never leaves a half-written chunk behind
+    def compute(self, index):
+        models = self.sweep.block_models(self.grid, index)
+        results = _solve_chunk(models, self.solver, self.ts, self.names)
+        extent = self.grid.extent(index)
+        m = math.prod(extent)
+        return {v: np.asarray(r)[:m].reshape(*extent, *np.shape(r)[1:]) for v, r in zip(self.names, results)}
+
+    def dataset(self, data):
+        sw = self.sweep
+        dims = tuple(sw.dim(k) for k in sw.names)
+        variables = {v: ((*dims, *tail), data[v]) for v, (tail, _) in self.variables().items()}
+        skill = sw._skill_labels()
+        coords = {TIME: self.ts.values, SKILL: np.arange(1, sw.n + 1) if skill is None else np.asarray(skill),
+                  **sw._coords(), **sw._value_coords()}
+        return trajectory_dataset(variables, coords, sw.attrs(**self.solver.attrs()))
+
+    def spec(self):
+        return {**self.sweep.spec(), "ts": self.ts._key, "solver": repr(self.solver), "block": self.grid.block,
+                "variables": list(self.names)}
+
+
+@dataclasses.dataclass(frozen=True)
+class _ClosedFormPlan(AbstractGridPlan):
+    """`Sweep.learning_times` in closed form as a plan: one ``(n,)`` row of times per grid point."""
+
+    sweep: Sweep
+    grid: Grid
+    threshold: object
+
+    def variables(self):
+        return {"learning_time": ((SKILL,), (self.sweep.n,))}
+
+    def compute(self, index):
+        times = np.asarray(_closed_form_chunk(self.sweep.block_models(self.grid, index), self.threshold))
+        extent = self.grid.extent(index)
+        return {"learning_time": times[: math.prod(extent)].reshape(*extent, self.sweep.n)}
+
+    def dataset(self, data):
+        sw = self.sweep
+        dims = (*(sw.dim(k) for k in sw.names), SKILL)
+        times = data["learning_time"]
+        skill = sw._skill_labels()
+        coords = {
+            **sw._coords(),
+            SKILL: np.arange(1, sw.n + 1) if skill is None else skill,
+            **sw._value_coords(),
+            "learned": (dims, np.isfinite(times)),
+        }
+        attrs = {**self.threshold.attrs(), "method": "closed_form", "units": "steps"}
+        return xr.Dataset({"learning_time": (dims, times, attrs)}, coords=coords)
+
+    def spec(self):
+        return {**self.sweep.spec(), "threshold": self.threshold.attrs(), "block": self.grid.block}
 
 
 def run_sweep(axes: Mapping[str, Sequence], ts, solver=None, **kwargs) -> xr.Dataset:
     """``Sweep(axes=axes, **model_kwargs).run(ts, solver, **run_kwargs)`` in one call.
 
-    Keyword arguments of `Sweep.run` (``method``, ``chunk_size``, ``path``, ``progress``, ``variables``) go to
-    ``run``; the rest define the sweep.
+    Keyword arguments of `Sweep.run` (``method``, ``block_size``, ``store``, ``client``, ``progress``,
+    ``variables``) go to ``run``; the rest define the sweep.
     """
-    run_keys = ("method", "chunk_size", "path", "progress", "variables")
+    run_keys = ("method", "block_size", "store", "client", "progress", "variables")
     run_kw = {k: kwargs.pop(k) for k in run_keys if k in kwargs}
     return Sweep(axes=axes, **kwargs).run(ts, solver, **run_kw)
 
@@ -589,7 +580,7 @@ def run_sweep(axes: Mapping[str, Sequence], ts, solver=None, **kwargs) -> xr.Dat
 def sweep_learning_times(axes: Mapping[str, Sequence], threshold=0.9, **kwargs) -> xr.DataArray:
     """Learning times of a whole grid, dims ``(*axes, skill)``: ``Sweep(axes=axes, ...).learning_times(threshold)``.
 
-    Keyword arguments of `Sweep.learning_times` (``solver``, ``method``, ``t_max``, ``chunk_size``, ``progress``)
+    Keyword arguments of `Sweep.learning_times` (``solver``, ``method``, ``t_max``, ``block_size``, ``progress``)
     go there; the rest define the sweep.
 
     Examples:
@@ -597,6 +588,6 @@ def sweep_learning_times(axes: Mapping[str, Sequence], threshold=0.9, **kwargs) 
         >>> times.dims
         ('N0', 'skill')
     """
-    lt_keys = ("solver", "method", "t_max", "chunk_size", "progress")
+    lt_keys = ("solver", "method", "t_max", "block_size", "progress")
     lt_kw = {k: kwargs.pop(k) for k in lt_keys if k in kwargs}
     return Sweep(axes=axes, **kwargs).learning_times(threshold, **lt_kw)

@@ -33,6 +33,7 @@ __all__ = [
     "make_trajectory",
     "netcdf_attrs",
     "save",
+    "trajectory_dataset",
     "validate_trajectory",
 ]
 
@@ -132,19 +133,28 @@ def make_trajectory(
         data["skill_loss"] = ((*axes, SKILL, TIME), np.asarray(skill_loss))
     for name, (dims, values) in (extra or {}).items():
         data[name] = (tuple(dims), np.asarray(values))
-    ds = xr.Dataset(data, coords=coords, attrs=netcdf_attrs({**(attrs or {}), "skillode_format": FORMAT_VERSION}))
+    ds = trajectory_dataset(data, coords, attrs)
     if lead != tuple(ds.sizes[a] for a in axes):
         raise ValueError(f"sweep coordinates {dict(ds.sizes)} do not match skill_level shape {skill_level.shape}")
-    validate_trajectory(ds)
     return ds
+
+
+def trajectory_dataset(data: Mapping[str, tuple], coords: Mapping, attrs: Mapping | None = None) -> xr.Dataset:
+    """A trajectory Dataset from variables that already have their dims: ``name -> (dims, array)``.
+
+    The arrays (NumPy or Dask) are not read, so a sweep's store can be laid out, or opened, lazily. Adds the
+    format version to ``attrs`` (made netCDF-safe) and checks the result with `validate_trajectory`.
+    """
+    ds = xr.Dataset(dict(data), coords=coords, attrs=netcdf_attrs({**(attrs or {}), "skillode_format": FORMAT_VERSION}))
+    return validate_trajectory(ds)
 
 
 def validate_trajectory(ds: xr.Dataset) -> xr.Dataset:
     """Check that ``ds`` follows the trajectory format; return it unchanged or raise ``ValueError``."""
     if not isinstance(ds, xr.Dataset):
         raise TypeError(f"a trajectory must be an xarray.Dataset, got {type(ds).__name__}")
-    if "skill_level" not in ds and "skill_loss" not in ds:
-        raise ValueError("a trajectory needs a 'skill_level' or 'skill_loss' variable")
+    if not any(name in ds for name in ("skill_level", "skill_loss", "loss")):
+        raise ValueError("a trajectory needs a 'skill_level', 'skill_loss' or 'loss' variable")
     if TIME not in ds.coords:
         raise ValueError("a trajectory needs a 't' coordinate (optimizer steps)")
     t = np.asarray(ds[TIME].values, dtype=np.float64)
@@ -155,6 +165,8 @@ def validate_trajectory(ds: xr.Dataset) -> xr.Dataset:
     for name in ("skill_level", "skill_loss"):
         if name in ds and ds[name].dims[-2:] != (SKILL, TIME):
             raise ValueError(f"variable {name!r} must end with dims ('skill', 't'), got {ds[name].dims}")
+    if "loss" in ds and ds["loss"].dims[-1:] != (TIME,):
+        raise ValueError(f"variable 'loss' must end with dim 't', got {ds['loss'].dims}")
     return ds
 
 
