@@ -276,12 +276,16 @@ class GeometrySimulation(_scan.AbstractJob):
     `record_aligned` also ``n_aligned`` ``(n,)``, the count ``#{k : t_ik Δtheta_ik > 0}`` averaged over the steps
     since the previous record.
 
-    **Fields:** `model` (a `GeometryModel`), `optimizer` (an ``optax.GradientTransformation``), `record_aligned`.
+    **Fields:** `model` (a `GeometryModel`), `optimizer` (an ``optax.GradientTransformation``), `record_aligned`,
+    and `learning_rate`: ``None``, or a scalar array ``eta`` that multiplies every update — then `optimizer` is built
+    with learning rate 1, so a sweep can vmap over ``eta`` with one compiled program. For optax's optimizers
+    (whose last step scales by ``-eta``) the two give the same numbers bit for bit.
     """
 
     model: GeometryModel
     optimizer: optax.GradientTransformation = eqx.field(static=True)
     record_aligned: bool = eqx.field(static=True, default=True)
+    learning_rate: jax.Array | None = None
 
     def init(self, key) -> _State:
         theta = jnp.zeros(self.model.N, dtype=self.model.T.dtype)
@@ -291,6 +295,8 @@ class GeometrySimulation(_scan.AbstractJob):
         theta = state.theta
         g = self.model.gradient_estimate(theta, jr.fold_in(state.key, i))
         updates, opt_state = self.optimizer.update(g, state.opt_state, theta)
+        if self.learning_rate is not None:
+            updates = updates * jnp.asarray(self.learning_rate, updates.dtype)
         observed = {}
         if self.record_aligned:
             observed["n_aligned"] = jnp.sum(self.model.T * updates > 0, axis=1).astype(theta.dtype)

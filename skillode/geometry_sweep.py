@@ -1,0 +1,318 @@
+r"""Grids of Geometry-model runs over named axes, in process or on a Dask cluster, into one labelled Dataset.
+
+`GeometrySweep` is the Geometry model's sibling of the Resource `skillode.Sweep`: a few named axes varied over
+given values, everything else fixed; one run per grid point (`skillode.geometry.GeometrySimulation` on the scan
+engine). Each run is fully determined by its point: seed ``s`` gives ``key = jax.random.key(s)``, split into the
+task-vector key and the run key (batches, gradient noise), so runs with the same seed, ``N`` and task-vector kind
+share their task vectors whatever the other axes, and where a run is computed never changes its numbers.
+
+| axis | values | compiled |
+| --- | --- | --- |
+| ``"alpha"`` | Zipf exponents $\ge 0$ of ``p = zipf(n, alpha)`` | vmapped |
+| ``"seed"`` | integers $\ge 0$ | vmapped |
+| ``"learning_rate"`` | $\eta > 0$ (multiplies the update of an optimizer built with rate 1) | vmapped |
+| ``"sigma"`` | gradient-noise scale $\ge 0$ | vmapped |
+| ``"N"`` | dimensions $\ge 1$ | once per value |
+| ``"batch_size"`` | $B \ge 1$ | once per value |
+| ``"optimizer"`` | preset names (`skillode.optimizers`) | once per value |
+| ``"loss_kind"`` | ``"mse"``, ``"ce"`` | once per value |
+| ``"task_vectors"`` | kinds of `skillode.task_vectors` | once per value |
+
+Axes that change shapes or the program compile once per value. Padding ``N`` to the largest value with zero
+task-vector columns instead would be exact for these optimizers (a zero column gets a zero gradient) but makes
+every run pay for the largest ``N``; ``bench/distributed.py --pad`` measures the two (see its output).
+
+What is kept of each run (`skillode._summary.Summary`): the loss at ``t = 0`` and at log-spaced record times,
+per-skill learning times tracked during the run, the per-skill state of the last step, and per-skill curves only
+where asked (``curves=``, ``curves_at=``).
+
+Examples:
+    >>> sweep = GeometrySweep(axes={"alpha": [1.5, 2.0], "seed": [0, 1]}, n=5, N=50, batch_size=64,
+    ...                       optimizer="signgd", learning_rate=1e-2)
+    >>> ds = sweep.run(200, record_every=20, progress=False)
+    >>> ds.loss.dims, ds.learning_time.dims
+    (('alpha', 'seed', 't'), ('alpha', 'seed', 'skill'))
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping, Sequence
+
+import equinox as eqx
+import jax.numpy as jnp
+import jax.random as jr
+import numpy as np
+import xarray as xr
+
+from ._grid import Grid
+from ._shard import n_devices
+from ._summary import AbstractScanPlan, Summary
+from ._validate import check_int
+from .distributed import execute
+from .frequencies import zipf
+from .geometry import TASK_KINDS, GeometryModel, GeometrySimulation, _preset, task_vectors
+from .optimizers import OPTIMIZERS
+
+__all__ = ["GEOMETRY_AXES", "GeometrySweep"]
+
+NUMERIC_AXES = ("alpha", "seed", "learning_rate", "sigma")
+STATIC_AXES = ("N", "batch_size", "optimizer", "loss_kind", "task_vectors")
+GEOMETRY_AXES = (*NUMERIC_AXES, *STATIC_AXES)
+_PER_SKILL = ("skill_level", "skill_loss")
+_T_BUDGET = 2**27  # bytes of task vectors per block when block_size is automatic
+
+
+def _check_value(name: str, v):
+    """One axis value or fixed parameter, checked; returns it in canonical form."""
+    if name == "alpha":
+        v = float(v)
+        if not (np.isfinite(v) and v >= 0):
+            raise ValueError(f"alpha must be a finite Zipf exponent >= 0, got {v}")
+        return v
+    if name in ("learning_rate", "sigma"):
+        v = float(v)
+        ok = np.isfinite(v) and (v > 0 if name == "learning_rate" else v >= 0)
+        if not ok:
+            raise ValueError(f"{name} must be a finite number {'> 0' if name == 'learning_rate' else '>= 0'}, got {v}")
+        return v
+    if name == "seed":
+        return check_int(v, "seed", 0)
+    if name == "N":
+        return check_int(v, "N (dimension)")
+    if name == "batch_size":
+        return None if v is None else check_int(v, "batch_size")
+    choices = {"optimizer": tuple(OPTIMIZERS), "loss_kind": ("mse", "ce"), "task_vectors": TASK_KINDS}[name]
+    if v not in choices:
+        raise ValueError(f"{name} must be one of {choices}, got {v!r}")
+    return str(v)
+
+
+class GeometrySweep(eqx.Module):
+    """A grid of Geometry-model runs over named axes (see the module docstring).
+
+    **Arguments (keyword-only):**
+
+    - `axes`: ordered mapping ``axis name -> values``, names from `GEOMETRY_AXES`; the output dims follow it.
+    - `n`: number of skills (tasks).
+    - the fixed value of every axis that is not swept: `alpha` (2.0), `seed` (0), `learning_rate` (required
+      unless an axis), `sigma` (0.0), `N` (1000), `batch_size` (``None``: the exact expected gradient),
+      `optimizer` (``"signgd"``), `loss_kind` (``"mse"``), `task_vectors` (``"orthonormal"``);
+    - `gradient`: ``"autograd"`` or ``"mimicked"`` (`skillode.GeometryModel`); `optimizer_kwargs` for the preset;
+      `dtype`: ``"float64"`` (default) or ``"float32"`` (faster; the paper's large grids).
+    """
+
+    axes: tuple[tuple[str, tuple], ...]
+    fixed: tuple[tuple[str, object], ...]
+    n: int
+    gradient: str
+    optimizer_kwargs: tuple[tuple[str, object], ...]
+    dtype: str
+
+    def __init__(self, *, axes: Mapping[str, Sequence], n: int, alpha=None, seed=None, learning_rate=None,
+                 sigma=None, N=None, batch_size=None, optimizer=None, loss_kind=None, task_vectors=None,
+                 gradient: str = "autograd", optimizer_kwargs: Mapping | None = None, dtype: str = "float64"):
+        if not isinstance(axes, Mapping) or not axes:
+            raise ValueError("axes must be a non-empty mapping 'axis name -> values', e.g. {'alpha': [1.0, 2.0]}")
+        given = {"alpha": alpha, "seed": seed, "learning_rate": learning_rate, "sigma": sigma, "N": N,
+                 "batch_size": batch_size, "optimizer": optimizer, "loss_kind": loss_kind,
+                 "task_vectors": task_vectors}
+        defaults = {"alpha": 2.0, "seed": 0, "sigma": 0.0, "N": 1000, "batch_size": None, "optimizer": "signgd",
+                    "loss_kind": "mse", "task_vectors": "orthonormal"}
+        out_axes = []
+        for name, values in axes.items():
+            if name not in GEOMETRY_AXES:
+                raise ValueError(f"unknown GeometrySweep axis {name!r}; axes must be among {GEOMETRY_AXES}")
+            if given[name] is not None:
+                raise ValueError(f"{name!r} is a sweep axis; do not also pass a fixed {name}=")
+            vals = list(np.atleast_1d(np.asarray(values, dtype=object)).tolist())
+            if not vals:
+                raise ValueError(f"axis {name!r}: values must be a non-empty sequence")
+            try:
+                vals = tuple(_check_value(name, v) for v in vals)
+            except (TypeError, ValueError) as err:
+                raise ValueError(f"axis {name!r}: {err}") from None
+            if len(set(vals)) != len(vals):
+                raise ValueError(f"axis {name!r}: values must be distinct, got {list(vals)}")
+            out_axes.append((str(name), vals))
+        fixed = {}
+        for name in GEOMETRY_AXES:
+            if name in axes:
+                continue
+            value = given[name] if given[name] is not None else defaults.get(name)
+            if name == "learning_rate" and value is None:
+                raise ValueError("learning_rate is required, as a fixed value or an axis")
+            fixed[name] = _check_value(name, value)
+        self.axes = tuple(out_axes)
+        self.fixed = tuple(fixed.items())
+        self.n = check_int(n, "n (number of skills)")
+        if gradient not in GeometryModel.GRADIENTS:
+            raise ValueError(f"gradient must be one of {GeometryModel.GRADIENTS}, got {gradient!r}")
+        self.gradient = gradient
+        self.optimizer_kwargs = tuple(sorted((optimizer_kwargs or {}).items()))
+        if dtype not in ("float64", "float32"):
+            raise ValueError(f"dtype must be 'float64' or 'float32', got {dtype!r}")
+        self.dtype = dtype
+        Ns = self.values("N")
+        if "orthonormal" in self.values("task_vectors") and self.n > min(Ns):
+            raise ValueError(f"task_vectors='orthonormal' needs n <= N, got n={self.n} and N down to {min(Ns)}; "
+                             "use task_vectors='random_unit'")
+        if "mimicked" == gradient and "ce" in self.values("loss_kind"):
+            raise ValueError("gradient='mimicked' is defined for loss_kind='mse' only")
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(k for k, _ in self.axes)
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return tuple(len(v) for _, v in self.axes)
+
+    @property
+    def size(self) -> int:
+        return int(np.prod(self.shape))
+
+    def values(self, name: str) -> tuple:
+        """The values of axis ``name``, or its fixed value as a 1-tuple."""
+        axes = dict(self.axes)
+        return axes[name] if name in axes else (dict(self.fixed)[name],)
+
+    def grid(self, block_size: int) -> Grid:
+        return Grid.build(self.names, self.names, self.shape, [k in STATIC_AXES for k in self.names], block_size)
+
+    def _default_block(self) -> int:
+        itemsize = 8 if self.dtype == "float64" else 4
+        return int(np.clip(_T_BUDGET // (itemsize * self.n * max(self.values("N"))), 1, 64))
+
+    def spec(self) -> dict:
+        return {"model": "geometry", "axes": [[k, list(v)] for k, v in self.axes], "fixed": dict(self.fixed),
+                "n": self.n, "gradient": self.gradient, "optimizer_kwargs": dict(self.optimizer_kwargs),
+                "dtype": self.dtype}
+
+    def plan(self, steps: int, *, block_size: int | None = None, **summary) -> _GeometryPlan:
+        """The plan `run` executes; ``summary`` keywords as in `run`."""
+        summary = Summary.build(steps=steps, **summary)
+        bad = [c for c in summary.curves if c not in (*_PER_SKILL, "n_aligned")]
+        if bad:
+            raise ValueError(f"curves must be among {(*_PER_SKILL, 'n_aligned')}, got {bad}")
+        if summary.threshold.variable not in _PER_SKILL:
+            raise ValueError(f"a Geometry sweep's threshold must be on 'skill_level' or 'loss', got "
+                             f"{summary.threshold.on!r}")
+        for name, _ in summary.curves_at or ():
+            if name not in self.names:
+                raise ValueError(f"curves_at names {name!r}, which is not an axis of this sweep {self.names}")
+        size = self._default_block() if block_size is None else check_int(block_size, "block_size")
+        return _GeometryPlan(self, self.grid(size), summary)
+
+    def run(
+        self,
+        steps: int,
+        *,
+        record_every: int | None = None,
+        n_times: int = 50,
+        spacing: str = "log",
+        curves: Sequence[str] = (),
+        curves_at: Mapping[str, Sequence] | None = None,
+        threshold=0.9,
+        check_every: int | None = None,
+        chunk: int | None = None,
+        block_size: int | None = None,
+        store=None,
+        client=None,
+        progress: bool = True,
+    ) -> xr.Dataset:
+        """Run every grid point for ``steps`` optimizer steps from ``theta = 0``; one Dataset.
+
+        **Arguments:**
+
+        - `steps`, `record_every` (default ``steps // 100``), `n_times`, `spacing`, `curves`, `curves_at`,
+          `threshold`, `check_every`, `chunk`: what is kept of each run (`skillode._summary.Summary`).
+        - `block_size`: grid points per compiled block (default: about 128 MiB of task vectors, at most 64).
+        - `store`, `client`, `progress`: as for `skillode.Sweep.run` (`skillode.distributed.execute`).
+
+        **Returns:** a Dataset with dims ``(*axes, [skill,] t)``: ``loss`` ``(*axes, t)`` at ``t = 0`` and the kept
+        times, ``learning_time``, ``final_skill_level``, ``final_skill_loss`` ``(*axes, skill)`` and the asked
+        ``curves`` ``(*axes, skill, t)``; coordinates for every axis and ``p``.
+        """
+        plan = self.plan(steps, block_size=block_size, record_every=record_every, n_times=n_times, spacing=spacing,
+                         curves=tuple(curves), curves_at=curves_at, threshold=threshold, check_every=check_every,
+                         chunk=chunk)
+        return execute(plan, store=store, client=client, progress=progress, desc="geometry sweep")
+
+
+@dataclasses.dataclass(frozen=True)
+class _GeometryPlan(AbstractScanPlan):
+    sweep: GeometrySweep
+    grid: Grid
+    summary: Summary
+
+    @property
+    def n(self) -> int:
+        return self.sweep.n
+
+    @property
+    def per_skill(self):
+        return _PER_SKILL
+
+    def axis_values(self):
+        return {k: np.asarray(v) for k, v in self.sweep.axes}
+
+    def _point_values(self, index) -> tuple[dict, dict, int]:
+        sw = self.sweep
+        points = self.grid.points(index, multiple=n_devices())
+        m = next(iter(points.values())).size
+        values = {}
+        for name in GEOMETRY_AXES:
+            if name in points:
+                vals = dict(sw.axes)[name]
+                values[name] = [vals[i] for i in points[name]]
+            else:
+                values[name] = [dict(sw.fixed)[name]] * m
+        static = {k: values[k][0] for k in STATIC_AXES}
+        return static, values, m
+
+    def block_job(self, index):
+        sw = self.sweep
+        static, values, m = self._point_values(index)
+        dtype = jnp.dtype(sw.dtype)
+        n, N = sw.n, static["N"]
+        seeds = np.asarray(values["seed"])
+        distinct, inverse = np.unique(seeds, return_inverse=True)
+        keys = {s: jr.split(jr.key(int(s))) for s in distinct}  # (task-vector key, run key) per seed
+        T_of = {s: task_vectors(keys[s][0], n, N, static["task_vectors"], dtype=dtype) for s in distinct}
+        alphas = np.asarray(values["alpha"], dtype=np.float64)
+        a_distinct, a_inverse = np.unique(alphas, return_inverse=True)
+        p = np.stack([zipf(n, float(a)) for a in a_distinct])[a_inverse.ravel()]
+        model = GeometryModel(p=zipf(n, float(alphas[0])), T=T_of[distinct[0]], loss_kind=static["loss_kind"],
+                              batch_size=static["batch_size"], noise=0.0, gradient=sw.gradient)
+        stacked = eqx.tree_at(
+            lambda mdl: (mdl.p, mdl.T, mdl.noise),
+            model,
+            (jnp.asarray(p, dtype), jnp.stack([T_of[distinct[i]] for i in inverse.ravel()]),
+             jnp.asarray(values["sigma"], dtype)),
+        )
+        optimizer = _preset(static["optimizer"], 1.0, sw.optimizer_kwargs)
+        job = GeometrySimulation(model=stacked, optimizer=optimizer, record_aligned="n_aligned" in self.summary.curves,
+                                 learning_rate=jnp.asarray(values["learning_rate"], dtype))
+        run_keys = jnp.stack([keys[distinct[i]][1] for i in inverse.ravel()])
+        return job, run_keys, (True,)
+
+    def coords(self):
+        sw = self.sweep
+        out = {}
+        for name, vals in sw.axes:
+            out[name] = np.asarray([-1 if v is None else v for v in vals]) if name == "batch_size" else np.asarray(vals)
+        if "alpha" in sw.names:
+            out["p"] = (("alpha", "skill"), np.stack([zipf(sw.n, a) for a in sw.values("alpha")]))
+        else:
+            out["p"] = (("skill",), zipf(sw.n, sw.values("alpha")[0]))
+        return out
+
+    def attrs(self):
+        sw = self.sweep
+        fixed = {k: ("none" if v is None else v) for k, v in sw.fixed}
+        return {"model": "geometry", "sweep_axes": ",".join(sw.names), "n": sw.n, **fixed, "gradient": sw.gradient,
+                "dtype": sw.dtype, **{f"optimizer_{k}": v for k, v in sw.optimizer_kwargs}}
+
+    def spec(self):
+        return {**self.sweep.spec(), "summary": self.summary.spec(), "block": self.grid.block}
