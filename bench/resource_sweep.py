@@ -190,13 +190,13 @@ def main(argv=None) -> int:
     # --- shipped exact, through the public API (Sweep: one chunk, and cache-sized chunks of 64 models)
     sweep = Sweep(axes={"N0": N0s, "alpha": alphas}, n=N_SKILLS, eta=ETA)
     for chunk in sorted({G, 64}, reverse=True):
-        run = lambda c=chunk: sweep.run(ts, "exact", chunk_size=c, progress=False, variables=("skill_level",))  # noqa: E731
+        run = lambda c=chunk: sweep.run(ts, "exact", block_size=c, progress=False, variables=("skill_level",))  # noqa: E731
         ds, t_first = timed(run)
         _, t_run = timed(run, repeat=3)
         if chunk == G:
             ref = 1.0 - ds.skill_level.values.reshape(G, N_SKILLS, -1)  # l, (G, n, T)
             t_exact = t_run
-        rows.append((f"exact, Sweep.run (chunk_size={chunk})", t_first, t_run, 0.0))
+        rows.append((f"exact, Sweep.run (block_size={chunk})", t_first, t_run, 0.0))
 
     # --- shipped exact as a raw kernel: jit(vmap) over the grid, and lax.map in batches of 64 (cache-sized)
     def one(p, n0):

@@ -19,6 +19,7 @@ jax.config.update("jax_enable_x64", True)
 
 from . import (  # noqa: E402
     closed_form,
+    distributed,
     fit,
     frequencies,
     geometry,
@@ -37,6 +38,7 @@ from .domino import DominoModel  # noqa: E402
 from .fit import PowerLawFit, ResourceFit, fit_power_law, fit_resource  # noqa: E402
 from .frequencies import as_frequencies, exponential, zipf  # noqa: E402
 from .geometry import GeometryModel, correlation_matrix, simulate, simulate_many, task_vectors  # noqa: E402
+from .geometry_sweep import GeometrySweep  # noqa: E402
 from .optimizers import make_optimizer, signgd  # noqa: E402
 from .resource import ResourceModel  # noqa: E402
 from .solvers import AbstractSolver, Diffrax, DiscreteMap, Exact, Scipy  # noqa: E402
@@ -61,6 +63,7 @@ __all__ = [
     "correlation_matrix",
     "Diffrax",
     "DiscreteMap",
+    "distributed",
     "domino_equations",
     "DominoModel",
     "Exact",
@@ -73,6 +76,7 @@ __all__ = [
     "Gate",
     "geometry",
     "GeometryModel",
+    "GeometrySweep",
     "learning_times",
     "load",
     "make_optimizer",

@@ -38,7 +38,6 @@ References:
 
 from __future__ import annotations
 
-import functools
 import math
 from collections.abc import Mapping, Sequence
 from typing import ClassVar
@@ -55,7 +54,7 @@ from . import _scan
 from ._model import AbstractSkillModel
 from ._validate import check_array, check_choice, check_int, check_key, check_scalar, is_concrete
 from .frequencies import as_frequencies
-from .optimizers import make_optimizer
+from .optimizers import cached_optimizer, make_optimizer
 from .trajectory import make_trajectory
 
 __all__ = [
@@ -311,18 +310,12 @@ class GeometrySimulation(_scan.AbstractJob):
         }
 
 
-@functools.lru_cache(maxsize=64)
-def _preset(name: str, learning_rate: float, kwargs: tuple) -> optax.GradientTransformation:
-    # The same preset object across calls lets jit reuse the compiled scan (the optimizer is a static field).
-    return make_optimizer(name, learning_rate, **dict(kwargs))
-
-
 def _resolve_optimizer(optimizer, learning_rate, optimizer_kwargs):
     if isinstance(optimizer, str):
         if learning_rate is None:
             raise ValueError(f"learning_rate is required when optimizer is a name ({optimizer!r})")
         try:
-            opt = _preset(optimizer, float(learning_rate), tuple(sorted((optimizer_kwargs or {}).items())))
+            opt = cached_optimizer(optimizer, float(learning_rate), tuple(sorted((optimizer_kwargs or {}).items())))
         except TypeError:  # unhashable keyword values: build afresh
             opt = make_optimizer(optimizer, learning_rate, **(optimizer_kwargs or {}))
         return opt, {"optimizer": optimizer, "learning_rate": float(learning_rate), **(optimizer_kwargs or {})}

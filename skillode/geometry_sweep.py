@@ -51,8 +51,8 @@ from ._summary import AbstractScanPlan, Summary
 from ._validate import check_int
 from .distributed import execute
 from .frequencies import zipf
-from .geometry import TASK_KINDS, GeometryModel, GeometrySimulation, _preset, task_vectors
-from .optimizers import OPTIMIZERS
+from .geometry import TASK_KINDS, GeometryModel, GeometrySimulation, task_vectors
+from .optimizers import OPTIMIZERS, cached_optimizer
 
 __all__ = ["GEOMETRY_AXES", "GeometrySweep"]
 
@@ -291,7 +291,7 @@ class _GeometryPlan(AbstractScanPlan):
             (jnp.asarray(p, dtype), jnp.stack([T_of[distinct[i]] for i in inverse.ravel()]),
              jnp.asarray(values["sigma"], dtype)),
         )
-        optimizer = _preset(static["optimizer"], 1.0, sw.optimizer_kwargs)
+        optimizer = cached_optimizer(static["optimizer"], 1.0, sw.optimizer_kwargs)
         job = GeometrySimulation(model=stacked, optimizer=optimizer, record_aligned="n_aligned" in self.summary.curves,
                                  learning_rate=jnp.asarray(values["learning_rate"], dtype))
         run_keys = jnp.stack([keys[distinct[i]][1] for i in inverse.ravel()])

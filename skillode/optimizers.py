@@ -22,6 +22,7 @@ uses ``alpha = 5``), the preset uses the paper's value; any keyword passed to `m
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from functools import partial
 
@@ -30,7 +31,7 @@ import optax
 
 from ._validate import check_scalar
 
-__all__ = ["OPTIMIZERS", "make_optimizer", "signgd"]
+__all__ = ["OPTIMIZERS", "cached_optimizer", "make_optimizer", "signgd"]
 
 
 def signgd(learning_rate: float, eps: float = 1e-8) -> optax.GradientTransformation:
@@ -71,3 +72,13 @@ def make_optimizer(name: str, learning_rate: float, **kwargs) -> optax.GradientT
     if not isinstance(learning_rate, jax.Array):  # a JAX scalar stays one, so sweeps can vmap over it
         learning_rate = lr
     return OPTIMIZERS[name](learning_rate, **kwargs)
+
+
+@functools.lru_cache(maxsize=64)
+def cached_optimizer(name: str, learning_rate: float, kwargs: tuple = ()) -> optax.GradientTransformation:
+    """`make_optimizer` ``(name, learning_rate, **dict(kwargs))``, the same object for the same arguments.
+
+    Jobs of the scan engine hold their optimizer as a static field: the same object across calls (and across the
+    blocks of a sweep) lets ``jit`` reuse the compiled program. ``kwargs`` is a tuple of ``(name, value)`` pairs.
+    """
+    return make_optimizer(name, learning_rate, **dict(kwargs))

@@ -1,4 +1,4 @@
-"""Sweeps: shapes, coordinates, agreement with per-point solves, chunking, checkpoints, closed-form grids."""
+"""Sweeps: shapes, coordinates, agreement with per-point solves, blocks, zarr stores, closed-form grids."""
 
 import numpy as np
 import pytest
@@ -54,7 +54,7 @@ def test_axis_order_follows_the_mapping():
 def test_chunking_equals_no_chunking(sweep, method):
     ts = np.arange(0.0, 301.0, 10.0)
     whole = sweep.run(ts, method, progress=False)
-    chunked = sweep.run(ts, method, chunk_size=4, progress=False)  # 6 points: one full, one padded chunk
+    chunked = sweep.run(ts, method, block_size=4, progress=False)  # (3, 2) grid: blocks of (2, 2), one padded
     np.testing.assert_array_equal(whole.skill_level.values, chunked.skill_level.values)
 
 
@@ -73,23 +73,41 @@ def test_loss_kind_axis_and_fixed_p():
     np.testing.assert_allclose(ds.skill_level.sel(loss_kind="ce", eta=0.01).values, ref, atol=1e-12)
 
 
-def test_checkpoint_resume(tmp_path, sweep):
-    path = tmp_path / "ckpt"
-    first = sweep.run(TS, chunk_size=2, path=path, progress=False)
-    chunks = sorted(path.glob("chunk_*.npz"))
-    assert len(chunks) == 3
-    # Tamper with one finished chunk: a resumed run must read it instead of recomputing.
-    with np.load(chunks[0]) as z:
-        arrays = {k: z[k] for k in z.files}
-    arrays["a0"] = np.full_like(arrays["a0"], -7.0)
-    np.savez(chunks[0], **arrays)
-    resumed = sweep.run(TS, chunk_size=2, path=path, progress=False)
-    assert np.all(resumed.skill_level.values.reshape(6, 4, -1)[:2] == -7.0)
-    np.testing.assert_array_equal(
-        resumed.skill_level.values.reshape(6, 4, -1)[2:], first.skill_level.values.reshape(6, 4, -1)[2:]
-    )
+def test_store_resume(tmp_path, sweep):
+    import xarray as xr
+
+    from skillode.distributed import SweepStore
+
+    path = tmp_path / "sweep.zarr"
+    first = sweep.run(TS, block_size=2, store=path, progress=False)  # blocks of (1, 2): one per N0
+    plan = sweep.trajectory_plan(TS, block_size=2)
+    np.testing.assert_array_equal(SweepStore(path, plan).writes(), [[1], [1], [1]])
+    # Tamper with one finished block: a resumed run must read it instead of recomputing it.
+    bad = first.isel(N0=slice(0, 1)).drop_vars(list(first.coords))
+    bad = bad.assign(skill_level=bad.skill_level * 0 - 7.0)[list(first.data_vars)]
+    bad.to_zarr(path, region={"N0": slice(0, 1), "alpha": slice(None), "skill": slice(None), "t": slice(None)},
+                mode="r+", consolidated=False)
+    resumed = sweep.run(TS, block_size=2, store=path, progress=False)
+    assert np.all(resumed.skill_level.isel(N0=0).values == -7.0)
+    np.testing.assert_array_equal(resumed.skill_level.isel(N0=slice(1, None)).values,
+                                  first.skill_level.isel(N0=slice(1, None)).values)
+    np.testing.assert_array_equal(SweepStore(path, plan).writes(), [[1], [1], [1]])  # nothing recomputed
+    assert isinstance(xr.open_zarr(path, consolidated=False), xr.Dataset)
     with pytest.raises(ValueError, match="different sweep"):
-        sweep.run(TS[:-1], chunk_size=2, path=path, progress=False)
+        sweep.run(TS[:-1], block_size=2, store=path, progress=False)
+    with pytest.raises(ValueError, match="different sweep"):
+        sweep.run(TS, block_size=6, store=path, progress=False)  # blocks of (3, 2)
+    with pytest.raises(ValueError, match=r"\.zarr"):
+        sweep.run(TS, store=tmp_path / "sweep.nc", progress=False)
+
+
+def test_store_equals_memory_and_a_large_result_stays_lazy(tmp_path, sweep, ds):
+    from skillode.distributed import execute
+
+    lazy = execute(sweep.trajectory_plan(TS), store=tmp_path / "s.zarr", progress=False, load_below=0)
+    assert lazy.skill_level.chunks is not None  # dask-backed, read on demand
+    np.testing.assert_array_equal(lazy.skill_level.values, ds.skill_level.values)
+    assert lazy.attrs["skillode_format"] == 1 and lazy.attrs["solver"] == "Exact"
 
 
 def test_save_load_roundtrip(tmp_path, ds):
@@ -153,8 +171,8 @@ def test_bad_run_arguments(sweep):
         sweep.run(TS[::-1], progress=False)
     with pytest.raises(ValueError, match="integer steps"):
         sweep.run(np.linspace(0, 10, 7), "discrete", progress=False)
-    with pytest.raises(ValueError, match="chunk_size"):
-        sweep.run(TS, chunk_size=0, progress=False)
+    with pytest.raises(ValueError, match="block_size"):
+        sweep.run(TS, block_size=0, progress=False)
     with pytest.raises(ValueError, match="threshold"):
         sweep.learning_times(1.5)
 
@@ -209,6 +227,6 @@ def test_solver_objects_and_progress_per_model(capsys):
     a = sw.run(TS, sk.Diffrax(rtol=1e-10, atol=1e-12), progress=False)
     b = sw.run(TS, sk.Exact(), progress=False)
     np.testing.assert_allclose(a.skill_level.values, b.skill_level.values, atol=1e-8)
-    sw.run(TS, chunk_size=1, progress=True)
+    sw.run(TS, block_size=1, progress=True)
     err = capsys.readouterr().err
-    assert "1/2" in err and "model" in err  # ticks per grid point, not per chunk
+    assert "1/2" in err and "run" in err  # ticks per grid point, not per block

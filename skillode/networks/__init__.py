@@ -2,6 +2,7 @@
 
 from .compare import compare_learning_times, fit_to_network, format_comparison, rank_agreement, theory_learning_times
 from .mlp import ACTIVATIONS, MLP, BlockDiagonalMLP, EmbeddingMLP
+from .sweep import TrainingSweep
 from .tasks import (
     AbstractSkillTask,
     Batch,
@@ -15,7 +16,7 @@ from .tasks import (
     integers_to_bits,
     parity,
 )
-from .train import NetworkTraining, mean_loss, self_weighted_loss, train
+from .train import NetworkTraining, mean_loss, self_weighted_loss, train, training_job
 
 __all__ = [
     "ACTIVATIONS",
@@ -28,6 +29,7 @@ __all__ = [
     "MultitaskSparseParity",
     "NetworkTraining",
     "QuantizedSparseParity",
+    "TrainingSweep",
     "TwoTaskRegression",
     "compare_learning_times",
     "compositional_parity",
@@ -42,4 +44,5 @@ __all__ = [
     "self_weighted_loss",
     "theory_learning_times",
     "train",
+    "training_job",
 ]

@@ -36,7 +36,7 @@ from .._validate import check_int
 from ..trajectory import make_trajectory
 from .tasks import AbstractSkillTask
 
-__all__ = ["NetworkTraining", "mean_loss", "self_weighted_loss", "train"]
+__all__ = ["NetworkTraining", "mean_loss", "self_weighted_loss", "train", "training_job"]
 
 
 def mean_loss(entries: jax.Array) -> jax.Array:
@@ -80,7 +80,9 @@ class NetworkTraining(_scan.AbstractJob):
 
     **Fields:** `task` (an `AbstractSkillTask`), `weights` (``(n_skills,)``, the logged loss's weights),
     `static` (the network's non-array part, from one eager ``make_model`` call), `make_model`, `optimizer`,
-    `objective` (`mean_loss` or `self_weighted_loss`) and `batch_size`.
+    `objective` (`mean_loss` or `self_weighted_loss`), `batch_size`, and `learning_rate`: ``None``, or a scalar
+    array that multiplies every update (the optimizer then built with learning rate 1, so that a sweep vmaps over
+    it; the same numbers as the optimizer built with that rate, for optax's optimizers).
     """
 
     task: AbstractSkillTask
@@ -90,6 +92,7 @@ class NetworkTraining(_scan.AbstractJob):
     optimizer: optax.GradientTransformation = eqx.field(static=True)
     objective: Callable[[jax.Array], jax.Array] = eqx.field(static=True)
     batch_size: int | None = eqx.field(static=True)
+    learning_rate: jax.Array | None = None
 
     def network(self, state: _State) -> eqx.Module:
         """The network ``f_theta`` of ``state``."""
@@ -111,6 +114,8 @@ class NetworkTraining(_scan.AbstractJob):
 
         grads = jax.grad(objective)(state.params)
         updates, opt_state = self.optimizer.update(grads, state.opt_state, state.params)
+        if self.learning_rate is not None:
+            updates = jax.tree.map(lambda u: u * jnp.asarray(self.learning_rate, u.dtype), updates)
         return _State(optax.apply_updates(state.params, updates), state.frozen, opt_state, key), {}
 
     def measure(self, state: _State) -> dict[str, jax.Array]:
@@ -118,6 +123,49 @@ class NetworkTraining(_scan.AbstractJob):
         metrics = self.task.skill_metrics(jax.vmap(self.network(state))(batch.x), batch)
         metrics["loss"] = jnp.sum(self.weights * metrics["skill_loss"])
         return metrics
+
+
+def training_job(
+    make_model: Callable[..., eqx.Module],
+    task: AbstractSkillTask | Callable[..., AbstractSkillTask],
+    optimizer: optax.GradientTransformation,
+    keys: jax.Array,
+    *,
+    batch_size: int | None = None,
+    self_weighted: bool = False,
+    per_run: bool = True,
+    learning_rate: jax.Array | None = None,
+) -> tuple[NetworkTraining, AbstractSkillTask]:
+    """The `NetworkTraining` job of runs with keys ``keys`` ``(m,)``, and the task of the first run.
+
+    Run ``j`` uses key ``keys[j]``, split into (model init, data stream, task data) keys. With a task factory
+    ``task(key=...)`` and ``per_run``, each run draws its own data set and the job's task (and weights) get a
+    leading runs axis; otherwise the first run's task is shared. ``learning_rate`` ``(m,)`` (a batched job) or a
+    scalar multiplies the updates (`NetworkTraining`).
+    """
+    make_task = None if isinstance(task, AbstractSkillTask) else task
+    task_keys = jax.vmap(lambda k: jax.random.split(k, 3)[2])(keys)
+    task0 = task if make_task is None else make_task(key=task_keys[0])
+    if not isinstance(task0, AbstractSkillTask):
+        raise ValueError(f"task(key=...) must return an AbstractSkillTask, got {type(task0).__name__}")
+    weights = jnp.asarray(task0.loss_weights)
+    if make_task is not None and per_run:  # each run its own data set: the job gets a runs axis
+        task_arrays = jax.jit(jax.vmap(lambda k: eqx.filter(make_task(key=k), eqx.is_array)))(task_keys)
+        job_task = eqx.combine(task_arrays, eqx.filter(task0, eqx.is_array, inverse=True))
+        weights = jnp.broadcast_to(weights, (keys.shape[0], *weights.shape))
+    else:
+        job_task = task0
+    job = NetworkTraining(
+        task=job_task,
+        weights=weights,
+        static=eqx.filter(make_model(key=jax.random.split(keys[0], 3)[0]), eqx.is_array, inverse=True),
+        make_model=make_model,
+        optimizer=optimizer,
+        objective=self_weighted_loss if self_weighted else mean_loss,
+        batch_size=batch_size,
+        learning_rate=learning_rate,
+    )
+    return job, task0
 
 
 def _check_seeds(seed) -> tuple[bool, np.ndarray]:
@@ -205,27 +253,8 @@ def train(
     schedule = _schedule(steps, log_every, chunk_steps)
     vmapped, seeds = _check_seeds(seed)
     keys = jnp.stack([jax.random.key(int(s)) for s in seeds])
-    task_keys = jax.vmap(lambda k: jax.random.split(k, 3)[2])(keys)
-
-    task0 = task if make_task is None else make_task(key=task_keys[0])
-    if not isinstance(task0, AbstractSkillTask):
-        raise ValueError(f"task(key=...) must return an AbstractSkillTask, got {type(task0).__name__}")
-    weights = jnp.asarray(task0.loss_weights)
-    if make_task is not None and vmapped:  # each seed its own data set: the job gets a seed axis
-        task_arrays = jax.jit(jax.vmap(lambda k: eqx.filter(make_task(key=k), eqx.is_array)))(task_keys)
-        job_task = eqx.combine(task_arrays, eqx.filter(task0, eqx.is_array, inverse=True))
-        weights = jnp.broadcast_to(weights, (seeds.size, *weights.shape))
-    else:
-        job_task = task0
-    job = NetworkTraining(
-        task=job_task,
-        weights=weights,
-        static=eqx.filter(make_model(key=jax.random.split(keys[0], 3)[0]), eqx.is_array, inverse=True),
-        make_model=make_model,
-        optimizer=optimizer,
-        objective=self_weighted_loss if self_weighted else mean_loss,
-        batch_size=batch_size,
-    )
+    job, task0 = training_job(make_model, task, optimizer, keys, batch_size=batch_size, self_weighted=self_weighted,
+                              per_run=vmapped)
     batch = (make_task is not None,) if vmapped else ()
     state = _scan.init(job, keys if vmapped else keys[0], batch=batch)
     state, log = _scan.run(job, schedule, state, batch=batch, initial=True, progress=progress, desc="train")
