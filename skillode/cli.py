@@ -1,7 +1,8 @@
-"""The ``skillode`` command: solve one Resource model, run a parameter sweep, or write the report.
+"""The ``skillode`` command: solve one Resource model, run a sweep (Resource, Geometry, networks), or write the report.
 
 Run ``skillode --help`` or ``skillode COMMAND --help``. The functions here only parse flags and print; the work is
-done by `skillode.resource`, `skillode.sweep` and `skillode.report`.
+done by `skillode.resource`, `skillode.sweep`, `skillode.geometry_sweep`, `skillode.networks.sweep`,
+`skillode.distributed` and `skillode.report`.
 """
 
 from __future__ import annotations
@@ -25,6 +26,13 @@ examples:
       the paper's discrete map (Euler, dt = 1, clipped), saved as a netCDF trajectory
   skillode sweep --N0 1e-4:1:32:log --alpha 0.5:3:32 --n 10 --eta 0.019 --out sweep.nc
       a 32 x 32 grid of models, solved exactly; learning-time summary printed
+  skillode geometry-sweep --n 1000 --N 20:1000:50 --alpha 1,1.5,2 --seed 0,1,2,3 --loss-kind ce \
+        --task-vectors random_unit --batch-size 1024 --learning-rate 0.01 --steps 100000 --dtype float32 \
+        --store fig10.zarr --workers 2
+      the Geometry model on a grid, two local worker processes, resumable zarr store (--dry-run: estimate only)
+  skillode train-sweep --make-model mypkg.nets:make_model --make-task mypkg.nets:make_task \
+        --axis width=32,64,128 --axis seed=0:4 --task-value alpha=1.0 --learning-rate 1e-3 --steps 5000
+      networks trained on a grid (factories make_model(width, key), make_task(**values, key))
   skillode report --out report/
       run every example's quick mode and write the scorecard report/index.html and report.md (--full: full runs)
 
@@ -94,8 +102,35 @@ def _model_flags(parser: argparse.ArgumentParser, *, sweepable: bool) -> None:
     g.add_argument("--num-t", type=int, default=1001, help="number of output times in [0, t-max] (default 1001)")
 
 
+def _cluster_flags(parser: argparse.ArgumentParser) -> None:
+    g = parser.add_argument_group("running the grid (in process by default)")
+    g.add_argument("--store", type=Path, default=None,
+                   help="a .zarr store: finished blocks are written there and a rerun resumes from them")
+    where = g.add_mutually_exclusive_group()
+    where.add_argument("--workers", type=int, default=None, help="start a local Dask cluster of this many processes")
+    where.add_argument("--scheduler", default=None, help="address of a running Dask scheduler (e.g. a SLURM cluster)")
+    g.add_argument("--block-size", type=int, default=None, help="grid points per compiled block")
+    g.add_argument("--dry-run", action="store_true",
+                   help="print the grid, the blocks, an estimated run time from a timed probe block and the store "
+                   "size; run nothing")
+    g.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+
+
+def _scan_flags(parser: argparse.ArgumentParser) -> None:
+    g = parser.add_argument_group("what is kept of each run")
+    g.add_argument("--steps", type=int, required=True, help="optimizer steps per run")
+    g.add_argument("--record-every", type=int, default=None, help="steps between records (default steps/100)")
+    g.add_argument("--n-times", type=int, default=50, help="log-spaced record times kept for the curves (50)")
+    g.add_argument("--threshold", type=float, default=0.9, help="skill level that counts as learned (0.9)")
+    g.add_argument("--curves", default="", help="per-skill curves to keep, e.g. skill_level (default none)")
+    g.add_argument("--curves-at", action="append", default=[], metavar="AXIS=VALUES",
+                   help="keep per-skill curves only where AXIS is among VALUES (repeatable), e.g. N=100")
+    g.add_argument("--out", type=Path, help="also save the Dataset: .nc or .zarr")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    """The argument parser of the ``skillode`` command (sub-commands ``solve``, ``sweep``, ``report``)."""
+    """The argument parser of the ``skillode`` command (``solve``, ``sweep``, ``geometry-sweep``,
+    ``train-sweep``, ``report``)."""
     parser = argparse.ArgumentParser(
         prog="skillode",
         description="The physics of skill learning (Liu et al., arXiv:2501.12391) as differential equations: "
@@ -138,15 +173,55 @@ def build_parser() -> argparse.ArgumentParser:
         default="exact",
         help="exact (default), diffrax, or discrete (the paper's map)",
     )
-    p_sweep.add_argument("--chunk-size", type=int, default=None, help="grid points per vmapped chunk")
-    p_sweep.add_argument(
-        "--checkpoint",
-        type=Path,
-        default=None,
-        help="directory for finished chunks; an interrupted sweep resumes from it",
-    )
     p_sweep.add_argument("--out", type=Path, help="save the sweep Dataset and its learning times: .nc or .zarr")
-    p_sweep.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    _cluster_flags(p_sweep)
+
+    p_geo = sub.add_parser(
+        "geometry-sweep",
+        help="run the Geometry model on a grid (alpha, N, seed, learning rate, ...)",
+        description="Run the Geometry model (theta in R^N, n task vectors, Zipf(alpha) frequencies) at every point "
+        "of a grid: any of the numeric flags takes a list or a range, the choice flags a comma list. Keeps the loss "
+        "at log-spaced times, each skill's learning time and final state.",
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    g = p_geo.add_argument_group("model and optimizer (a value, a list a,b,c or a range START:STOP:NUM[:log])")
+    g.add_argument("--n", type=int, default=100, help="number of skills (default 100)")
+    for flag, default, text in (("alpha", "2", "Zipf exponent"), ("N", "1000", "dimension"),
+                                ("seed", "0", "seed (task vectors and batches)"),
+                                ("learning-rate", "0.01", "learning rate"), ("sigma", "0", "gradient noise"),
+                                ("batch-size", "none", "batch size (none: the exact expected gradient)")):
+        g.add_argument(f"--{flag}", default=default, help=f"{text} (default {default})")
+    g.add_argument("--optimizer", default="signgd", help="optimizer preset(s), comma list (default signgd)")
+    g.add_argument("--loss-kind", default="mse", help="mse and/or ce, comma list (default mse)")
+    g.add_argument("--task-vectors", default="orthonormal",
+                   help="orthonormal, random_unit, gaussian, one_hot; comma list (default orthonormal)")
+    g.add_argument("--dtype", choices=("float64", "float32"), default="float64", help="float64 (default) or float32")
+    _scan_flags(p_geo)
+    _cluster_flags(p_geo)
+
+    p_train = sub.add_parser(
+        "train-sweep",
+        help="train networks on a grid (seeds, widths, task parameters, optimizers, learning rates)",
+        description="Train make_model(width, key) on make_task(**values, key) at every point of a grid. Factories "
+        "are given as module:function (importable on every worker).",
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    g = p_train.add_argument_group("networks and tasks")
+    g.add_argument("--make-model", required=True, metavar="MODULE:FUNCTION", help="make_model(width, key)")
+    g.add_argument("--make-task", required=True, metavar="MODULE:FUNCTION", help="make_task(**values, key)")
+    g.add_argument("--axis", action="append", default=[], metavar="NAME=VALUES",
+                   help="a sweep axis (repeatable): seed, width, learning_rate, optimizer or a make_task keyword")
+    g.add_argument("--task-value", action="append", default=[], metavar="NAME=VALUE",
+                   help="a fixed make_task keyword (repeatable)")
+    g.add_argument("--width", default=None, help="fixed width (unless an axis)")
+    g.add_argument("--seed", default=None, help="fixed seed (default 0, unless an axis)")
+    g.add_argument("--learning-rate", default=None, help="fixed learning rate (unless an axis)")
+    g.add_argument("--optimizer", default=None, help="fixed optimizer preset (default adam, unless an axis)")
+    g.add_argument("--batch-size", type=int, default=None, help="batch size (default: the task's full batch)")
+    _scan_flags(p_train)
+    _cluster_flags(p_train)
 
     p_report = sub.add_parser(
         "report",
@@ -212,6 +287,26 @@ def _cmd_solve(args, out) -> int:
     return 0
 
 
+def _run_plan(plan, args, out):
+    """Dry-run (print the estimate, return None) or execute ``plan`` in process / on a Dask cluster."""
+    from .distributed import client_for, dry_run, execute, format_dry_run
+
+    if args.workers is not None and args.workers < 1:
+        raise ValueError(f"--workers must be >= 1, got {args.workers}")
+    if args.store is not None and args.store.suffix != ".zarr":
+        raise ValueError(f"--store must be a path ending in .zarr, got {str(args.store)!r}")
+    if args.dry_run:
+        print(format_dry_run(dry_run(plan, workers=args.workers or 1)), file=out)
+        return None
+    with client_for(workers=args.workers, scheduler=args.scheduler) as client:
+        if client is not None:
+            print(f"Dask dashboard: {client.dashboard_link}", file=out, flush=True)
+        ds = execute(plan, store=args.store, client=client, progress=not args.no_progress)
+    if args.store is not None:
+        print(f"results in {args.store} (rerun the same command to resume)", file=out)
+    return ds
+
+
 def _cmd_sweep(args, out) -> int:
     from .sweep import Sweep
     from .timing import learning_times
@@ -227,10 +322,12 @@ def _cmd_sweep(args, out) -> int:
         raise ValueError("nothing to sweep: give a list or a range to --N0, --alpha or --eta (see --help)")
     sweep = Sweep(axes=axes, n=args.n, loss_kind=args.loss_kind, **fixed)
     ts = _times(args)
-    ds = sweep.run(ts, args.method, chunk_size=args.chunk_size, path=args.checkpoint, progress=not args.no_progress)
-    times = learning_times(ds, args.threshold)
     grid = " x ".join(f"{k}[{v.size}: {v[0]:g}..{v[-1]:g}]" for k, v in axes.items())
     print(f"sweep over {grid} ({sweep.size} models), n={args.n}, fixed {fixed}, method={args.method}", file=out)
+    ds = _run_plan(sweep.trajectory_plan(ts, args.method, block_size=args.block_size), args, out)
+    if ds is None:
+        return 0
+    times = learning_times(ds, args.threshold)
     learned = times.learned.values
     print(f"skills learned by t={ts[-1]:g} (s >= {args.threshold:g}): {int(learned.sum())} of {learned.size}", file=out)
     last = times.isel(skill=-1)
@@ -248,6 +345,137 @@ def _cmd_sweep(args, out) -> int:
     if args.out is not None:
         save(ds.assign(learning_time=times.drop_vars("learned")), args.out)  # the times printed above, too
         print(f"sweep Dataset {dict(ds.sizes)} with its learning times written to {args.out}", file=out)
+    return 0
+
+
+def _words(text: str, name: str) -> list[str]:
+    words = [w.strip() for w in text.split(",") if w.strip()]
+    if not words:
+        raise ValueError(f"--{name}: give at least one value")
+    return words
+
+
+def _integers(text: str, name: str) -> list[int]:
+    values = parse_axis(text, name)
+    if not np.all(values == np.round(values)):
+        raise ValueError(f"--{name}: values must be integers, got {text!r}")
+    return [int(v) for v in values]
+
+
+def _value(text: str):
+    """A command-line value as int, float or str."""
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return text
+
+
+def _assignments(items: list[str], flag: str, *, axis: bool) -> dict:
+    out = {}
+    for item in items:
+        name, sep, text = item.partition("=")
+        if not sep or not name.strip() or not text.strip():
+            raise ValueError(f"{flag} takes NAME=VALUE{'S' if axis else ''}, got {item!r}")
+        if axis and ":" in text:
+            values = parse_axis(text, name)
+            out[name.strip()] = [int(v) if v == round(v) else float(v) for v in values]
+        elif axis:
+            out[name.strip()] = [_value(w) for w in _words(text, name)]
+        else:
+            out[name.strip()] = _value(text.strip())
+    return out
+
+
+def _summary_kwargs(args) -> dict:
+    return {"record_every": args.record_every, "n_times": args.n_times, "threshold": args.threshold,
+            "curves": tuple(_words(args.curves, "curves")) if args.curves else (),
+            "curves_at": _assignments(args.curves_at, "--curves-at", axis=True) or None}
+
+
+def _print_scan_summary(ds, out) -> None:
+    final = ds.loss.isel(t=-1)
+    learned = np.isfinite(ds.learning_time.values)
+    print(f"final loss: min {float(final.min()):.4g}, median {float(final.median()):.4g}, "
+          f"max {float(final.max()):.4g}; skills learned: {int(learned.sum())} of {learned.size}", file=out)
+
+
+def _save_if_asked(ds, args, out) -> None:
+    from .trajectory import save
+
+    if args.out is not None:
+        save(ds.load(), args.out)
+        print(f"Dataset {dict(ds.sizes)} written to {args.out}", file=out)
+
+
+def _cmd_geometry_sweep(args, out) -> int:
+    from .geometry_sweep import GeometrySweep
+    from .trajectory import check_output_path
+
+    if args.out is not None:
+        check_output_path(args.out)
+    given = {
+        "alpha": [float(v) for v in parse_axis(args.alpha, "alpha")],
+        "N": _integers(args.N, "N"),
+        "seed": _integers(args.seed, "seed"),
+        "learning_rate": [float(v) for v in parse_axis(args.learning_rate, "learning-rate")],
+        "sigma": [float(v) for v in parse_axis(args.sigma, "sigma")],
+        "batch_size": [None] if args.batch_size.strip().lower() == "none" else _integers(args.batch_size,
+                                                                                         "batch-size"),
+        "optimizer": _words(args.optimizer, "optimizer"),
+        "loss_kind": _words(args.loss_kind, "loss-kind"),
+        "task_vectors": _words(args.task_vectors, "task-vectors"),
+    }
+    axes = {k: v for k, v in given.items() if len(v) > 1}
+    fixed = {k: v[0] for k, v in given.items() if len(v) == 1}
+    if not axes:
+        raise ValueError("nothing to sweep: give a list or a range to at least one of the model flags")
+    sweep = GeometrySweep(axes=axes, n=args.n, dtype=args.dtype, **fixed)
+    plan = sweep.plan(args.steps, block_size=args.block_size, **_summary_kwargs(args))
+    print(f"geometry sweep over {' x '.join(f'{k}[{len(v)}]' for k, v in axes.items())} = {sweep.size} runs, "
+          f"n={args.n}, {args.steps} steps, fixed {fixed}", file=out)
+    ds = _run_plan(plan, args, out)
+    if ds is not None:
+        _print_scan_summary(ds, out)
+        _save_if_asked(ds, args, out)
+    return 0
+
+
+def _import(spec: str, flag: str):
+    import importlib
+
+    module, sep, name = spec.partition(":")
+    if not sep or not module or not name:
+        raise ValueError(f"{flag} takes MODULE:FUNCTION, got {spec!r}")
+    try:
+        return getattr(importlib.import_module(module), name)
+    except (ImportError, AttributeError) as err:
+        raise ValueError(f"{flag}: cannot import {spec!r}: {err}") from None
+
+
+def _cmd_train_sweep(args, out) -> int:
+    from .networks.sweep import TrainingSweep
+    from .trajectory import check_output_path
+
+    if args.out is not None:
+        check_output_path(args.out)
+    axes = _assignments(args.axis, "--axis", axis=True)
+    if not axes:
+        raise ValueError("give at least one --axis NAME=VALUES")
+    fixed = {k: _value(getattr(args, k)) for k in ("width", "seed", "learning_rate", "optimizer")
+             if getattr(args, k) is not None}
+    sweep = TrainingSweep(axes=axes, make_model=_import(args.make_model, "--make-model"),
+                          make_task=_import(args.make_task, "--make-task"),
+                          task_values=_assignments(args.task_value, "--task-value", axis=False),
+                          batch_size=args.batch_size, **fixed)
+    plan = sweep.plan(args.steps, block_size=args.block_size, **_summary_kwargs(args))
+    print(f"training sweep over {' x '.join(f'{k}[{len(v)}]' for k, v in axes.items())}, {args.steps} steps",
+          file=out)
+    ds = _run_plan(plan, args, out)
+    if ds is not None:
+        _print_scan_summary(ds, out)
+        _save_if_asked(ds, args, out)
     return 0
 
 
@@ -277,7 +505,8 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``skillode`` console script; returns the exit status."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    command = {"solve": _cmd_solve, "sweep": _cmd_sweep, "report": _cmd_report}[args.command]
+    command = {"solve": _cmd_solve, "sweep": _cmd_sweep, "geometry-sweep": _cmd_geometry_sweep,
+               "train-sweep": _cmd_train_sweep, "report": _cmd_report}[args.command]
     try:
         return command(args, sys.stdout)
     except ValueError as err:

@@ -69,6 +69,13 @@ def test_sweep_tiny(tmp_path, capsys):
         (["report", "--only", "xyz"], "unknown example"),
         (["solve", "--out", "traj.csv"], "must end in .nc or .zarr"),
         (["sweep", "--N0", "0,0.1", "--out", "no/such/folder/s.nc"], "does not exist"),
+        (["sweep", "--N0", "0,0.1", "--store", "s.nc"], "ending in .zarr"),
+        (["geometry-sweep", "--steps", "10", "--alpha", "1,2", "--N", "4.5"], "--N: values must be integers"),
+        (["geometry-sweep", "--steps", "10"], "nothing to sweep"),
+        (["geometry-sweep", "--steps", "10", "--seed", "0,1", "--optimizer", "bogus"], "optimizer must be one of"),
+        (["geometry-sweep", "--steps", "10", "--seed", "0,1", "--curves-at", "N"], "NAME=VALUES"),
+        (["train-sweep", "--steps", "10", "--make-model", "nomodule:f", "--make-task", "x:y", "--axis", "seed=0,1"],
+         "cannot import"),
     ],
 )
 def test_bad_values_give_clear_errors(argv, message, capsys):
@@ -113,3 +120,44 @@ def test_report_quick_runs_examples_and_writes_the_scorecard(tmp_path, capsys):
     # the numbers come from the examples' own records (case 1 of Fig. 17: X1 at step 909 against the paper's 908)
     record = (out / "fig17_gates" / "fig17_gates.json").read_text()
     assert '"paper": 908' in record and '"value": 909' in record
+
+
+GEO = ["geometry-sweep", "--n", "3", "--N", "20", "--alpha", "1,2", "--seed", "0,1", "--batch-size", "16",
+       "--learning-rate", "0.01", "--steps", "100", "--record-every", "10", "--no-progress"]
+
+
+@pytest.mark.standard_dtype_promotion  # SignGD is optax's Adam(b1 = b2 = 0): see conftest.py
+def test_geometry_sweep_store_resume_and_dry_run(tmp_path, capsys):
+    import xarray as xr
+
+    store = tmp_path / "g.zarr"
+    assert main([*GEO, "--dry-run"]) == 0
+    text = capsys.readouterr().out
+    assert "4 runs in 1 blocks" in text and "estimated run time" in text and not store.exists()
+    assert main([*GEO, "--store", str(store), "--out", str(tmp_path / "g.nc")]) == 0
+    text = capsys.readouterr().out
+    assert "4 runs" in text and "final loss" in text and "rerun the same command to resume" in text
+    first = xr.open_zarr(store, consolidated=False).load()
+    assert first.loss.dims == ("alpha", "seed", "t") and first.learning_time.dims == ("alpha", "seed", "skill")
+    assert main([*GEO, "--store", str(store)]) == 0  # resumes: nothing left to run, same numbers
+    again = xr.open_zarr(store, consolidated=False).load()
+    np.testing.assert_array_equal(again.loss.values, first.loss.values)
+    np.testing.assert_array_equal(load(tmp_path / "g.nc").loss.values, first.loss.values)
+
+
+@pytest.mark.standard_dtype_promotion
+def test_train_sweep_imports_its_factories(tmp_path, capsys, monkeypatch):
+    (tmp_path / "cli_factories.py").write_text(
+        "from skillode.networks import MLP, QuantizedSparseParity\n"
+        "def make_model(width, key):\n    return MLP((9, width, 2), 'relu', key=key)\n"
+        "def make_task(alpha, key):\n    return QuantizedSparseParity(n_control=3, n_data=6, k=2, alpha=alpha, key=key)\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    argv = ["train-sweep", "--make-model", "cli_factories:make_model", "--make-task", "cli_factories:make_task",
+            "--axis", "seed=0,1", "--task-value", "alpha=1.0", "--width", "8", "--learning-rate", "0.01",
+            "--batch-size", "32", "--steps", "50", "--record-every", "10", "--no-progress",
+            "--out", str(tmp_path / "t.nc")]
+    assert main(argv) == 0
+    assert "training sweep over seed[2]" in capsys.readouterr().out
+    ds = load(tmp_path / "t.nc")
+    assert ds.learning_time.dims == ("seed", "skill") and ds.sizes["skill"] == 3
