@@ -7,7 +7,10 @@ A Resource-model solve, a Geometry-model simulation and a trained network all re
 | ``skill_level`` | ``(*sweep, skill, t)`` | $s_i(t)$; 1 = learned (MSE models may overshoot) |
 | ``loss`` | ``(*sweep, t)`` | total loss $\sum_i p_i \ell_i$ (optional) |
 | ``skill_loss`` | ``(*sweep, skill, t)`` | per-skill loss $\ell_i$ (optional) |
-| anything else | any of the above dims | e.g. ``n_aligned``, ``accuracy`` |
+| anything else | any of the above dims | e.g. ``n_aligned``, ``accuracy``, ``learning_time`` ``(*sweep, skill)`` |
+
+A trajectory holds at least one of ``skill_level``, ``skill_loss`` or ``loss``: a Geometry or training sweep keeps
+the loss curve of every run and per-skill curves only where asked (`skillode._summary`).
 
 Coordinates: ``t`` (optimizer steps, float64, strictly increasing), ``skill`` (1-based integers as in the
 paper, or names), optionally ``p`` along ``skill``, and one coordinate per named sweep axis. ``attrs`` hold the
