@@ -11,7 +11,8 @@ time is measured separately (first call minus a second, identical call).
 
 ``--fig10``: time a slice of the paper's Fig10 grid (n = 1000 skills, CE, B = 1024, SignGD; 7 alphas x 4 seeds
 vmapped at one N) and extrapolate to the full grid (N = 20..1000, 50 values; 1e5 steps; SignGD and Adam). On a
-GPU, ``--fig10 --full`` runs the whole grid, storing the final losses (and the N = 100 curves) as netCDF.
+GPU, ``--fig10 --full`` runs the whole grid with `skillode.GeometrySweep` into resumable zarr stores (loss at
+log-spaced times for every run, per-skill curves at N = 100); ``--workers k`` spreads it over k local processes.
 
 Run: python bench/geometry_sweep.py [--runs 64] [--steps 2000] [--fig10 [--full]]
 """
@@ -28,7 +29,6 @@ import numpy as np
 
 from skillode import zipf
 from skillode.geometry import GeometryModel, simulate_many, task_vectors
-from skillode.trajectory import make_trajectory, save
 
 
 def numpy_baseline(T, p, B, lr, steps, seed):
@@ -91,24 +91,21 @@ def bench_fig10(args):
     seeds = [0, 1, 2, 3]
     Ns = np.arange(20, 1001, 20)
     steps_full = 100_000
-    if args.full:
+    if args.full:  # the whole grid through GeometrySweep: resumable store, optional local Dask workers
+        from skillode import GeometrySweep
+        from skillode.distributed import client_for
+
         out = Path(args.out)
         out.mkdir(parents=True, exist_ok=True)
         for opt in ("signgd", "adam"):
-            finals = []
+            sweep = GeometrySweep(axes={"N": [int(v) for v in Ns], "alpha": alphas, "seed": seeds}, n=1000,
+                                  loss_kind="ce", task_vectors="random_unit", batch_size=1024, optimizer=opt,
+                                  learning_rate=0.01, dtype="float32")
             t0 = time.perf_counter()
-            for N in Ns:
-                ds = simulate_many(fig10_models(int(N), alphas), opt, steps_full, learning_rate=0.01, seeds=seeds,
-                                   sweep={"alpha": alphas}, record_every=1000, chunk=20, record_aligned=False,
-                                   dtype=jnp.float32)
-                finals.append(ds.loss.values)
-                if N == 100:
-                    save(ds, out / f"fig10_{opt}_N100_curves.nc")
-            loss = np.stack(finals)  # (N, alpha, seed, t)
-            save(make_trajectory(ds.t.values, np.zeros((len(Ns), len(alphas), len(seeds), 1, loss.shape[-1])),
-                                 loss=loss, sweep={"N": Ns, "alpha": alphas, "seed": seeds},
-                                 attrs={"optimizer": opt, "steps": steps_full}), out / f"fig10_{opt}_loss.nc")
-            print(f"{opt}: full grid in {time.perf_counter() - t0:.0f} s -> {out}")
+            with client_for(workers=args.workers) as client:
+                sweep.run(steps_full, record_every=100, curves=("skill_level",), curves_at={"N": [100]},
+                          store=out / f"fig10_{opt}.zarr", client=client)
+            print(f"{opt}: full grid in {time.perf_counter() - t0:.0f} s -> {out / f'fig10_{opt}.zarr'}")
         return
     N, steps = args.fig10_N, args.fig10_steps
     for opt in ("signgd", "adam"):
@@ -137,6 +134,7 @@ def main(argv=None):
     ap.add_argument("--fig10-N", type=int, default=100)
     ap.add_argument("--fig10-steps", type=int, default=1000)
     ap.add_argument("--out", default="outputs/bench_fig10")
+    ap.add_argument("--workers", type=int, default=None, help="with --full: local Dask worker processes")
     args = ap.parse_args(argv)
     print(f"device: {jax.devices()[0].platform}, {len(jax.devices())} device(s)")
     if args.fig10:
