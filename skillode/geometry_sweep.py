@@ -43,13 +43,11 @@ import equinox as eqx
 import jax.numpy as jnp
 import jax.random as jr
 import numpy as np
-import xarray as xr
 
 from ._grid import Grid
 from ._shard import n_devices
-from ._summary import AbstractScanPlan, Summary
+from ._summary import AbstractScanPlan, AbstractScanSweep, Summary
 from ._validate import check_int
-from .distributed import execute
 from .frequencies import zipf
 from .geometry import TASK_KINDS, GeometryModel, GeometrySimulation, task_vectors
 from .optimizers import OPTIMIZERS, cached_optimizer
@@ -88,7 +86,7 @@ def _check_value(name: str, v):
     return str(v)
 
 
-class GeometrySweep(eqx.Module):
+class GeometrySweep(AbstractScanSweep):
     """A grid of Geometry-model runs over named axes (see the module docstring).
 
     **Arguments (keyword-only):**
@@ -160,18 +158,6 @@ class GeometrySweep(eqx.Module):
         if "mimicked" == gradient and "ce" in self.values("loss_kind"):
             raise ValueError("gradient='mimicked' is defined for loss_kind='mse' only")
 
-    @property
-    def names(self) -> tuple[str, ...]:
-        return tuple(k for k, _ in self.axes)
-
-    @property
-    def shape(self) -> tuple[int, ...]:
-        return tuple(len(v) for _, v in self.axes)
-
-    @property
-    def size(self) -> int:
-        return int(np.prod(self.shape))
-
     def values(self, name: str) -> tuple:
         """The values of axis ``name``, or its fixed value as a 1-tuple."""
         axes = dict(self.axes)
@@ -192,52 +178,12 @@ class GeometrySweep(eqx.Module):
     def plan(self, steps: int, *, block_size: int | None = None, **summary) -> _GeometryPlan:
         """The plan `run` executes; ``summary`` keywords as in `run`."""
         summary = Summary.build(steps=steps, **summary)
-        bad = [c for c in summary.curves if c not in (*_PER_SKILL, "n_aligned")]
-        if bad:
-            raise ValueError(f"curves must be among {(*_PER_SKILL, 'n_aligned')}, got {bad}")
-        if summary.threshold.variable not in _PER_SKILL:
-            raise ValueError(f"a Geometry sweep's threshold must be on 'skill_level' or 'loss', got "
-                             f"{summary.threshold.on!r}")
-        for name, _ in summary.curves_at or ():
-            if name not in self.names:
-                raise ValueError(f"curves_at names {name!r}, which is not an axis of this sweep {self.names}")
+        if summary.threshold.variable == "n_aligned":
+            raise ValueError("the threshold must be on 'skill_level' or 'loss', not 'n_aligned'")
+        self.check_summary(summary, (*_PER_SKILL, "n_aligned"))
         size = self._default_block() if block_size is None else check_int(block_size, "block_size")
         return _GeometryPlan(self, self.grid(size), summary)
 
-    def run(
-        self,
-        steps: int,
-        *,
-        record_every: int | None = None,
-        n_times: int = 50,
-        spacing: str = "log",
-        curves: Sequence[str] = (),
-        curves_at: Mapping[str, Sequence] | None = None,
-        threshold=0.9,
-        check_every: int | None = None,
-        chunk: int | None = None,
-        block_size: int | None = None,
-        store=None,
-        client=None,
-        progress: bool = True,
-    ) -> xr.Dataset:
-        """Run every grid point for ``steps`` optimizer steps from ``theta = 0``; one Dataset.
-
-        **Arguments:**
-
-        - `steps`, `record_every` (default ``steps // 100``), `n_times`, `spacing`, `curves`, `curves_at`,
-          `threshold`, `check_every`, `chunk`: what is kept of each run (`skillode._summary.Summary`).
-        - `block_size`: grid points per compiled block (default: about 128 MiB of task vectors, at most 64).
-        - `store`, `client`, `progress`: as for `skillode.Sweep.run` (`skillode.distributed.execute`).
-
-        **Returns:** a Dataset with dims ``(*axes, [skill,] t)``: ``loss`` ``(*axes, t)`` at ``t = 0`` and the kept
-        times, ``learning_time``, ``final_skill_level``, ``final_skill_loss`` ``(*axes, skill)`` and the asked
-        ``curves`` ``(*axes, skill, t)``; coordinates for every axis and ``p``.
-        """
-        plan = self.plan(steps, block_size=block_size, record_every=record_every, n_times=n_times, spacing=spacing,
-                         curves=tuple(curves), curves_at=curves_at, threshold=threshold, check_every=check_every,
-                         chunk=chunk)
-        return execute(plan, store=store, client=client, progress=progress, desc="geometry sweep")
 
 
 @dataclasses.dataclass(frozen=True)

@@ -48,14 +48,12 @@ import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
-import xarray as xr
 
 from .. import _scan
 from .._grid import Grid
 from .._shard import n_devices
-from .._summary import AbstractScanPlan, Summary
+from .._summary import AbstractScanPlan, AbstractScanSweep, Summary
 from .._validate import check_int
-from ..distributed import execute
 from ..optimizers import OPTIMIZERS, cached_optimizer
 from .tasks import AbstractSkillTask
 from .train import training_job
@@ -96,7 +94,7 @@ def _canonical(name: str, v):
     return v
 
 
-class TrainingSweep(eqx.Module):
+class TrainingSweep(AbstractScanSweep):
     """A grid of network-training runs over named axes (see the module docstring).
 
     **Arguments (keyword-only):**
@@ -166,14 +164,6 @@ class TrainingSweep(eqx.Module):
         self.self_weighted = bool(self_weighted)
 
     @property
-    def names(self) -> tuple[str, ...]:
-        return tuple(k for k, _ in self.axes)
-
-    @property
-    def shape(self) -> tuple[int, ...]:
-        return tuple(len(v) for _, v in self.axes)
-
-    @property
     def task_axes(self) -> tuple[str, ...]:
         return tuple(k for k in self.names if k not in RUN_AXES)
 
@@ -197,12 +187,7 @@ class TrainingSweep(eqx.Module):
 
     def plan(self, steps: int, *, block_size: int | None = None, **summary) -> _TrainingPlan:
         """The plan `run` executes; ``summary`` keywords as in `run`."""
-        summary = Summary.build(steps=steps, **summary)
-        for c in summary.curves:
-            if c not in _PER_SKILL:
-                raise ValueError(f"curves must be among {_PER_SKILL}, got {c!r}")
-        if summary.threshold.variable not in _PER_SKILL:
-            raise ValueError(f"the threshold must be on one of {_PER_SKILL}, got {summary.threshold.on!r}")
+        summary = self.check_summary(Summary.build(steps=steps, **summary), _PER_SKILL)
         size = 64 if block_size is None else check_int(block_size, "block_size")
         grid = self.grid(size)
         # One task per combination of task-axis values (seed-0 key): its skill count and frequencies.
@@ -213,34 +198,6 @@ class TrainingSweep(eqx.Module):
         names = tasks[0].skill_names if all(t.skill_names == tasks[0].skill_names for t in tasks) else None
         return _TrainingPlan(self, grid, summary, n, tuple(t.n_skills for t in tasks), tuple(p), names)
 
-    def run(
-        self,
-        steps: int,
-        *,
-        record_every: int | None = None,
-        n_times: int = 50,
-        spacing: str = "log",
-        curves: Sequence[str] = (),
-        curves_at: Mapping[str, Sequence] | None = None,
-        threshold=0.9,
-        check_every: int | None = None,
-        chunk: int | None = None,
-        block_size: int | None = None,
-        store=None,
-        client=None,
-        progress: bool = True,
-    ) -> xr.Dataset:
-        """Train every grid point for ``steps`` optimizer steps; one Dataset (arguments as `skillode.GeometrySweep.run`;
-        the threshold may be on ``"skill_level"``, ``"loss"`` or ``"accuracy"``).
-
-        **Returns:** dims ``(*axes, [skill,] t)``: ``loss`` at ``t = 0`` and the kept times, ``learning_time``,
-        ``final_skill_level``, ``final_skill_loss``, ``final_accuracy`` ``(*axes, skill)``, the asked ``curves``;
-        coordinates for every axis, ``p`` where the task has frequencies, ``skill_name`` where all tasks agree.
-        """
-        plan = self.plan(steps, block_size=block_size, record_every=record_every, n_times=n_times, spacing=spacing,
-                         curves=tuple(curves), curves_at=curves_at, threshold=threshold, check_every=check_every,
-                         chunk=chunk)
-        return execute(plan, store=store, client=client, progress=progress, desc="training sweep")
 
 
 def _product(lists):
