@@ -144,7 +144,8 @@ np.savez(OUT, loss=geo.loss.values, lt=geo.learning_time.values, s=res.skill_lev
 def test_blocks_split_over_two_devices_give_the_numbers_of_one(tmp_path):
     out = tmp_path / "two.npz"
     env = {**os.environ, "XLA_FLAGS": "--xla_force_host_platform_device_count=2"}
-    subprocess.run([sys.executable, "-c", _DEVICES_SCRIPT.replace("OUT", repr(str(out)))], env=env, check=True, timeout=600)
+    script = _DEVICES_SCRIPT.replace("OUT", repr(str(out)))
+    subprocess.run([sys.executable, "-c", script], env=env, check=True, timeout=600)
     two = np.load(out)
     geo = sk.GeometrySweep(axes={"alpha": [1.0, 2.0], "seed": [0, 1, 2]}, n=5, N=40, batch_size=32,
                            optimizer="signgd", learning_rate=1e-2).run(300, record_every=30, progress=False)
@@ -185,7 +186,7 @@ def test_store_errors_name_the_problem(tmp_path):
 
 def test_slurm_job_script_comes_from_skillode_settings():
     cluster = slurm_cluster(cores=8, memory="16GB", walltime="02:00:00", gpus=1, queue="gpu", account="lab",
-                            prologue=["source .venv/bin/activate"])
+                            prologue=["source .venv/bin/activate"], scheduler_options={"dashboard_address": ":0"})
     try:
         script = cluster.job_script()
     finally:
