@@ -150,7 +150,8 @@ def test_train_sweep_imports_its_factories(tmp_path, capsys, monkeypatch):
     (tmp_path / "cli_factories.py").write_text(
         "from skillode.networks import MLP, QuantizedSparseParity\n"
         "def make_model(width, key):\n    return MLP((9, width, 2), 'relu', key=key)\n"
-        "def make_task(alpha, key):\n    return QuantizedSparseParity(n_control=3, n_data=6, k=2, alpha=alpha, key=key)\n"
+        "def make_task(alpha, key):\n"
+        "    return QuantizedSparseParity(n_control=3, n_data=6, k=2, alpha=alpha, key=key)\n"
     )
     monkeypatch.syspath_prepend(str(tmp_path))
     argv = ["train-sweep", "--make-model", "cli_factories:make_model", "--make-task", "cli_factories:make_task",
