@@ -7,13 +7,16 @@ compare rows of one run, not runs of different days). Compile time is reported a
    B = 256, CE, SignGD, float32, ``--steps`` steps, ``record_every=100``, ``chunk=10``), cut into
    ``--block-size``-run blocks (8 blocks by default), run
 
-   - in process (``client=None``): a one-chunk warm-up twice (compile = first call minus second call), then the
-     timed run;
+   - in process (``client=None``);
    - on a `skillode.distributed.local_cluster` of 1 and of 2 worker processes, and of 2 workers with
      ``XLA_FLAGS=--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1`` in the workers' environment.
-     Each worker compiles on its first block, so each cluster first runs the same sweep for one chunk (1000 steps:
-     the same compiled programs, since a chunk's program depends on ``record_every`` and the chunk length, not on
-     ``steps``), then the timed run.
+
+   The three clusters are started together (idle workers cost nothing) and every configuration is warmed up by
+   running the same sweep for one chunk (1000 steps) twice: the same compiled programs as the timed run, since a
+   chunk's program depends on ``record_every`` and the chunk length, not on ``steps``. Compile = first warm-up
+   call minus the second (in process; on a cluster each worker compiles on its first block). Then ``--repeat``
+   rounds time every configuration one after the other, so a change of the machine's load hits them alike; the
+   best of the rounds is reported (and every round printed).
 
    Reported: 2 workers vs 1 worker, 1-worker Dask vs in process, and the largest difference between the results
    (expected 0.0: a block is a pure function of the sweep and its index).
@@ -33,13 +36,14 @@ compare rows of one run, not runs of different days). Compile time is reported a
    The padded skill levels are checked against the unpadded ones (float32 timed; float64 checked on the short
    run).
 
-Run: ``python bench/distributed.py [--steps 20000] [--pad]`` (about 4 minutes on a 2-core laptop, plus 1-2 with
+Run: ``python bench/distributed.py [--steps 10000] [--pad]`` (about 5 minutes on a loaded 2-core machine, plus 2 with
 ``--pad``); ``--quick`` is a smoke run of a minute or two; ``--pad-only`` runs only 3.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 import tempfile
@@ -99,19 +103,146 @@ def run_geometry(sweep, steps, block_size, client):
                      progress=False)
 
 
-def bench_cluster(label, sweep, steps, block_size, n_workers, env=None, extra=None):
-    """Start a cluster, warm it up (one chunk), time the sweep; ``extra(client)`` runs more on the same cluster."""
-    t0 = time.perf_counter()
-    with local_cluster(n_workers, dashboard_address=None, env=env) as client:
-        client.wait_for_workers(n_workers)
-        start_s = time.perf_counter() - t0
-        flags = set(client.run(lambda: os.environ.get("XLA_FLAGS")).values())
-        _, warm_s = timed(lambda: run_geometry(sweep, UNIT, block_size, client))
-        ds, run_s = timed(lambda: run_geometry(sweep, steps, block_size, client))
-        print(f"  {label}: cluster start {start_s:.1f} s, warm-up ({UNIT} steps, incl. worker compile) "
-              f"{warm_s:.1f} s, run {run_s:.2f} s; workers' XLA_FLAGS: {sorted(map(str, flags))}", flush=True)
-        more = extra(client) if extra is not None else None
-    return ds, {"start": start_s, "warm": warm_s, "run": run_s}, more
+@contextlib.contextmanager
+def blas_threads(n: int):
+    """Limit the OpenBLAS libraries loaded in this process (NumPy's, and SciPy's, which jaxlib's CPU LAPACK
+    kernels call, e.g. for the QR of orthonormal task vectors) to ``n`` threads, restoring them on exit.
+
+    Dask's nanny starts its workers with ``OMP_NUM_THREADS=OPENBLAS_NUM_THREADS=MKL_NUM_THREADS=1``
+    (``distributed.nanny.pre-spawn-environ``); this gives the in-process run the same setting. Linux only (reads
+    /proc/self/maps); yields the number of libraries changed (0 where none was found).
+    """
+    import ctypes
+
+    try:
+        paths = sorted({line.split()[-1] for line in open("/proc/self/maps") if "openblas" in line.lower()})
+    except OSError:
+        paths = []
+    changed = []
+    for path in paths:
+        try:
+            lib = ctypes.CDLL(path)
+        except OSError:
+            continue
+        for suffix in ("64_", "", "_64_", "_"):
+            getter = getattr(lib, f"scipy_openblas_get_num_threads{suffix}", None) or getattr(
+                lib, f"openblas_get_num_threads{suffix}", None)
+            setter = getattr(lib, f"scipy_openblas_set_num_threads{suffix}", None) or getattr(
+                lib, f"openblas_set_num_threads{suffix}", None)
+            if getter is not None and setter is not None:
+                setter.argtypes = [ctypes.c_int]
+                changed.append((setter, int(getter())))
+                setter(n)
+                break
+    try:
+        yield len(changed)
+    finally:
+        for setter, old in changed:
+            setter(old)
+
+
+CONFIGS = (  # label, workers (0: in process), worker environment
+    ("in process", 0, None),
+    ("in process, 1 BLAS thread", 0, None),
+    ("Dask, 1 worker", 1, None),
+    ("Dask, 2 workers", 2, None),
+    ("Dask, 2 workers, XLA one thread", 2, {"XLA_FLAGS": XLA_ONE_THREAD}),
+)
+
+
+def _run_config(sweep, steps, block_size, client, one_blas_thread):
+    if not one_blas_thread:
+        return run_geometry(sweep, steps, block_size, client)
+    with blas_threads(1):
+        return run_geometry(sweep, steps, block_size, client)
+
+
+def bench_scaling(args, steps, n_points, tmp: Path, table) -> None:
+    """1. (and 2. on the 2-worker cluster): every configuration warmed up, then ``--repeat`` interleaved rounds."""
+    sweep = geometry_sweep()
+    grid = sweep.grid(args.block_size)
+    print(f"\n1. Geometry sweep: {sweep.size} runs (alpha x seed = 4 x 4), n = 100, N = 500, B = 256, CE, SignGD, "
+          f"float32, {steps} steps (record_every={RECORD_EVERY}, chunk={CHUNK}); {grid.n_blocks} blocks of "
+          f"{grid.block_size} run(s); {args.repeat} interleaved round(s), best of them reported")
+    with contextlib.ExitStack() as stack:
+        clients, runners, start, warm = {}, {}, {}, {}
+        for label, workers, env in CONFIGS:
+            t0 = time.perf_counter()
+            if workers:
+                client = stack.enter_context(local_cluster(workers, dashboard_address=None, env=env))
+                client.wait_for_workers(workers)
+                flags = sorted(map(str, set(client.run(lambda: os.environ.get("XLA_FLAGS")).values())))
+            else:
+                client, flags = None, None
+            start[label] = time.perf_counter() - t0
+            clients[label] = client
+            blas = label == "in process, 1 BLAS thread"
+            run = lambda s_, c=client, b=blas: _run_config(sweep, s_, args.block_size, c, b)  # noqa: E731
+            runners[label] = run
+            # Warm-up: one chunk (UNIT steps) compiles the same programs the timed run uses. In process, run it
+            # twice: compile = first call - second call. On a cluster every worker compiles on its first block.
+            _, first = timed(lambda: run(UNIT))
+            _, second = timed(lambda: run(UNIT))
+            warm[label] = (first, second)
+            print(f"  {label}: " + (f"cluster start {start[label]:.1f} s (workers' XLA_FLAGS {flags}), " if workers
+                                    else "") + f"warm-up {UNIT} steps {first:.2f} s, again {second:.2f} s",
+                  flush=True)
+        runs = {label: [] for label, _, _ in CONFIGS}
+        results = {}
+        for r in range(args.repeat):
+            line = []
+            for label, _, _ in CONFIGS:
+                ds, s = timed(lambda: runners[label](steps))
+                runs[label].append(s)
+                results.setdefault(label, ds)
+                line.append(f"{label} {s:.2f} s")
+            print(f"  round {r + 1} (load avg {os.getloadavg()[0]:.1f}): " + ", ".join(line), flush=True)
+
+        print(f"\n2. scheduler overhead: Resource Sweep, {n_points} N0 values, n = 5, {TS.size} times, block_size=1 "
+              f"({n_points} blocks)")
+        sched_local, ref_local = scheduler_rows(n_points, tmp, None)
+        sched_dask, ref_dask = scheduler_rows(n_points, tmp, clients["Dask, 2 workers"])
+        sched_diff = max_diff(ref_local, ref_dask)
+
+    best = {label: min(v) for label, v in runs.items()}
+    ref = results["in process"]
+    diffs = {label: max_diff(ref, ds) for label, ds in results.items() if label != "in process"}
+    compile_s = max(warm["in process"][0] - warm["in process"][1], 0.0)
+    r21 = best["Dask, 1 worker"] / best["Dask, 2 workers"]
+    r1p = best["Dask, 1 worker"] / best["in process"]
+    r1b = best["Dask, 1 worker"] / best["in process, 1 BLAS thread"]
+    rx = best["Dask, 2 workers"] / best["Dask, 2 workers, XLA one thread"]
+    print("\n  ratios (best run times, compile excluded):")
+    print(f"  2 workers vs 1 worker: x{r21:.2f} faster (target >= 1.6)")
+    print(f"  1-worker Dask / in process: {r1p:.3f} ({(r1p - 1) * 100:+.1f} %; target within 10 %)")
+    print(f"  1-worker Dask / in process with 1 BLAS thread (the workers' setting): {r1b:.3f} "
+          f"({(r1b - 1) * 100:+.1f} %)")
+    print(f"  2 workers, XLA one thread vs default 2 workers: x{rx:.2f} "
+          f"({'helps' if rx > 1.02 else 'hurts' if rx < 0.98 else 'no difference (within 2 %)'})")
+    print("  max |difference| to the in-process result: " + ", ".join(f"{k} {v:.3g}" for k, v in diffs.items()))
+    print(f"  scheduler sweep, Dask vs in process: max |difference| {sched_diff:.3g}")
+
+    table += [
+        ("geometry: blocks x runs per block", f"{grid.n_blocks} x {grid.block_size}"),
+        ("geometry: in process, compile (one-chunk warm-up, 1st - 2nd call)", f"{compile_s:.2f} s"),
+    ]
+    for label, workers, _ in CONFIGS:
+        if workers:
+            table.append((f"geometry: {label}, cluster start / first warm-up (incl. worker compile) / second",
+                          f"{start[label]:.1f} s / {warm[label][0]:.1f} s / {warm[label][1]:.1f} s"))
+        table.append((f"geometry: {label}, run ({steps} steps), best of {args.repeat}",
+                      f"{best[label]:.2f} s (all: {', '.join(f'{s:.2f}' for s in runs[label])})"))
+    table += [
+        ("**ratio: 2 workers vs 1 worker** (target >= 1.6)", f"x{r21:.2f}"),
+        ("**ratio: Dask 1 worker / in process** (target <= 1.10)", f"{r1p:.3f}"),
+        ("**ratio: Dask 1 worker / in process with 1 BLAS thread**", f"{r1b:.3f}"),
+        ("**ratio: 2 workers XLA one thread vs 2 workers default**", f"x{rx:.2f}"),
+        *[(f"geometry: max abs diff, {k} vs in process", f"{v:.3g}") for k, v in diffs.items()],
+    ]
+    for label, s in [*sched_local, *sched_dask]:
+        table.append((f"scheduler ({n_points} blocks): {label}",
+                      f"{s:.2f} s = {n_points / s:.0f} blocks/s = {1e3 * s / n_points:.1f} ms/block"))
+    table.append(("scheduler: max abs diff Dask vs in process", f"{sched_diff:.3g}"))
 
 
 # ---------------------------------------------------------------------------------------- 2. scheduler overhead
@@ -220,9 +351,10 @@ def bench_pad(args, table):
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--steps", type=int, default=None, help="steps of the timed Geometry sweep (multiple of 1000; "
-                    "default 20000, 2000 with --quick)")
+                    "default 10000, 2000 with --quick)")
     ap.add_argument("--block-size", type=int, default=2, help="runs per block of the Geometry sweep (default 2: 8 "
                     "blocks)")
+    ap.add_argument("--repeat", type=int, default=2, help="interleaved timed rounds of 1. (best reported)")
     ap.add_argument("--points", type=int, default=None, help="N0 values (= blocks) of the scheduler sweep "
                     "(default 400, 100 with --quick)")
     ap.add_argument("--pad", action="store_true", help="also compare compiling per N against zero-padding N")
@@ -231,7 +363,7 @@ def main(argv=None) -> int:
     ap.add_argument("--pad-long", type=int, default=None, help="long step count of --pad (default 20000; 2000 quick)")
     ap.add_argument("--quick", action="store_true", help="a smoke run (a minute or two)")
     args = ap.parse_args(argv)
-    steps = args.steps or (2000 if args.quick else 20000)
+    steps = args.steps or (2000 if args.quick else 10000)
     if steps % UNIT:
         ap.error(f"--steps must be a multiple of {UNIT} (record_every={RECORD_EVERY} x chunk={CHUNK})")
     n_points = args.points or (100 if args.quick else 400)
@@ -246,66 +378,8 @@ def main(argv=None) -> int:
     t_start = time.perf_counter()
 
     if not args.pad_only:
-        sweep = geometry_sweep()
-        grid = sweep.grid(args.block_size)
-        print(f"\n1. Geometry sweep: {sweep.size} runs (alpha x seed = 4 x 4), n = 100, N = 500, B = 256, CE, SignGD, "
-              f"float32, {steps} steps (record_every={RECORD_EVERY}, chunk={CHUNK}); {grid.n_blocks} blocks of "
-              f"{grid.block_size} run(s)")
-        _, first_s = timed(lambda: run_geometry(sweep, UNIT, args.block_size, None))
-        _, second_s = timed(lambda: run_geometry(sweep, UNIT, args.block_size, None))
-        ref, inproc_s = timed(lambda: run_geometry(sweep, steps, args.block_size, None))
-        compile_s = max(first_s - second_s, 0.0)
-        print(f"  in process: warm-up {UNIT} steps {first_s:.2f} s then {second_s:.2f} s -> compile {compile_s:.2f} s;"
-              f" run {inproc_s:.2f} s", flush=True)
-
-        ds1, c1, _ = bench_cluster("Dask, 1 worker", sweep, steps, args.block_size, 1)
         with tempfile.TemporaryDirectory() as tmp:
-            ds2, c2, sched_dask = bench_cluster(
-                "Dask, 2 workers", sweep, steps, args.block_size, 2,
-                extra=lambda client: (print(f"\n2. scheduler overhead: Resource Sweep, {n_points} N0 values, n = 5, "
-                                            f"{TS.size} times, block_size=1 ({n_points} blocks)"),
-                                      scheduler_rows(n_points, Path(tmp), client))[1])
-            ds3, c3, _ = bench_cluster("Dask, 2 workers, XLA one thread", sweep, steps, args.block_size, 2,
-                                       env={"XLA_FLAGS": XLA_ONE_THREAD})
-            print("\n2. (continued) scheduler overhead in process")
-            sched_local, ref_local = scheduler_rows(n_points, Path(tmp), None)
-            sched_rows, ref_dask = sched_dask
-            sched_diff = max_diff(ref_local, ref_dask)
-        diffs = {"1 worker": max_diff(ref, ds1), "2 workers": max_diff(ref, ds2),
-                 "2 workers, XLA one thread": max_diff(ref, ds3)}
-
-        r21 = c1["run"] / c2["run"]
-        r1p = c1["run"] / inproc_s
-        rx = c2["run"] / c3["run"]
-        print("\n  ratios (run time only, compile excluded):")
-        print(f"  2 workers vs 1 worker: x{r21:.2f} faster (target >= 1.6)")
-        print(f"  1-worker Dask / in process: {r1p:.3f} ({(r1p - 1) * 100:+.1f} %; target within 10 %)")
-        print(f"  2 workers, XLA one thread vs default 2 workers: x{rx:.2f} "
-              f"({'helps' if rx > 1.02 else 'hurts' if rx < 0.98 else 'no difference (within 2 %)'})")
-        print("  max |difference| to the in-process result: "
-              + ", ".join(f"{k} {v:.3g}" for k, v in diffs.items()))
-        print(f"  scheduler sweep, Dask vs in process: max |difference| {sched_diff:.3g}")
-
-        table += [
-            ("geometry: blocks x runs per block", f"{grid.n_blocks} x {grid.block_size}"),
-            ("geometry: in process, compile (one-chunk warm-up, 1st - 2nd call)", f"{compile_s:.2f} s"),
-            (f"geometry: in process, run ({steps} steps)", f"{inproc_s:.2f} s"),
-            ("geometry: Dask 1 worker, cluster start / warm-up (incl. compile)", f"{c1['start']:.1f} s / "
-                                                                                f"{c1['warm']:.1f} s"),
-            ("geometry: Dask 1 worker, run", f"{c1['run']:.2f} s"),
-            ("geometry: Dask 2 workers, cluster start / warm-up (incl. compile)", f"{c2['start']:.1f} s / "
-                                                                                 f"{c2['warm']:.1f} s"),
-            ("geometry: Dask 2 workers, run", f"{c2['run']:.2f} s"),
-            ("geometry: Dask 2 workers + XLA one thread, warm-up / run", f"{c3['warm']:.1f} s / {c3['run']:.2f} s"),
-            ("**ratio: 2 workers vs 1 worker** (target >= 1.6)", f"x{r21:.2f}"),
-            ("**ratio: Dask 1 worker / in process** (target <= 1.10)", f"{r1p:.3f}"),
-            ("**ratio: 2 workers XLA one thread vs 2 workers default**", f"x{rx:.2f}"),
-            *[(f"geometry: max abs diff, {k} vs in process", f"{v:.3g}") for k, v in diffs.items()],
-        ]
-        for label, s in [*sched_local, *sched_rows]:
-            table.append((f"scheduler ({n_points} blocks): {label}",
-                          f"{s:.2f} s = {n_points / s:.0f} blocks/s = {1e3 * s / n_points:.1f} ms/block"))
-        table.append(("scheduler: max abs diff Dask vs in process", f"{sched_diff:.3g}"))
+            bench_scaling(args, steps, n_points, Path(tmp), table)
 
     if args.pad or args.pad_only:
         bench_pad(args, table)

@@ -100,15 +100,10 @@ class SweepStore:
         self._writes = zarr.open_array(str(self.path / _META / "writes"), mode="r+")
 
     def _create(self, fingerprint: str) -> None:
-        import dask.array as da
         import zarr
 
         grid = self.plan.grid
-        lazy = {
-            name: da.full((*grid.shape, *shape), np.nan, chunks=(*grid.block, *shape), dtype=np.float64)
-            for name, (_, shape) in self.plan.variables().items()
-        }
-        template = self.plan.dataset(lazy)
+        template = _template(self.plan)
         template.attrs["skillode_sweep"] = fingerprint
         template.attrs["skillode_spec"] = json.dumps(self.plan.spec(), sort_keys=True, default=str)
         template.to_zarr(self.path, mode="w-", compute=False, consolidated=False)
@@ -139,6 +134,18 @@ class SweepStore:
         ds = xr.open_zarr(self.path, consolidated=False)[list(self.plan.variables())]  # the plan's order
         ds.attrs.pop("skillode_spec", None)
         return ds.load() if ds.nbytes < load_below else ds
+
+
+def _template(plan: AbstractGridPlan) -> xr.Dataset:
+    """The plan's Dataset around lazy NaN arrays chunked by block: the store's layout, and a check of the
+    coordinates before any block runs."""
+    import dask.array as da
+
+    grid = plan.grid
+    return plan.dataset({
+        name: da.full((*grid.shape, *shape), np.nan, chunks=(*grid.block, *shape), dtype=np.float64)
+        for name, (_, shape) in plan.variables().items()
+    })
 
 
 def _grid_points(grid, index) -> int:
@@ -224,6 +231,7 @@ def execute(
     variables = plan.variables()
     sweep_store = None if store is None else SweepStore(store, plan)
     if sweep_store is None:
+        _template(plan)  # bad coordinates fail now, not after the last block
         out = {name: np.full((*grid.shape, *shape), np.nan) for name, (_, shape) in variables.items()}
         todo = list(grid.block_indices())
     else:

@@ -259,8 +259,12 @@ class _TrainingPlan(AbstractScanPlan):
         sw = self.sweep
         out = {}
         for name, vals in sw.axes:
-            arr = np.asarray(vals)
-            out[name] = arr if arr.dtype.kind in "biufU" else np.asarray([str(v) for v in vals])
+            try:
+                arr = np.asarray(vals)
+            except ValueError:  # ragged values (tuples of different lengths)
+                arr = None
+            ok = arr is not None and arr.ndim == 1 and arr.dtype.kind in "biufU"
+            out[name] = arr if ok else np.asarray([str(v) for v in vals])  # tuples etc.: their text
         if all(p is not None for p in self.p_of):
             pad = [np.concatenate([p, np.full(self.n_max - p.size, np.nan)]) for p in self.p_of]
             if sw.task_axes:
