@@ -9,9 +9,12 @@ compare rows of one run, not runs of different days). Compile time is reported a
 
    - in process (``client=None``);
    - on a `skillode.distributed.local_cluster` of 1 and of 2 worker processes, and of 2 workers with
-     ``XLA_FLAGS=--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1`` in the workers' environment.
+     ``XLA_FLAGS=--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1`` in the workers' environment
+     (the classic recipe; the script prints how many XLA intra-op threads each process really has), and of 2
+     workers (and of 1) each pinned to one core before its first block (`pin_worker`: XLA sizes its pool from
+     the affinity).
 
-   The three clusters are started together (idle workers cost nothing) and every configuration is warmed up by
+   The clusters are started together (idle workers cost nothing) and every configuration is warmed up by
    running the same sweep for one chunk (1000 steps) twice: the same compiled programs as the timed run, since a
    chunk's program depends on ``record_every`` and the chunk length, not on ``steps``. Compile = first warm-up
    call minus the second (in process; on a cluster each worker compiles on its first block). Then ``--repeat``
@@ -20,11 +23,11 @@ compare rows of one run, not runs of different days). Compile time is reported a
 
    Reported: 2 workers vs 1 worker, 1-worker Dask vs in process, and the largest difference between the results
    (expected 0.0: a block is a pure function of the sweep and its index).
-2. **Scheduler overhead.** A Resource `skillode.Sweep` over 400 values of N0 (n = 5, 4 output times), one grid
-   point per block (``block_size=1``, 400 blocks of almost no work): blocks per second and ms per block in process
-   and on the 2-worker cluster, in memory and into a zarr store (each block one ``to_zarr(region=...)`` write plus
-   its done mark). The Dask rows use the default window (two blocks in flight per worker) and a wider one
-   (``max_in_flight=32``, through `skillode.distributed.execute`).
+2. **Scheduler overhead.** A Resource `skillode.Sweep` over ``--points`` (200) values of N0 (n = 5, 4 output
+   times), one grid point per block (``block_size=1``, 200 blocks of almost no work): blocks per second and ms per
+   block in process and on the 2-worker cluster, in memory and into a zarr store (each block one
+   ``to_zarr(region=...)`` write plus its done mark). The Dask rows use the default window (two blocks in flight
+   per worker), and in memory also a wider one (``max_in_flight=32``, through `skillode.distributed.execute`).
 3. ``--pad``: a Geometry sweep over N in (100, 200, 300, 400, 500) (4 seeds each, the model of 1.), built by hand
    with `skillode.geometry.simulate_many`, either compiling one program per N, or padding every task-vector matrix
    with zero columns to N = 500 (a zero column gets a zero gradient, so the skills are unchanged) and running
@@ -141,13 +144,49 @@ def blas_threads(n: int):
             setter(old)
 
 
+PINNED = "Dask, 2 workers, pinned to 1 core each"
+PINNED1 = "Dask, 1 worker, pinned to 1 core"
 CONFIGS = (  # label, workers (0: in process), worker environment
+    ("in process, 1 BLAS thread", 0, None),  # first: its first warm-up call compiles (without BLAS spin-waits)
     ("in process", 0, None),
-    ("in process, 1 BLAS thread", 0, None),
     ("Dask, 1 worker", 1, None),
     ("Dask, 2 workers", 2, None),
     ("Dask, 2 workers, XLA one thread", 2, {"XLA_FLAGS": XLA_ONE_THREAD}),
+    (PINNED1, 1, None),
+    (PINNED, 2, None),
 )
+
+
+def xla_threads() -> int:
+    """Threads of this process in XLA's CPU intra-op pool (Linux thread name ``tf_XLAEigen``); -1 if unknown."""
+    try:
+        tasks = os.listdir("/proc/self/task")
+    except OSError:
+        return -1
+    count = 0
+    for tid in tasks:
+        try:
+            with open(f"/proc/self/task/{tid}/comm") as f:
+                count += f.read().strip().startswith("tf_XLAEigen")
+        except OSError:
+            pass
+    return count
+
+
+def pin_worker(dask_worker=None) -> tuple[int, bool]:
+    """Run on each worker (``client.run``) before its first block: pin every thread of the process to one core
+    (worker ``i`` -> the ``i``-th allowed core). XLA sizes its CPU thread pool from the affinity when its backend
+    starts, so a worker pinned before then gets a one-thread pool. Returns (core, XLA backend already started)."""
+    from jax._src import xla_bridge
+
+    cores = sorted(os.sched_getaffinity(0))
+    core = cores[int(dask_worker.name) % len(cores)]
+    for tid in os.listdir("/proc/self/task"):
+        try:
+            os.sched_setaffinity(int(tid), {core})
+        except OSError:
+            pass
+    return core, bool(getattr(xla_bridge, "_backends", {}))
 
 
 def _run_config(sweep, steps, block_size, client, one_blas_thread):
@@ -172,6 +211,8 @@ def bench_scaling(args, steps, n_points, tmp: Path, table) -> None:
                 client = stack.enter_context(local_cluster(workers, dashboard_address=None, env=env))
                 client.wait_for_workers(workers)
                 flags = sorted(map(str, set(client.run(lambda: os.environ.get("XLA_FLAGS")).values())))
+                if label in (PINNED, PINNED1):
+                    flags.append(f"pinned (core, XLA started before): {sorted(client.run(pin_worker).values())}")
             else:
                 client, flags = None, None
             start[label] = time.perf_counter() - t0
@@ -184,9 +225,10 @@ def bench_scaling(args, steps, n_points, tmp: Path, table) -> None:
             _, first = timed(lambda: run(UNIT))
             _, second = timed(lambda: run(UNIT))
             warm[label] = (first, second)
+            pools = sorted(client.run(xla_threads).values()) if workers else [xla_threads()]
             print(f"  {label}: " + (f"cluster start {start[label]:.1f} s (workers' XLA_FLAGS {flags}), " if workers
-                                    else "") + f"warm-up {UNIT} steps {first:.2f} s, again {second:.2f} s",
-                  flush=True)
+                                    else "") + f"warm-up {UNIT} steps {first:.2f} s, again {second:.2f} s; XLA "
+                  f"intra-op threads per process {pools}", flush=True)
         runs = {label: [] for label, _, _ in CONFIGS}
         results = {}
         for r in range(args.repeat):
@@ -207,11 +249,13 @@ def bench_scaling(args, steps, n_points, tmp: Path, table) -> None:
     best = {label: min(v) for label, v in runs.items()}
     ref = results["in process"]
     diffs = {label: max_diff(ref, ds) for label, ds in results.items() if label != "in process"}
-    compile_s = max(warm["in process"][0] - warm["in process"][1], 0.0)
+    compile_s = max(warm["in process, 1 BLAS thread"][0] - warm["in process, 1 BLAS thread"][1], 0.0)
     r21 = best["Dask, 1 worker"] / best["Dask, 2 workers"]
     r1p = best["Dask, 1 worker"] / best["in process"]
     r1b = best["Dask, 1 worker"] / best["in process, 1 BLAS thread"]
     rx = best["Dask, 2 workers"] / best["Dask, 2 workers, XLA one thread"]
+    rp = best["Dask, 2 workers"] / best[PINNED]
+    rpp = best[PINNED1] / best[PINNED]
     print("\n  ratios (best run times, compile excluded):")
     print(f"  2 workers vs 1 worker: x{r21:.2f} faster (target >= 1.6)")
     print(f"  1-worker Dask / in process: {r1p:.3f} ({(r1p - 1) * 100:+.1f} %; target within 10 %)")
@@ -219,12 +263,15 @@ def bench_scaling(args, steps, n_points, tmp: Path, table) -> None:
           f"({(r1b - 1) * 100:+.1f} %)")
     print(f"  2 workers, XLA one thread vs default 2 workers: x{rx:.2f} "
           f"({'helps' if rx > 1.02 else 'hurts' if rx < 0.98 else 'no difference (within 2 %)'})")
+    print(f"  2 workers pinned to one core each vs default 2 workers: x{rp:.2f} "
+          f"({'helps' if rp > 1.02 else 'hurts' if rp < 0.98 else 'no difference (within 2 %)'})")
+    print(f"  pinned: 2 workers vs 1 worker: x{rpp:.2f} faster")
     print("  max |difference| to the in-process result: " + ", ".join(f"{k} {v:.3g}" for k, v in diffs.items()))
     print(f"  scheduler sweep, Dask vs in process: max |difference| {sched_diff:.3g}")
 
     table += [
         ("geometry: blocks x runs per block", f"{grid.n_blocks} x {grid.block_size}"),
-        ("geometry: in process, compile (one-chunk warm-up, 1st - 2nd call)", f"{compile_s:.2f} s"),
+        ("geometry: in process, compile (one-chunk warm-up, 1st - 2nd call, 1 BLAS thread)", f"{compile_s:.2f} s"),
     ]
     for label, workers, _ in CONFIGS:
         if workers:
@@ -237,6 +284,8 @@ def bench_scaling(args, steps, n_points, tmp: Path, table) -> None:
         ("**ratio: Dask 1 worker / in process** (target <= 1.10)", f"{r1p:.3f}"),
         ("**ratio: Dask 1 worker / in process with 1 BLAS thread**", f"{r1b:.3f}"),
         ("**ratio: 2 workers XLA one thread vs 2 workers default**", f"x{rx:.2f}"),
+        ("**ratio: 2 workers pinned (1 core each) vs 2 workers default**", f"x{rp:.2f}"),
+        ("**ratio: pinned, 2 workers vs 1 worker**", f"x{rpp:.2f}"),
         *[(f"geometry: max abs diff, {k} vs in process", f"{v:.3g}") for k, v in diffs.items()],
     ]
     for label, s in [*sched_local, *sched_dask]:
@@ -271,10 +320,6 @@ def scheduler_rows(n_points, tmp: Path, client=None):
         plan = sweep.trajectory_plan(TS, block_size=1)
         ds, wide_s = timed(lambda: execute(plan, client=client, progress=False, max_in_flight=32))
         rows.append((f"{where}, memory, max_in_flight=32", wide_s))
-        diffs.append(max_diff(ref, ds))
-        ds, wide_store_s = timed(lambda: execute(plan, client=client, progress=False, max_in_flight=32,
-                                                 store=tmp / f"{tag}_wide.zarr"))
-        rows.append((f"{where}, zarr store, max_in_flight=32", wide_store_s))
         diffs.append(max_diff(ref, ds))
     print(f"  {where}: first call (compile) {warm_s:.2f} s; "
           + ", ".join(f"{lab.split(', ', 1)[1]} {s:.2f} s" for lab, s in rows)
@@ -325,7 +370,8 @@ def bench_pad(args, table):
           "CE, SignGD; cold (compile + run) wall times, float32")
     results = {}
     for steps in (args.pad_short, args.pad_long):
-        res = pad_strategies(Ns, seeds, steps, jnp.float32)
+        with blas_threads(1):  # the QRs of the task vectors must not leave OpenBLAS threads spinning
+            res = pad_strategies(Ns, seeds, steps, jnp.float32)
         ref = res["one program per N"][1]
         for name, (s, levels) in res.items():
             err = float(np.max(np.abs(levels - ref)))
@@ -338,7 +384,8 @@ def bench_pad(args, table):
         print(f"  -> at {steps} steps: fastest is '{best}'; padded-vmapped / per-N = "
               f"{results[steps]['padded, N vmapped (1 program)'] / results[steps]['one program per N']:.2f}")
         table.append((f"pad: {steps} steps, fastest", best))
-    res64 = pad_strategies(Ns, seeds, args.pad_short, jnp.float64)
+    with blas_threads(1):
+        res64 = pad_strategies(Ns, seeds, args.pad_short, jnp.float64)
     ref = res64["one program per N"][1]
     err64 = max(float(np.max(np.abs(v[1] - ref))) for k, v in res64.items() if k != "one program per N")
     print(f"  float64, {args.pad_short} steps: max |skill(padded) - skill(unpadded)| = {err64:.3g}")
@@ -356,7 +403,7 @@ def main(argv=None) -> int:
                     "blocks)")
     ap.add_argument("--repeat", type=int, default=2, help="interleaved timed rounds of 1. (best reported)")
     ap.add_argument("--points", type=int, default=None, help="N0 values (= blocks) of the scheduler sweep "
-                    "(default 400, 100 with --quick)")
+                    "(default 200, 100 with --quick)")
     ap.add_argument("--pad", action="store_true", help="also compare compiling per N against zero-padding N")
     ap.add_argument("--pad-only", action="store_true", help="run only the --pad comparison")
     ap.add_argument("--pad-short", type=int, default=None, help="short step count of --pad (default 1000; 200 quick)")
@@ -366,7 +413,7 @@ def main(argv=None) -> int:
     steps = args.steps or (2000 if args.quick else 10000)
     if steps % UNIT:
         ap.error(f"--steps must be a multiple of {UNIT} (record_every={RECORD_EVERY} x chunk={CHUNK})")
-    n_points = args.points or (100 if args.quick else 400)
+    n_points = args.points or (100 if args.quick else 200)
     args.pad_short = args.pad_short or (200 if args.quick else 1000)
     args.pad_long = args.pad_long or (2000 if args.quick else 20000)
     for s in (args.pad_short, args.pad_long):
