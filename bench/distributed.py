@@ -7,7 +7,8 @@ compare rows of one run, not runs of different days). Compile time is reported a
    B = 256, CE, SignGD, float32, ``--steps`` steps, ``record_every=100``, ``chunk=10``), cut into
    ``--block-size``-run blocks (8 blocks by default), run
 
-   - in process (``client=None``);
+   - in process (``client=None``), as it is and with the process's OpenBLAS limited to one thread (`blas_threads`,
+     what Dask's nanny does to its workers with ``OMP_NUM_THREADS=OPENBLAS_NUM_THREADS=1``);
    - on a `skillode.distributed.local_cluster` of 1 and of 2 worker processes, and of 2 workers with
      ``XLA_FLAGS=--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1`` in the workers' environment
      (the classic recipe; the script prints how many XLA intra-op threads each process really has), and of 2
@@ -39,8 +40,17 @@ compare rows of one run, not runs of different days). Compile time is reported a
    The padded skill levels are checked against the unpadded ones (float32 timed; float64 checked on the short
    run).
 
-Run: ``python bench/distributed.py [--steps 10000] [--pad]`` (about 5 minutes on a loaded 2-core machine, plus 2 with
-``--pad``); ``--quick`` is a smoke run of a minute or two; ``--pad-only`` runs only 3.
+What a 2-core machine under foreign load showed (jax 0.10.2, Dask 2026.8): XLA's CPU client gives every process
+an intra-op pool of one thread per allowed core, and for these small per-step ops that pool *costs* time (a
+1-worker cluster pinned to one core ran the sweep in about half the time of an unpinned one); the XLA_FLAGS recipe
+leaves the pool at 2 threads (``intra_op_parallelism_threads=1`` is not an XLA flag: after a ``--`` flag it is
+ignored, alone it is a fatal error); in process, the OpenBLAS threads that jaxlib's LAPACK QR (orthonormal task
+vectors) wakes spin-wait ~0.1 s per call and slow the run by ~30 %. Pinning (or ``taskset``) is what gives one XLA
+thread per worker.
+
+Run: ``python bench/distributed.py [--steps 10000] [--pad]`` (about 5 minutes on a loaded 2-core machine, plus 2.5
+with ``--pad``); ``--quick`` is a smoke run of about 3 minutes; ``--pad-only`` runs only 3. (This file's name
+shadows Dask's ``distributed`` package when run as a script; the first lines below take care of it.)
 """
 
 from __future__ import annotations
