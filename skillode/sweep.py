@@ -258,9 +258,6 @@ class Sweep(eqx.Module):
             params["p"], params["normalized"] = zipf(self.n, float(alpha)), True
         return ResourceModel(**params)
 
-    def _numeric_axes(self):
-        return [(k, v) for k, v in self.axes if k != "loss_kind"]
-
     def _static_values(self) -> list[dict]:
         if "loss_kind" in self.names:
             return [{"loss_kind": str(v)} for v in dict(self.axes)["loss_kind"]]
