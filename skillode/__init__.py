@@ -35,7 +35,7 @@ from . import (  # noqa: E402
 from ._model import AbstractSkillModel, AbstractTimeModel  # noqa: E402
 from .dependencies import AND, OR, Gate, SkillGraph, chain  # noqa: E402
 from .domino import DominoModel  # noqa: E402
-from .fit import PowerLawFit, ResourceFit, fit_power_law, fit_resource  # noqa: E402
+from .fit import ChinchillaFit, PowerLawFit, ResourceFit, fit_chinchilla, fit_power_law, fit_resource  # noqa: E402
 from .frequencies import as_frequencies, exponential, zipf  # noqa: E402
 from .geometry import GeometryModel, correlation_matrix, simulate, simulate_many, task_vectors  # noqa: E402
 from .geometry_sweep import GeometrySweep  # noqa: E402
@@ -59,6 +59,7 @@ __all__ = [
     "AND",
     "as_frequencies",
     "chain",
+    "ChinchillaFit",
     "closed_form",
     "correlation_matrix",
     "Diffrax",
@@ -70,6 +71,7 @@ __all__ = [
     "exponential",
     "first_crossing",
     "fit",
+    "fit_chinchilla",
     "fit_power_law",
     "fit_resource",
     "frequencies",

@@ -1,12 +1,24 @@
 """Fits recover known parameters: Resource-model N0/eta from its own trajectories, power-law exponents."""
 
+import jax
+import jax.numpy as jnp
 import numpy as np
 import pytest
 import xarray as xr
 
 import skillode as sk
+import skillode.fit as skillode_fit
 from skillode import zipf
-from skillode.fit import PowerLawFit, ResourceFit, fit_power_law, fit_resource
+from skillode.closed_form import CHINCHILLA
+from skillode.fit import (
+    CHINCHILLA_PARAMS,
+    ChinchillaFit,
+    PowerLawFit,
+    ResourceFit,
+    fit_chinchilla,
+    fit_power_law,
+    fit_resource,
+)
 from skillode.resource import ResourceModel
 
 P = zipf(6, 2.0)
@@ -122,3 +134,196 @@ def test_power_law_exact_and_no_bootstrap():
 def test_power_law_errors(x, y, kw, match):
     with pytest.raises(ValueError, match=match):
         fit_power_law(x, y, **kw)
+
+
+# --- the Chinchilla form ------------------------------------------------------------------------------------------
+
+NOISY = {"E": 0.5, "A": 4.0, "a": 0.4, "B": 9.0, "b": 0.3}
+
+
+def _grid(n_n=10, n_s=15):
+    return np.logspace(1, 3, n_n), np.logspace(1, 5, n_s)
+
+
+def _chinchilla(N, S, p):
+    return p["E"] + p["A"] * N[:, None] ** -p["a"] + p["B"] * S[None, :] ** -p["b"]
+
+
+@pytest.mark.parametrize(
+    "truth",
+    [CHINCHILLA_PARAMS, {"E": 0.01, "A": 2.0, "a": 0.5, "B": 5.0, "b": 0.3}],
+    ids=["chinchilla", "small-E"],
+)
+def test_chinchilla_exact_recovery(truth):
+    N, S = _grid()
+    fit = fit_chinchilla(N[:, None], S[None, :], _chinchilla(N, S, truth), n_boot=20)
+    assert isinstance(fit, ChinchillaFit)
+    for k, v in truth.items():
+        assert fit[k] == pytest.approx(v, rel=1e-6), k
+        assert fit.ci[k] == pytest.approx((v, v), rel=1e-6), k  # noise-free: every resample fits exactly
+    assert fit.rms < 1e-10
+    assert fit.n_points == 150 and fit.n_boot == 20 and fit.level == 0.95 and fit.seed == 0
+    assert fit.weighting == "least squares in log L (relative errors)"
+    assert fit.params == {k: fit[k] for k in ("E", "A", "a", "B", "b")}
+
+
+def test_chinchilla_published_constant():
+    assert CHINCHILLA_PARAMS == {"E": 1.69, "A": 406.4, "a": 0.34, "B": 410.7, "b": 0.28}
+    assert (CHINCHILLA_PARAMS["a"], CHINCHILLA_PARAMS["b"]) == (CHINCHILLA["alpha_N"], CHINCHILLA["alpha_S"])
+
+
+def test_chinchilla_E_zero_is_on_the_boundary():
+    # A loss that goes to 0: the best E is exactly 0, which the E = 0 solve finds (log E would drift to -inf).
+    N, S = _grid()
+    truth = {"E": 0.0, "A": 2.0, "a": 0.5, "B": 5.0, "b": 0.3}
+    fit = fit_chinchilla(N[:, None], S[None, :], _chinchilla(N, S, truth), n_boot=20, max_steps=100)
+    assert 0.0 <= fit.E < 1e-12 and 0.0 <= fit.ci["E"][0] <= fit.ci["E"][1] < 1e-12  # 0 up to round-off
+    for k in ("A", "a", "B", "b"):
+        assert fit[k] == pytest.approx(truth[k], rel=1e-6), k
+    assert fit.rms < 1e-10
+    # With noise the lower end of E's interval sits on the boundary, not at some tiny floor.
+    L = _chinchilla(N, S, truth) * np.exp(0.01 * np.random.default_rng(0).standard_normal((10, 15)))
+    noisy = fit_chinchilla(N[:, None], S[None, :], L, n_boot=200)
+    assert noisy.ci["E"][0] == 0.0 < noisy.ci["E"][1] < 0.02 and noisy.n_boot == 200
+
+
+@pytest.fixture(scope="module")
+def noisy_fits():
+    rng = np.random.default_rng(0)
+    fits = {}
+    for n_n, n_s in ((10, 15), (20, 30)):  # 150 points, then 4x as many over the same ranges
+        N, S = _grid(n_n, n_s)
+        L = _chinchilla(N, S, NOISY) * np.exp(0.03 * rng.standard_normal((n_n, n_s)))
+        fits[n_n * n_s] = fit_chinchilla(N[:, None], S[None, :], L, n_boot=400, seed=1)
+        if n_n == 10:
+            fits["same seed"] = fit_chinchilla(N[:, None], S[None, :], L, n_boot=400, seed=1)
+            fits["other seed"] = fit_chinchilla(N[:, None], S[None, :], L, n_boot=400, seed=2)
+    return fits
+
+
+def test_chinchilla_noisy_intervals_cover_and_shrink(noisy_fits):
+    small, large = noisy_fits[150], noisy_fits[600]
+    for fit in (small, large):
+        assert fit.n_boot == 400
+        assert 0.02 < fit.rms < 0.04  # the 3% log-normal noise
+        for k, v in NOISY.items():
+            lo, hi = fit.ci[k]
+            assert lo < fit[k] < hi, k
+            assert lo < v < hi, k  # the 95% intervals hold the truth
+    for k in NOISY:
+        width = {n: noisy_fits[n].ci[k][1] - noisy_fits[n].ci[k][0] for n in (150, 600)}
+        assert width[600] < 0.8 * width[150], k  # ~1/2 expected from 4x the points
+
+
+def test_chinchilla_seed_reproducible(noisy_fits):
+    fit, same, other = noisy_fits[150], noisy_fits["same seed"], noisy_fits["other seed"]
+    assert same.params == fit.params and same.ci == fit.ci and same.rms == fit.rms  # bitwise
+    assert other.params == fit.params  # the point estimate does not depend on the seed ...
+    assert all(other.ci[k] != fit.ci[k] for k in NOISY)  # ... the intervals do
+
+
+def test_chinchilla_group_bootstrap_is_wider_for_correlated_runs():
+    # One run per N: a random offset per run (its seed) plus small noise along S.
+    N, S = _grid(20, 15)
+    rng = np.random.default_rng(10)
+    L = _chinchilla(N, S, NOISY) * np.exp(0.03 * rng.standard_normal((20, 1)) + 0.005 * rng.standard_normal((20, 15)))
+    runs = np.arange(20)[:, None]  # broadcasts to L's shape
+    points = fit_chinchilla(N[:, None], S[None, :], L, n_boot=300, seed=1)
+    groups = fit_chinchilla(N[:, None], S[None, :], L, n_boot=300, seed=1, groups=runs)
+    assert groups.params == points.params  # the same fit, only the intervals differ
+    for k in ("E", "A", "a"):  # the run offsets hit the N-dependence
+        assert groups.ci[k][1] - groups.ci[k][0] > 2 * (points.ci[k][1] - points.ci[k][0]), k
+    assert groups.ci["a"][0] < NOISY["a"] < groups.ci["a"][1]
+    assert not points.ci["a"][0] < NOISY["a"] < points.ci["a"][1]  # the point bootstrap is overconfident here
+
+
+def test_chinchilla_bootstrap_batches_do_not_change_the_intervals(monkeypatch):
+    N, S = _grid()
+    L = _chinchilla(N, S, NOISY) * np.exp(0.03 * np.random.default_rng(0).standard_normal((10, 15)))
+    one_batch = fit_chinchilla(N[:, None], S[None, :], L, n_boot=20, seed=3)
+    monkeypatch.setattr(skillode_fit, "_BOOT_ENTRIES", 150 * 7)  # batches of 7 resamples, the last one padded
+    batched = fit_chinchilla(N[:, None], S[None, :], L, n_boot=20, seed=3)
+    assert batched.n_boot == one_batch.n_boot == 20 and batched.params == one_batch.params
+    for k in NOISY:  # the same resamples; only the vectorised arithmetic differs
+        assert batched.ci[k] == pytest.approx(one_batch.ci[k], rel=1e-8), k
+
+
+def test_chinchilla_unidentifiable_resamples_are_dropped_and_counted():
+    N, S = _grid(4, 15)
+    L = _chinchilla(N, S, NOISY) * np.exp(0.01 * np.random.default_rng(3).standard_normal((4, 15)))
+    # 4 runs: a third of the group resamples hold < 3 distinct N and are discarded; n_boot says how many are kept.
+    fit = fit_chinchilla(N[:, None], S[None, :], L, n_boot=100, groups=np.arange(4)[:, None])
+    assert 50 <= fit.n_boot < 90
+    with pytest.raises(RuntimeError, match="bootstrap resamples"):  # 3 runs: most resamples are unidentifiable
+        fit_chinchilla(N[:3, None], S[None, :], L[:3], n_boot=100, groups=np.arange(3)[:, None])
+
+
+def test_chinchilla_call_broadcasts():
+    N, S = _grid()
+    fit = fit_chinchilla(N[:, None], S[None, :], _chinchilla(N, S, NOISY), n_boot=5)
+    out = fit(N[:, None], S[None, :])
+    assert isinstance(out, np.ndarray) and out.shape == (10, 15)
+    np.testing.assert_allclose(out, fit.E + fit.A * N[:, None] ** -fit.a + fit.B * S[None, :] ** -fit.b, rtol=1e-14)
+    np.testing.assert_allclose(out, _chinchilla(N, S, NOISY), rtol=1e-8)
+    j = fit(jnp.asarray(N)[:, None], jnp.asarray(S)[None, :])
+    assert isinstance(j, jax.Array) and j.shape == (10, 15)
+    np.testing.assert_allclose(np.asarray(j), out, rtol=1e-14)
+    assert fit(100, 1000.0) == pytest.approx(fit.E + fit.A * 100**-fit.a + fit.B * 1000.0**-fit.b, rel=1e-15)
+    with pytest.raises(KeyError, match="alpha"):
+        fit["alpha"]
+
+
+def test_chinchilla_init_and_solver_failure():
+    N, S = _grid()
+    L = _chinchilla(N, S, NOISY)
+    fit = fit_chinchilla(N[:, None], S[None, :], L, n_boot=5, init={"E": 1.0, "A": 1.0, "a": 0.2, "B": 1.0, "b": 0.2})
+    assert fit.a == pytest.approx(0.4, rel=1e-6)
+    with pytest.raises(RuntimeError, match="no start of 16 converged in 2 steps"):
+        fit_chinchilla(N[:, None], S[None, :], L, n_boot=5, max_steps=2)
+
+
+def _bad(**kw):
+    N, S = _grid()
+    args = {"N": N[:, None], "S": S[None, :], "L": _chinchilla(N, S, NOISY)}
+    args.update(kw)
+    return args
+
+
+def _with(name, index, value):
+    arr = np.array(np.broadcast_to(_bad()[name], (10, 15)), dtype=np.float64)
+    arr[index] = value
+    return arr
+
+
+@pytest.mark.parametrize(
+    "kw, match",
+    [
+        ({"L": _with("L", (0, 0), -1.0)}, r"L must be finite and > 0 everywhere, but 1 of 150"),
+        ({"L": _with("L", (slice(None), 0), 0.0)}, r"L must be finite and > 0 everywhere, but 10 of 150"),
+        ({"L": _with("L", (3, 4), np.nan)}, r"L must be finite and > 0"),
+        ({"N": _with("N", (0, slice(None)), 0.0)}, r"N must be finite and > 0 everywhere, but 15 of 150"),
+        ({"S": _with("S", (2, 2), np.inf)}, r"S must be finite and > 0"),
+        ({"N": np.logspace(1, 3, 7)}, r"N must have \(or broadcast to\) L's shape \(10, 15\), got shape \(7,\)"),
+        ({"S": np.ones((15, 10))}, r"S must have \(or broadcast to\) L's shape"),
+        ({"N": [1.0, 2.0, 3.0, 4.0, 5.0], "S": [1.0, 2.0, 3.0, 4.0, 5.0], "L": np.ones(5)}, r"at least 6 points"),
+        ({"N": np.full((10, 1), 7.0)}, r"N must take at least 3 distinct"),
+        ({"level": 0.0}, r"level must lie in \(0, 1\)"),
+        ({"level": 1.0}, r"level must lie in \(0, 1\)"),
+        ({"level": 1.5}, r"level"),
+        ({"n_boot": 0}, r"n_boot must be an integer >= 1"),
+        ({"n_boot": 10.0}, r"n_boot"),
+        ({"seed": -1}, r"seed must be an integer >= 0"),
+        ({"max_steps": 0}, r"max_steps"),
+        ({"rtol": -1e-8}, r"rtol"),
+        ({"groups": np.arange(10.0)[:, None]}, r"groups must be an integer array"),
+        ({"groups": np.arange(7)}, r"groups must have \(or broadcast to\) L's shape"),
+        ({"groups": np.zeros((10, 15), dtype=int)}, r"groups must hold at least 2 distinct labels"),
+        ({"init": {"E": 1.0, "A": 1.0, "a": 0.3, "B": 1.0}}, r"init must be a dict with exactly the keys"),
+        ({"init": {"E": 1.0, "A": -1.0, "a": 0.3, "B": 1.0, "b": 0.3}}, r"init\['A'\] must be finite and > 0"),
+        ({"init": {"E": -1.0, "A": 1.0, "a": 0.3, "B": 1.0, "b": 0.3}}, r"init\['E'\] must be finite and >= 0"),
+    ],
+)
+def test_chinchilla_errors(kw, match):
+    args = {"n_boot": 5, **_bad(**kw)}
+    with pytest.raises(ValueError, match=match):
+        fit_chinchilla(args.pop("N"), args.pop("S"), args.pop("L"), **args)
