@@ -52,7 +52,7 @@ from tqdm.auto import tqdm
 from ._grid import AbstractGridPlan
 from ._validate import check_int
 
-__all__ = ["SweepStore", "dry_run", "execute", "local_cluster", "slurm_cluster"]
+__all__ = ["SweepStore", "dry_run", "execute", "local_cluster", "open_store", "slurm_cluster"]
 
 LOAD_BELOW = 256 * 2**20
 """Datasets read back from a store smaller than this (bytes, uncompressed) are loaded into memory."""
@@ -134,6 +134,39 @@ class SweepStore:
         ds = xr.open_zarr(self.path, consolidated=False)[list(self.plan.variables())]  # the plan's order
         ds.attrs.pop("skillode_spec", None)
         return ds.load() if ds.nbytes < load_below else ds
+
+
+def open_store(path, *, complete: bool = True, load_below: int = LOAD_BELOW) -> xr.Dataset | None:
+    """Read a sweep store without its sweep: what a study has computed so far.
+
+    **Arguments:**
+
+    - `path`: a store written by `execute` (``sweep.run(..., store=path)``).
+    - `complete`: if True (default), return ``None`` unless every block has been written (an interrupted or
+      still-running sweep); if False, return the Dataset as it is, NaN where a block is missing.
+    - `load_below`: loaded into memory when smaller than this many bytes, else lazy (Dask arrays).
+
+    **Returns:** the Dataset, with ``attrs["blocks_done"]`` and ``attrs["blocks_total"]``; ``None`` (see
+    `complete`). Raises ``ValueError`` if `path` is not a skillode sweep store.
+    """
+    import zarr
+
+    path = Path(path)
+    try:
+        group = zarr.open_group(str(path), mode="r", use_consolidated=False)
+        attrs = dict(group.attrs)
+        writes = np.asarray(zarr.open_array(str(path / _META / "writes"), mode="r")[...])
+    except Exception as err:  # noqa: BLE001 - any failure to read means: not a store we made
+        raise ValueError(f"{path} is not a readable zarr store") from err
+    if "skillode_sweep" not in attrs:
+        raise ValueError(f"{path} is a zarr store but not a skillode sweep store")
+    done, total = int((writes > 0).sum()), int(writes.size)
+    if complete and done < total:
+        return None
+    ds = xr.open_zarr(path, consolidated=False)
+    ds.attrs.pop("skillode_spec", None)
+    ds.attrs.update(blocks_done=done, blocks_total=total)
+    return ds.load() if ds.nbytes < load_below else ds
 
 
 def _template(plan: AbstractGridPlan) -> xr.Dataset:

@@ -230,3 +230,23 @@ def test_solver_objects_and_progress_per_model(capsys):
     sw.run(TS, block_size=1, progress=True)
     err = capsys.readouterr().err
     assert "1/2" in err and "run" in err  # ticks per grid point, not per block
+
+
+def test_open_store_reads_what_a_study_holds_without_its_sweep(tmp_path, sweep, ds):
+    from skillode.distributed import SweepStore, open_store
+
+    path = tmp_path / "part.zarr"
+    plan = sweep.trajectory_plan(TS, block_size=2)  # three blocks, one per N0
+    store = SweepStore(path, plan)
+    store.write((0, 0), plan.compute((0, 0)))  # one block of three, as after an interrupted run
+    assert open_store(path) is None  # incomplete: not part of "what the study holds"
+    partial = open_store(path, complete=False)
+    assert (partial.attrs["blocks_done"], partial.attrs["blocks_total"]) == (1, 3)
+    np.testing.assert_array_equal(partial.skill_level.isel(N0=0).values, ds.skill_level.isel(N0=0).values)
+    assert np.all(np.isnan(partial.skill_level.isel(N0=slice(1, None)).values))
+    full = sweep.run(TS, block_size=2, store=path, progress=False)  # resumes: the other two blocks
+    done = open_store(path)
+    assert done.attrs["blocks_done"] == done.attrs["blocks_total"] == 3
+    np.testing.assert_array_equal(done.skill_level.values, full.skill_level.values)
+    with pytest.raises(ValueError, match="not a readable zarr store"):
+        open_store(tmp_path / "nothing.zarr")
