@@ -86,10 +86,10 @@ def measured_learning_times(measured, threshold: float | Threshold = 0.9) -> xr.
     """
     threshold = as_threshold(threshold)
     if isinstance(measured, xr.Dataset) and "learning_time" in measured and TIME not in measured.dims:
-        stored = measured.attrs.get("threshold")
-        if stored is not None and float(stored) != float(threshold.level):
-            raise ValueError(f"the sweep tracked learning times at threshold {stored}, not {float(threshold.level)}; "
-                             "recompute them from its curves or pass the same threshold")
+        level, on = measured.attrs.get("threshold"), measured.attrs.get("threshold_on", threshold.on)
+        if (level is not None and float(level) != float(threshold.level)) or on != threshold.on:
+            raise ValueError(f"the sweep tracked learning times at threshold {level} on {on!r}, not "
+                             f"{float(threshold.level)} on {threshold.on!r}; keep its curves to use another one")
         measured = measured["learning_time"]
     if isinstance(measured, xr.DataArray):
         if SKILL not in measured.dims:
