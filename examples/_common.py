@@ -122,6 +122,8 @@ class Example:
         self.figures: list[str] = []
         self.out: Path | None = None
         self.quick = False
+        self.args: argparse.Namespace | None = None
+        self._sweep_flags = False
         self._start = time.perf_counter()
 
     # ------------------------------------------------------------------------------------------ flags
@@ -133,11 +135,45 @@ class Example:
             if k < 1:
                 self.parser.error(f"--seeds must be >= 1, got {k}")
             args.seeds = list(range(self._seed_start, self._seed_start + k))
-        self.out, self.quick = Path(args.out), bool(args.quick)
+        self.out, self.quick, self.args = Path(args.out), bool(args.quick), args
         self.out.mkdir(parents=True, exist_ok=True)
         self._start = time.perf_counter()
         print(f"{self.name}: {'quick' if self.quick else 'full'} run, output in {self.out}", flush=True)
         return args
+
+    def add_sweep_flags(self) -> None:
+        """Add ``--store DIR``, ``--workers K`` and ``--scheduler ADDRESS`` for a study built from sweeps.
+
+        A study keeps one zarr store per part of its grid (`store`), so a later, larger run computes only the
+        parts (and, inside an interrupted part, the blocks) that are missing; `client` runs the blocks in this
+        process, on ``K`` local Dask workers or on a running scheduler (e.g. a SLURM cluster).
+        """
+        g = self.parser.add_argument_group("where the sweeps run and what they keep")
+        g.add_argument("--store", type=Path, default=None,
+                       help="folder of the study's zarr stores (default <out>/store); a rerun, or a larger run, "
+                            "computes only what the folder does not hold yet")
+        where = g.add_mutually_exclusive_group()
+        where.add_argument("--workers", type=int, default=None, help="start a local Dask cluster of K processes")
+        where.add_argument("--scheduler", default=None, help="address of a running Dask scheduler")
+        self._sweep_flags = True
+
+    def store(self, *parts) -> Path:
+        """The zarr store of one part of the study: ``<store>/<part>/.../<last part>.zarr`` (folders made)."""
+        if not self._sweep_flags or self.args is None:
+            raise RuntimeError("call Example.add_sweep_flags before parse, and parse before store")
+        root = self.args.store if self.args.store is not None else self.out / "store"
+        *folders, last = map(str, parts)
+        path = Path(root).joinpath(*folders) / f"{last}.zarr"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return path
+
+    def client(self):
+        """A context manager yielding the Dask client of ``--workers`` / ``--scheduler`` (``None``: in process)."""
+        from skillode.distributed import client_for
+
+        if self.args.workers is not None and self.args.workers < 1:
+            self.parser.error(f"--workers must be >= 1, got {self.args.workers}")
+        return client_for(workers=self.args.workers, scheduler=self.args.scheduler)
 
     # ------------------------------------------------------------------------------------------ figures
     def save_figure(self, fig, name: str | None = None) -> str:

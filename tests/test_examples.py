@@ -134,6 +134,30 @@ def test_check_api_records(tmp_path, capsys):
     assert "[not run] x.full" in capsys.readouterr().out
 
 
+def test_sweep_flags_give_one_store_per_part_and_the_client(tmp_path):
+    sys.path.insert(0, str(EXAMPLES))
+    try:
+        from _common import Example
+    finally:
+        sys.path.remove(str(EXAMPLES))
+    ex = Example(str(tmp_path / "study.py"), "Study.")
+    with pytest.raises(RuntimeError, match="add_sweep_flags"):
+        ex.store("a")
+    ex.add_sweep_flags()
+    ex.parse(["--out", str(tmp_path / "o")])
+    path = ex.store("grid", "alpha=1.5", "N0100")  # dots in a part's name stay in it
+    assert path == tmp_path / "o" / "store" / "grid" / "alpha=1.5" / "N0100.zarr" and path.parent.is_dir()
+    ex.parse(["--out", str(tmp_path / "o"), "--store", str(tmp_path / "shared")])
+    assert ex.store("p") == tmp_path / "shared" / "p.zarr"
+    with ex.client() as client:
+        assert client is None  # neither --workers nor --scheduler: in process
+    with pytest.raises(SystemExit):
+        ex.parse(["--out", str(tmp_path / "o"), "--workers", "2", "--scheduler", "tcp://x:1"])
+    ex.parse(["--out", str(tmp_path / "o"), "--workers", "0"])
+    with pytest.raises(SystemExit):
+        ex.client()
+
+
 def test_script_without_checks_fails(tmp_path):
     assert run_script(fake_script(tmp_path, "empty", "pass"), tmp_path / "e").returncode == 1
 
