@@ -11,8 +11,9 @@ time is measured separately (first call minus a second, identical call).
 
 ``--fig10``: time a slice of the paper's Fig10 grid (n = 1000 skills, CE, B = 1024, SignGD; 7 alphas x 4 seeds
 vmapped at one N) and extrapolate to the full grid (N = 20..1000, 50 values; 1e5 steps; SignGD and Adam). On a
-GPU, ``--fig10 --full`` runs the whole grid with `skillode.GeometrySweep` into resumable zarr stores (loss at
-log-spaced times for every run, per-skill curves at N = 100); ``--workers k`` spreads it over k local processes.
+GPU, ``--fig10 --full`` runs the whole grid: it runs ``examples/fig10_scaling.py --paper`` (one resumable zarr store
+per optimizer, N and seed, under ``<out>/store``, which a later or larger run extends; the loss at log-spaced times
+for every run) and its analysis; ``--workers k`` spreads the parts over k local processes.
 
 Run: python bench/geometry_sweep.py [--runs 64] [--steps 2000] [--fig10 [--full]]
 """
@@ -20,6 +21,8 @@ Run: python bench/geometry_sweep.py [--runs 64] [--steps 2000] [--fig10 [--full]
 from __future__ import annotations
 
 import argparse
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -91,22 +94,12 @@ def bench_fig10(args):
     seeds = [0, 1, 2, 3]
     Ns = np.arange(20, 1001, 20)
     steps_full = 100_000
-    if args.full:  # the whole grid through GeometrySweep: resumable store, optional local Dask workers
-        from skillode import GeometrySweep
-        from skillode.distributed import client_for
-
-        out = Path(args.out)
-        out.mkdir(parents=True, exist_ok=True)
-        for opt in ("signgd", "adam"):
-            sweep = GeometrySweep(axes={"N": [int(v) for v in Ns], "alpha": alphas, "seed": seeds}, n=1000,
-                                  loss_kind="ce", task_vectors="random_unit", batch_size=1024, optimizer=opt,
-                                  learning_rate=0.01, dtype="float32")
-            t0 = time.perf_counter()
-            with client_for(workers=args.workers) as client:
-                sweep.run(steps_full, record_every=100, curves=("skill_level",), curves_at={"N": [100]},
-                          store=out / f"fig10_{opt}.zarr", client=client)
-            print(f"{opt}: full grid in {time.perf_counter() - t0:.0f} s -> {out / f'fig10_{opt}.zarr'}")
-        return
+    if args.full:  # the whole grid: the Fig10 example's --paper mode (resumable parts that a larger run extends)
+        script = Path(__file__).resolve().parents[1] / "examples" / "fig10_scaling.py"
+        cmd = [sys.executable, str(script), "--paper", "--out", str(args.out)]
+        cmd += [] if args.workers is None else ["--workers", str(args.workers)]
+        print("running", " ".join(cmd[1:]), flush=True)
+        raise SystemExit(subprocess.call(cmd))
     N, steps = args.fig10_N, args.fig10_steps
     for opt in ("signgd", "adam"):
         run = lambda: simulate_many(fig10_models(N, alphas), opt, steps, learning_rate=0.01,  # noqa: E731
