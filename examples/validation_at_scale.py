@@ -20,7 +20,7 @@ noise of the measured medians (what a perfect model would still miss). The fitte
 afterwards: predict, then measure.
 
 Modes: --quick (CI, about a minute: 20 skills, small widths), the default (CPU, tens of minutes: 100 skills,
-widths 256-1024 fitted and 2048 predicted, 8 seeds, 10,000-20,000 steps), --paper (GPU or cluster: widths up to
+widths 256-1024 fitted and 2048 predicted, 8 seeds, 8,000-20,000 steps), --paper (GPU or cluster: widths up to
 4096, 16 seeds, 50,000 steps). Results go to --store (one zarr store per width); a rerun, or a run with more widths,
 trains only what is missing.
 
@@ -59,7 +59,7 @@ MODES = {  # steps: one value, or width -> steps (wide networks learn faster)
     "quick": dict(n_control=20, n_data=12, k=3, alpha=1.0, fit_widths=(128, 256, 512), held_out=1024, seeds=5,
                   steps=3000, batch=512, lr=3e-3, record_every=25),
     "default": dict(n_control=100, n_data=16, k=3, alpha=1.0, fit_widths=(256, 512, 1024), held_out=2048, seeds=8,
-                    steps={256: 20_000, 512: 20_000, 1024: 15_000, 2048: 10_000}, batch=1024, lr=3e-3,
+                    steps={256: 20_000, 512: 20_000, 1024: 12_000, 2048: 8_000}, batch=1024, lr=3e-3,
                     record_every=50),
     "paper": dict(n_control=100, n_data=16, k=3, alpha=1.0, fit_widths=(256, 512, 1024, 2048), held_out=4096,
                   seeds=16, steps=50_000, batch=1024, lr=3e-3, record_every=50),
