@@ -32,6 +32,8 @@ alpha_N / alpha_S the exponents of L ∝ N^-alpha_N (final loss) and L ∝ t^-al
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 from _common import Example
 from _scaling_grid import (
@@ -71,7 +73,7 @@ OPTS = ("signgd", "adam")
 OPT_NAME = {"signgd": "SignGD", "adam": "Adam"}
 OPT_COLOR = {"signgd": "tab:red", "adam": "tab:blue"}
 PROBE_NS, PROBE_STEPS = (20, 100, 300, 600, 1000), 300
-LOCAL_2_WORKERS = 1.52  # measured speed-up of 2 local Dask workers over 1 on this 2-core machine (bench/distributed.py)
+LOCAL_2_WORKERS = 1.52  # speed-up of 2 local Dask workers over 1, measured on a 2-core CPU (bench/distributed.py)
 
 
 def alpha_S_seed_ci(curves: np.ndarray, t: np.ndarray, *, n_boot: int = 1000, seed: int = 0):
@@ -179,7 +181,7 @@ def cost_report() -> dict:
     compile_s = 2 * len(PAPER_NS) * float(np.mean([out["fit"][o]["compile_s_mean"] for o in OPTS]))
     longest = (out["fit"]["adam"]["a_s"] + out["fit"]["adam"]["b_s_per_N"] * 1000) * len(ALPHAS) * steps
     print(f"\nextrapolated --paper grid ({len(PAPER_NS)} N x {len(ALPHAS)} alphas x 4 seeds x 1e5 steps per "
-          "optimizer), on one worker like this machine (2 cores, one part at a time):")
+          f"optimizer), on one worker like this machine ({os.cpu_count()} cores, one part at a time):")
     for opt in OPTS:
         print(f"  Fig. 10 {OPT_NAME[opt]:6s}: {hours(per_opt[opt])}")
     print(f"  Fig. 10 total {hours(fig10_s)}; with Fig. 18's modular grid {hours(fig10_s + fig18_s)}; plus compilation "
@@ -191,7 +193,7 @@ def cost_report() -> dict:
         spread[k] = (fig10_s + fig18_s) / k + compile_s
         print(f"    k = {k:2d}: Fig. 10 {hours(fig10_s / k)}, Figs. 10 + 18 {hours(spread[k])} (incl. compilation)")
     local2 = (fig10_s + fig18_s) / LOCAL_2_WORKERS
-    print(f"    2 local workers on this 2-core machine (x{LOCAL_2_WORKERS} over 1, measured by bench/distributed.py): "
+    print(f"    2 local workers on one 2-core machine (x{LOCAL_2_WORKERS} over 1, measured by bench/distributed.py): "
           f"{hours(local2)}")
     out.update(paper_seconds_per_optimizer=per_opt, paper_fig10_s=fig10_s, paper_fig18_modular_s=fig18_s,
                compile_s_per_worker=compile_s, k_workers_s=spread, two_local_workers_s=local2, longest_part_s=longest)
