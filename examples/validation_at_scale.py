@@ -19,7 +19,7 @@ noise of the measured medians (what a perfect model would still miss). The fitte
 (power laws in width) then predicts the learning times of a width left out of the fit, which is trained
 afterwards: predict, then measure.
 
-Modes: --quick (CI, about a minute: 20 skills, small widths), the default (CPU, tens of minutes: 100 skills,
+Modes: --quick (CI, one to three minutes: 20 skills, small widths), the default (CPU, tens of minutes: 100 skills,
 widths 256-1024 fitted and 2048 predicted, 8 seeds, 8,000-20,000 steps), --paper (GPU or cluster: widths up to
 4096, 16 seeds, 50,000 steps). Results go to --store (one zarr store per width); a rerun, or a run with more widths,
 trains only what is missing.
@@ -106,14 +106,11 @@ def agreement(measured, model, threshold) -> dict:
     return rank_agreement(compare_learning_times(measured, model, threshold=threshold))
 
 
-def power_law_times(measured, p, threshold) -> dict:
-    """The two-constant power law t = A p^-beta fitted to the medians in log-log (no Resource model)."""
-    med = median_learning_times(measured, threshold)
-    ok = np.isfinite(med)
-    fit = fit_power_law(p[ok], med[ok], n_boot=0)
-    pred = fit(p)
-    rel = (med[ok] - pred[ok]) / pred[ok]
-    return {"beta": -fit.exponent, "A": fit.prefactor, "spearman": float(stats.spearmanr(pred[ok], med[ok]).statistic),
+def scores(predicted, measured) -> dict:
+    """Spearman and median |relative error| of predicted against measured medians (the finite ones)."""
+    ok = np.isfinite(measured)
+    rel = (measured[ok] - predicted[ok]) / predicted[ok]
+    return {"spearman": float(stats.spearmanr(predicted[ok], measured[ok]).statistic),
             "median_abs_rel_error": float(np.median(np.abs(rel))), "n_skills": int(ok.sum())}
 
 
@@ -131,39 +128,36 @@ def noise_floor(measured, threshold) -> float:
     return float(np.nanmedian(sigma) / np.sqrt(times.shape[0]))
 
 
-def analyse_width(ds, cfg, curve_fit: bool) -> dict:
-    """Every variant at one width: fitted constants, Spearman and median |relative error|."""
+def analyse_width(ds, cfg, curve_fit: bool):
+    """Every variant at one width: ``({variant: constants and scores}, the best variant's LearningTimeFit)``."""
     p = np.asarray(ds["p"].values, np.float64)
     th = sk.Threshold(LEVEL)
-    out = {"n_learned": int(np.isfinite(median_learning_times(ds, th)).sum())}
-    fits = {}
+    out, best = {"n_learned": int(np.isfinite(median_learning_times(ds, th)).sum())}, None
     for name, kind, threshold in (("time fit (MSE, s* = 0.9)", "mse", th),
                                   ("time fit (CE, s* = 0.9)", "ce", th),
                                   ("time fit (MSE, s* = 0.5)", "mse", sk.Threshold(0.5)),
                                   ("time fit (CE, loss ≤ 0.2)", "ce", sk.Threshold(0.2, on="loss"))):
         fit = fit_learning_times(ds, ResourceModel(p=p, eta=1.0, N0=0.1, loss_kind=kind), threshold=threshold)
-        fits[name] = fit
         out[name] = {**fit.params, "at_bound": fit.at_bound, **agreement(ds, fit.model, threshold)}
-    best = fits["time fit (MSE, s* = 0.9)"]
-    # N0 -> inf: every skill on its own, t_i = N0 ln(1/eps) / (eta p_i) = c / p_i, one constant
+        best = fit if name == "time fit (MSE, s* = 0.9)" else best
+    # N0 -> inf: every skill on its own, t_i = N0 ln(1/eps) / (eta p_i) = c / p_i, one constant (log-t least squares)
     med = median_learning_times(ds, th)
     ok = np.isfinite(med)
     c = float(np.exp(np.mean(np.log(med[ok] * p[ok]))))
-    rel = (med[ok] - c / p[ok]) / (c / p[ok])
-    out["N0 → ∞ (t = c/p, one constant)"] = {"c": c, "spearman": float(stats.spearmanr(1 / p[ok], med[ok]).statistic),
-                                             "median_abs_rel_error": float(np.median(np.abs(rel))),
-                                             "n_skills": int(ok.sum())}
+    out["N0 → ∞ (t = c/p, one constant)"] = {"c": c, **scores(c / p, med)}
     if curve_fit:
         template = ResourceModel(p=p, eta=cfg["n_control"] / float(ds.t.values[-1]), N0=0.01)
         cfit = fit_to_network(ds, template, params=("eta", "N0"), starts=(1e-3, 1e-2, 1e-1), throw=False)
         out["curve fit (MSE, skill curves)"] = {**cfit.params, "r2": cfit.r2, **agreement(ds, cfit.model, th)}
-    out["power law t = A p^-beta (no Resource model)"] = power_law_times(ds, p, th)
+    law = fit_power_law(p[ok], med[ok], n_boot=0)  # two constants, no Resource model
+    out["power law t = A p^-beta (no Resource model)"] = {"beta": -law.exponent, "A": law.prefactor,
+                                                          **scores(law(p), med)}
     out["noise floor (seed spread / sqrt(seeds))"] = {"median_abs_rel_error": noise_floor(ds, th)}
     return out, best
 
 
 def main(argv=None) -> int:
-    ex = Example(__file__, __doc__, quick_help="about a minute: 20 skills, widths 128-512 fitted, 1024 predicted")
+    ex = Example(__file__, __doc__, quick_help="one to three minutes: 20 skills, widths 128-512 fitted, 1024 predicted")
     ex.parser.add_argument("--paper", action="store_true", help="the large version (GPU or cluster)")
     ex.add_sweep_flags()
     args = ex.parse(argv)
