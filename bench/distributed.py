@@ -77,7 +77,7 @@ from skillode import GeometrySweep  # noqa: E402
 from skillode.distributed import execute, local_cluster  # noqa: E402
 from skillode.frequencies import zipf  # noqa: E402
 from skillode.geometry import GeometryModel, simulate_many, task_vectors  # noqa: E402
-from skillode.sweep import Sweep  # noqa: E402
+from skillode.sweeps import Sweep  # noqa: E402
 
 XLA_ONE_THREAD = "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"
 RECORD_EVERY, CHUNK = 100, 10  # one compiled chunk = 1000 steps

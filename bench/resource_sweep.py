@@ -39,7 +39,7 @@ import scipy.integrate
 import skillode  # noqa: F401  (enables float64)
 from skillode.frequencies import zipf
 from skillode.resource import ResourceModel
-from skillode.sweep import Sweep
+from skillode.sweeps import Sweep
 from skillode.timing import first_crossing
 
 ETA = 2 * 3e-4 * np.sqrt(1000)

@@ -20,7 +20,7 @@ from _common import Example
 
 from skillode import paper
 from skillode.plotting import legend_outside, new_axes, plot_trajectory
-from skillode.sweep import Sweep
+from skillode.sweeps import Sweep
 
 ETA = paper.lr_eff(paper.LR, paper.DIM)
 N0S = (0.0, 1e-3, 3e-3, 1e-2, 0.1, 1.0)

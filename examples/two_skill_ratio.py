@@ -21,7 +21,7 @@ from _common import Example
 from skillode import paper
 from skillode.plotting import legend_outside, new_axes, plain_log_ticks, skill_colors
 from skillode.resource import ResourceModel
-from skillode.sweep import Sweep
+from skillode.sweeps import Sweep
 
 ETA = paper.lr_eff(paper.LR, paper.DIM)
 CLAIM = "arXiv:2501.12391, Fig. 4 (Resource-model limits)"

@@ -27,7 +27,7 @@ from . import (  # noqa: E402
     paper,
     scaling,
     solvers,
-    sweep,
+    sweeps,
     symbolic,
     timing,
     trajectory,
@@ -38,11 +38,10 @@ from .domino import DominoModel  # noqa: E402
 from .fit import ChinchillaFit, PowerLawFit, ResourceFit, fit_chinchilla, fit_power_law, fit_resource  # noqa: E402
 from .frequencies import as_frequencies, exponential, zipf  # noqa: E402
 from .geometry import GeometryModel, correlation_matrix, simulate, simulate_many, task_vectors  # noqa: E402
-from .geometry_sweep import GeometrySweep  # noqa: E402
 from .optimizers import make_optimizer, signgd  # noqa: E402
 from .resource import ResourceModel  # noqa: E402
 from .solvers import AbstractSolver, Diffrax, DiscreteMap, Exact, Scipy  # noqa: E402
-from .sweep import Sweep, run_sweep, sweep_learning_times  # noqa: E402
+from .sweeps import GeometrySweep, Sweep, run_sweep, sweep_learning_times  # noqa: E402
 from .symbolic import domino_equations, resource_equations, to_jax  # noqa: E402
 from .timing import Threshold, first_crossing, learning_times  # noqa: E402
 from .trajectory import load, make_trajectory, save, validate_trajectory  # noqa: E402
@@ -100,7 +99,7 @@ __all__ = [
     "SkillGraph",
     "solvers",
     "Sweep",
-    "sweep",
+    "sweeps",
     "sweep_learning_times",
     "symbolic",
     "task_vectors",

@@ -16,7 +16,7 @@ import numpy as np
 from . import paper
 from .solvers import SOLVERS
 
-__all__ = ["main", "build_parser", "parse_axis"]
+__all__ = ["add_run_flags", "build_parser", "client_of", "main", "parse_axis"]
 
 _EPILOG = """\
 examples:
@@ -102,18 +102,39 @@ def _model_flags(parser: argparse.ArgumentParser, *, sweepable: bool) -> None:
     g.add_argument("--num-t", type=int, default=1001, help="number of output times in [0, t-max] (default 1001)")
 
 
-def _cluster_flags(parser: argparse.ArgumentParser) -> None:
-    g = parser.add_argument_group("running the grid (in process by default)")
-    g.add_argument("--store", type=Path, default=None,
-                   help="a .zarr store: finished blocks are written there and a rerun resumes from them")
+def add_run_flags(parser: argparse.ArgumentParser, *, study: bool = False) -> None:
+    """Add the flags of where a sweep or a study runs: ``--store``, ``--workers`` / ``--scheduler``, ``--dry-run``,
+    ``--no-progress`` (and ``--block-size`` for a single sweep). Read them back with `client_of`.
+
+    The one definition of these flags: ``skillode sweep`` uses it, and so do the example scripts that run studies
+    (``study=True``: ``--store`` is the study's folder of part stores rather than one ``.zarr`` store).
+    """
+    g = parser.add_argument_group("where the runs go (in process by default)")
+    if study:
+        g.add_argument("--store", type=Path, default=None,
+                       help="folder of the study's zarr stores (one per part); a rerun, or a larger run, computes "
+                            "only what the folder does not hold yet")
+    else:
+        g.add_argument("--store", type=Path, default=None,
+                       help="a .zarr store: finished blocks are written there and a rerun resumes from them")
+        g.add_argument("--block-size", type=int, default=None, help="grid points per compiled block")
     where = g.add_mutually_exclusive_group()
     where.add_argument("--workers", type=int, default=None, help="start a local Dask cluster of this many processes")
     where.add_argument("--scheduler", default=None, help="address of a running Dask scheduler (e.g. a SLURM cluster)")
-    g.add_argument("--block-size", type=int, default=None, help="grid points per compiled block")
     g.add_argument("--dry-run", action="store_true",
                    help="print the grid, the blocks, an estimated run time from a timed probe block and the store "
                    "size; run nothing")
     g.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+
+
+def client_of(args: argparse.Namespace):
+    """The context manager of the Dask client that `add_run_flags`' ``--workers`` / ``--scheduler`` ask for
+    (yielding ``None``: in process). Raises ``ValueError`` for ``--workers`` below 1."""
+    from .sweeps import client_for
+
+    if args.workers is not None and args.workers < 1:
+        raise ValueError(f"--workers must be >= 1, got {args.workers}")
+    return client_for(workers=args.workers, scheduler=args.scheduler)
 
 
 def _scan_flags(parser: argparse.ArgumentParser) -> None:
@@ -174,7 +195,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="exact (default), diffrax, or discrete (the paper's map)",
     )
     p_sweep.add_argument("--out", type=Path, help="save the sweep Dataset and its learning times: .nc or .zarr")
-    _cluster_flags(p_sweep)
+    add_run_flags(p_sweep)
 
     p_geo = sub.add_parser(
         "geometry-sweep",
@@ -198,7 +219,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="orthonormal, random_unit, gaussian, one_hot; comma list (default orthonormal)")
     g.add_argument("--dtype", choices=("float64", "float32"), default="float64", help="float64 (default) or float32")
     _scan_flags(p_geo)
-    _cluster_flags(p_geo)
+    add_run_flags(p_geo)
 
     p_train = sub.add_parser(
         "train-sweep",
@@ -221,7 +242,7 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--optimizer", default=None, help="fixed optimizer preset (default adam, unless an axis)")
     g.add_argument("--batch-size", type=int, default=None, help="batch size (default: the task's full batch)")
     _scan_flags(p_train)
-    _cluster_flags(p_train)
+    add_run_flags(p_train)
 
     p_report = sub.add_parser(
         "report",
@@ -289,16 +310,14 @@ def _cmd_solve(args, out) -> int:
 
 def _run_plan(plan, args, out):
     """Dry-run (print the estimate, return None) or execute ``plan`` in process / on a Dask cluster."""
-    from .distributed import client_for, dry_run, execute, format_dry_run
+    from .sweeps import dry_run, execute, format_dry_run
 
-    if args.workers is not None and args.workers < 1:
-        raise ValueError(f"--workers must be >= 1, got {args.workers}")
     if args.store is not None and args.store.suffix != ".zarr":
         raise ValueError(f"--store must be a path ending in .zarr, got {str(args.store)!r}")
     if args.dry_run:
         print(format_dry_run(dry_run(plan, workers=args.workers or 1)), file=out)
         return None
-    with client_for(workers=args.workers, scheduler=args.scheduler) as client:
+    with client_of(args) as client:
         if client is not None:
             print(f"Dask dashboard: {client.dashboard_link}", file=out, flush=True)
         ds = execute(plan, store=args.store, client=client, progress=not args.no_progress)
@@ -308,7 +327,7 @@ def _run_plan(plan, args, out):
 
 
 def _cmd_sweep(args, out) -> int:
-    from .sweep import Sweep
+    from .sweeps import Sweep
     from .timing import learning_times
     from .trajectory import check_output_path, save
 
@@ -410,7 +429,7 @@ def _save_if_asked(ds, args, out) -> None:
 
 
 def _cmd_geometry_sweep(args, out) -> int:
-    from .geometry_sweep import GeometrySweep
+    from .sweeps import GeometrySweep
     from .trajectory import check_output_path
 
     if args.out is not None:

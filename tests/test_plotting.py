@@ -7,7 +7,7 @@ import xarray as xr
 from skillode.frequencies import zipf
 from skillode.plotting import plot_collapse, plot_learning_times, plot_trajectory, skill_colors
 from skillode.resource import ResourceModel
-from skillode.sweep import Sweep
+from skillode.sweeps import Sweep
 from skillode.timing import learning_times
 from skillode.trajectory import make_trajectory
 

@@ -27,7 +27,7 @@ def test_resource_trajectory_fingerprint():
 
 
 def test_resource_closed_form_fingerprint():
-    from skillode.sweep import _ClosedFormPlan
+    from skillode.sweeps.resource import _ClosedFormPlan
 
     sweep = sk.Sweep(axes={"eta": [0.01, 0.02]}, n=4, alpha=1.5)
     plan = _ClosedFormPlan(sweep, sweep.grid(2), sk.Threshold(0.9))

@@ -6,7 +6,7 @@ import pytest
 import skillode as sk
 from skillode.frequencies import zipf
 from skillode.resource import ResourceModel
-from skillode.sweep import Sweep, run_sweep, sweep_learning_times
+from skillode.sweeps import Sweep, run_sweep, sweep_learning_times
 from skillode.trajectory import load, save
 
 ETA = 0.02

@@ -50,11 +50,12 @@ import jax.numpy as jnp
 import numpy as np
 
 from .. import _scan
-from .._grid import Grid
 from .._shard import n_devices
-from .._summary import AbstractScanPlan, AbstractScanSweep, Summary
 from .._validate import check_int
 from ..optimizers import OPTIMIZERS, cached_optimizer
+from ..sweeps.base import AbstractScanSweep
+from ..sweeps.grid import Grid
+from ..sweeps.summary import AbstractScanPlan, Summary
 from .tasks import AbstractSkillTask
 from .train import training_job
 

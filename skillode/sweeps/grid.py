@@ -29,7 +29,7 @@ from collections.abc import Iterator, Mapping
 import numpy as np
 import xarray as xr
 
-from ._validate import check_int
+from .._validate import check_int
 
 __all__ = ["AbstractGridPlan", "Grid", "block_shape", "digest"]
 

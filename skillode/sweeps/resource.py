@@ -49,16 +49,16 @@ import jax.numpy as jnp
 import numpy as np
 import xarray as xr
 
-from ._grid import AbstractGridPlan, Grid
-from ._shard import n_devices, over_devices
-from ._validate import check_int
-from .distributed import execute
-from .frequencies import zipf
-from .resource import ResourceModel
-from .solvers import Diffrax, Exact, as_solver, solver_or_method
-from .timing import as_threshold
-from .timing import learning_times as _learning_times
-from .trajectory import SKILL, TIME, trajectory_dataset
+from .._shard import n_devices, over_devices
+from .._validate import check_int
+from ..frequencies import zipf
+from ..resource import ResourceModel
+from ..solvers import Diffrax, Exact, as_solver, solver_or_method
+from ..timing import as_threshold
+from ..timing import learning_times as _learning_times
+from ..trajectory import SKILL, TIME, trajectory_dataset
+from .execute import execute
+from .grid import AbstractGridPlan, Grid
 
 __all__ = ["Sweep", "AXES", "sweep_learning_times", "run_sweep"]
 

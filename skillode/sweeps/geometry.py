@@ -46,13 +46,14 @@ import jax.numpy as jnp
 import jax.random as jr
 import numpy as np
 
-from ._grid import Grid
-from ._shard import n_devices
-from ._summary import AbstractScanPlan, AbstractScanSweep, Summary
-from ._validate import check_int
-from .frequencies import zipf
-from .geometry import TASK_KINDS, GeometryModel, GeometrySimulation, task_vectors
-from .optimizers import OPTIMIZERS, cached_optimizer
+from .._shard import n_devices
+from .._validate import check_int
+from ..frequencies import zipf
+from ..geometry import TASK_KINDS, GeometryModel, GeometrySimulation, task_vectors
+from ..optimizers import OPTIMIZERS, cached_optimizer
+from .base import AbstractScanSweep
+from .grid import Grid
+from .summary import AbstractScanPlan, Summary
 
 __all__ = ["GEOMETRY_AXES", "GeometrySweep"]
 
