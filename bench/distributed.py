@@ -327,7 +327,7 @@ def scheduler_rows(n_points, tmp: Path, client=None):
     rows.append((f"{where}, zarr store", store_s))
     diffs = [max_diff(ref, ds)]
     if client is not None:
-        plan = sweep.trajectory_plan(TS, block_size=1)
+        plan = sweep.plan(TS, block_size=1)
         ds, wide_s = timed(lambda: execute(plan, client=client, progress=False, max_in_flight=32))
         rows.append((f"{where}, memory, max_in_flight=32", wide_s))
         diffs.append(max_diff(ref, ds))

@@ -343,7 +343,7 @@ def _cmd_sweep(args, out) -> int:
     ts = _times(args)
     grid = " x ".join(f"{k}[{v.size}: {v[0]:g}..{v[-1]:g}]" for k, v in axes.items())
     print(f"sweep over {grid} ({sweep.size} models), n={args.n}, fixed {fixed}, method={args.method}", file=out)
-    ds = _run_plan(sweep.trajectory_plan(ts, args.method, block_size=args.block_size), args, out)
+    ds = _run_plan(sweep.plan(ts, args.method, block_size=args.block_size), args, out)
     if ds is None:
         return 0
     times = learning_times(ds, args.threshold)

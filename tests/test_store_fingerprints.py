@@ -22,7 +22,7 @@ def make_task(alpha, key):
 
 def test_resource_trajectory_fingerprint():
     sweep = sk.Sweep(axes={"N0": [0.0, 0.01], "alpha": [1.0, 2.0]}, n=5, eta=0.019)
-    plan = sweep.trajectory_plan(np.linspace(0.0, 100.0, 11), block_size=2)
+    plan = sweep.plan(np.linspace(0.0, 100.0, 11), block_size=2)
     assert plan.fingerprint() == "3bc7a6e134d7b2f0"
 
 

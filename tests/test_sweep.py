@@ -80,7 +80,7 @@ def test_store_resume(tmp_path, sweep):
 
     path = tmp_path / "sweep.zarr"
     first = sweep.run(TS, block_size=2, store=path, progress=False)  # blocks of (1, 2): one per N0
-    plan = sweep.trajectory_plan(TS, block_size=2)
+    plan = sweep.plan(TS, block_size=2)
     np.testing.assert_array_equal(SweepStore(path, plan).writes(), [[1], [1], [1]])
     # Tamper with one finished block: a resumed run must read it instead of recomputing it.
     bad = first.isel(N0=slice(0, 1)).drop_vars(list(first.coords))
@@ -104,7 +104,7 @@ def test_store_resume(tmp_path, sweep):
 def test_store_equals_memory_and_a_large_result_stays_lazy(tmp_path, sweep, ds):
     from skillode.distributed import execute
 
-    lazy = execute(sweep.trajectory_plan(TS), store=tmp_path / "s.zarr", progress=False, load_below=0)
+    lazy = execute(sweep.plan(TS), store=tmp_path / "s.zarr", progress=False, load_below=0)
     assert lazy.skill_level.chunks is not None  # dask-backed, read on demand
     np.testing.assert_array_equal(lazy.skill_level.values, ds.skill_level.values)
     assert lazy.attrs["skillode_format"] == 1 and lazy.attrs["solver"] == "Exact"
@@ -134,9 +134,11 @@ def test_grid_times_from_trajectories_close_to_closed_form():
 
 
 def test_module_functions():
-    times = sweep_learning_times({"N0": [0.0, 0.1]}, 0.9, n=3, eta=ETA)
+    with pytest.warns(DeprecationWarning, match="use Sweep"):  # second spellings, deprecated
+        times = sweep_learning_times({"N0": [0.0, 0.1]}, 0.9, n=3, eta=ETA)
     assert times.shape == (2, 3)
-    ds = run_sweep({"N0": [0.0, 0.1]}, TS, n=3, eta=ETA, progress=False, variables=("skill_level",))
+    with pytest.warns(DeprecationWarning, match=r"use Sweep\(axes=\.\.\., \.\.\.\)\.run"):
+        ds = run_sweep({"N0": [0.0, 0.1]}, TS, n=3, eta=ETA, progress=False, variables=("skill_level",))
     assert set(ds.data_vars) == {"skill_level"}
 
 
@@ -236,7 +238,7 @@ def test_open_store_reads_what_a_study_holds_without_its_sweep(tmp_path, sweep, 
     from skillode.distributed import SweepStore, open_store
 
     path = tmp_path / "part.zarr"
-    plan = sweep.trajectory_plan(TS, block_size=2)  # three blocks, one per N0
+    plan = sweep.plan(TS, block_size=2)  # three blocks, one per N0
     store = SweepStore(path, plan)
     store.write((0, 0), plan.compute((0, 0)))  # one block of three, as after an interrupted run
     assert open_store(path) is None  # incomplete: not part of "what the study holds"

@@ -43,6 +43,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 from collections.abc import Callable, Mapping, Sequence
+from typing import ClassVar
 
 import equinox as eqx
 import jax
@@ -53,6 +54,8 @@ from .. import _scan
 from .._shard import n_devices
 from .._validate import check_int
 from ..optimizers import OPTIMIZERS, cached_optimizer
+from ..sweeps import axes as ax
+from ..sweeps.axes import REQUIRED, Axes, Axis
 from ..sweeps.base import AbstractScanSweep
 from ..sweeps.grid import Grid
 from ..sweeps.summary import AbstractScanPlan, Summary
@@ -61,8 +64,25 @@ from .train import training_job
 
 __all__ = ["TrainingSweep"]
 
-RUN_AXES = ("seed", "learning_rate", "width", "optimizer")
-_VMAPPED = ("seed", "learning_rate")
+def _task_axis(name: str) -> Axis:
+    """Any other name is a keyword of ``make_task``: compiled once per value (it may change the task's shapes)."""
+    return Axis(name, _plain, static=True)
+
+
+def _plain(value):
+    return value.item() if isinstance(value, np.generic) else value
+
+
+AXES = Axes("TrainingSweep", [
+    Axis("seed", ax.seed, default=0, doc="run seed: jax.random.key(seed), split as in train"),
+    Axis("learning_rate", ax.positive("learning_rate"), default=REQUIRED,
+         doc="multiplies the update of the optimizer built with rate 1"),
+    Axis("width", _plain, static=True, default=REQUIRED, doc="the width passed to make_model(width, key)"),
+    Axis("optimizer", ax.choice("optimizer", sorted(OPTIMIZERS)), static=True, default="adam",
+         doc="optimizer preset (skillode.optimizers)"),
+], other=_task_axis)
+"""The TrainingSweep's parameters; any other axis name is a keyword of ``make_task`` (`skillode.sweeps.axes`)."""
+RUN_AXES = AXES.names
 _PER_SKILL = ("skill_level", "skill_loss", "accuracy")
 
 
@@ -76,23 +96,6 @@ class _ModelOfWidth:
 
     def __call__(self, *, key):
         return self.make_model(self.width, key=key)
-
-
-def _canonical(name: str, v):
-    if name == "seed":
-        return check_int(v, "seed", 0)
-    if name == "learning_rate":
-        v = float(v)
-        if not (np.isfinite(v) and v > 0):
-            raise ValueError(f"learning_rate must be a finite number > 0, got {v}")
-        return v
-    if name == "optimizer":
-        if v not in OPTIMIZERS:
-            raise ValueError(f"optimizer must be one of {sorted(OPTIMIZERS)}, got {v!r}")
-        return str(v)
-    if isinstance(v, np.generic):
-        return v.item()
-    return v
 
 
 class TrainingSweep(AbstractScanSweep):
@@ -113,6 +116,7 @@ class TrainingSweep(AbstractScanSweep):
       self-weighted objective (`skillode.networks.self_weighted_loss`).
     """
 
+    AXES: ClassVar[Axes] = AXES
     axes: tuple[tuple[str, tuple], ...]
     fixed: tuple[tuple[str, object], ...]
     task_values: tuple[tuple[str, object], ...]
@@ -125,38 +129,12 @@ class TrainingSweep(AbstractScanSweep):
     def __init__(self, *, axes: Mapping[str, Sequence], make_model: Callable, make_task: Callable,
                  task_values: Mapping | None = None, seed=None, learning_rate=None, width=None, optimizer=None,
                  optimizer_kwargs: Mapping | None = None, batch_size: int | None = None, self_weighted: bool = False):
-        if not isinstance(axes, Mapping) or not axes:
-            raise ValueError("axes must be a non-empty mapping 'axis name -> values', e.g. {'seed': [0, 1, 2]}")
         if not callable(make_model) or not callable(make_task):
             raise ValueError("make_model and make_task must be callables (width, key) -> model and (**values, key) "
                              "-> AbstractSkillTask")
         task_values = dict(task_values or {})
-        given = {"seed": seed, "learning_rate": learning_rate, "width": width, "optimizer": optimizer}
-        out = []
-        for name, values in axes.items():
-            name = str(name)
-            if given.get(name) is not None or name in task_values:
-                raise ValueError(f"{name!r} is a sweep axis; do not also pass a fixed value for it")
-            vals = list(values) if not isinstance(values, (str, bytes)) else [values]
-            if not vals:
-                raise ValueError(f"axis {name!r}: values must be a non-empty sequence")
-            try:
-                vals = tuple(_canonical(name, v) for v in vals)
-            except (TypeError, ValueError) as err:
-                raise ValueError(f"axis {name!r}: {err}") from None
-            if len(set(map(repr, vals))) != len(vals):
-                raise ValueError(f"axis {name!r}: values must be distinct, got {list(vals)}")
-            out.append((name, vals))
-        fixed = {}
-        for name in RUN_AXES:
-            if name in axes:
-                continue
-            value = given[name] if given[name] is not None else {"seed": 0, "optimizer": "adam"}.get(name)
-            if value is None:
-                raise ValueError(f"{name} is required, as a fixed value or an axis")
-            fixed[name] = _canonical(name, value)
-        self.axes = tuple(out)
-        self.fixed = tuple(fixed.items())
+        given = {**task_values, "seed": seed, "learning_rate": learning_rate, "width": width, "optimizer": optimizer}
+        self.axes, self.fixed = AXES.parse(axes, given)
         self.task_values = tuple(sorted(task_values.items()))
         self.make_model = make_model
         self.make_task = make_task
@@ -167,9 +145,6 @@ class TrainingSweep(AbstractScanSweep):
     @property
     def task_axes(self) -> tuple[str, ...]:
         return tuple(k for k in self.names if k not in RUN_AXES)
-
-    def grid(self, block_size: int) -> Grid:
-        return Grid.build(self.names, self.names, self.shape, [k not in _VMAPPED for k in self.names], block_size)
 
     def task(self, key, **point) -> AbstractSkillTask:
         """The task at a grid point (its task-axis values in ``point``) drawn with ``key``."""
@@ -192,17 +167,13 @@ class TrainingSweep(AbstractScanSweep):
         size = 64 if block_size is None else check_int(block_size, "block_size")
         grid = self.grid(size)
         # One task per combination of task-axis values (seed-0 key): its skill count and frequencies.
-        combos = [dict(zip(self.task_axes, c)) for c in _product([dict(self.axes)[k] for k in self.task_axes])]
+        combos = [dict(zip(self.task_axes, c)) for c in itertools.product(*[self.values(k) for k in self.task_axes])]
         tasks = [self.task(jax.random.key(0), **c) for c in combos]
         n = max(t.n_skills for t in tasks)
         p = [None if t.p is None else np.asarray(t.p, np.float64) for t in tasks]
         names = tasks[0].skill_names if all(t.skill_names == tasks[0].skill_names for t in tasks) else None
         return _TrainingPlan(self, grid, summary, n, tuple(t.n_skills for t in tasks), tuple(p), names)
 
-
-
-def _product(lists):
-    return list(itertools.product(*lists))
 
 
 def _qualname(fn) -> str:
@@ -229,12 +200,6 @@ class _TrainingPlan(AbstractScanPlan):
 
     def axis_values(self):
         return {k: np.asarray(v, dtype=object) for k, v in self.sweep.axes}
-
-    def _combo(self, point: dict) -> int:
-        sw = self.sweep
-        idx = [dict(sw.axes)[k].index(point[k]) for k in sw.task_axes]
-        shape = [len(dict(sw.axes)[k]) for k in sw.task_axes]
-        return int(np.ravel_multi_index(idx, shape)) if idx else 0
 
     def block_job(self, index):
         sw = self.sweep

@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping, Sequence
+from typing import ClassVar
 
 import equinox as eqx
 import jax.numpy as jnp
@@ -51,42 +52,34 @@ from .._validate import check_int
 from ..frequencies import zipf
 from ..geometry import TASK_KINDS, GeometryModel, GeometrySimulation, task_vectors
 from ..optimizers import OPTIMIZERS, cached_optimizer
+from . import axes as ax
+from .axes import REQUIRED, Axes, Axis
 from .base import AbstractScanSweep
 from .grid import Grid
 from .summary import AbstractScanPlan, Summary
 
 __all__ = ["GEOMETRY_AXES", "GeometrySweep"]
 
-NUMERIC_AXES = ("alpha", "seed", "learning_rate", "sigma")
-STATIC_AXES = ("N", "batch_size", "optimizer", "loss_kind", "task_vectors")
-GEOMETRY_AXES = (*NUMERIC_AXES, *STATIC_AXES)
+AXES = Axes("GeometrySweep", [
+    Axis("alpha", ax.nonnegative("alpha"), default=2.0, doc="Zipf exponent of p = zipf(n, alpha)"),
+    Axis("seed", ax.seed, default=0, doc="run seed: jax.random.key(seed) -> (task-vector key, run key)"),
+    Axis("learning_rate", ax.positive("learning_rate"), default=REQUIRED,
+         doc="multiplies the update of an optimizer built with rate 1"),
+    Axis("sigma", ax.nonnegative("sigma"), default=0.0, doc="gradient-noise scale"),
+    Axis("N", ax.count("N (dimension)"), static=True, default=1000, doc="dimension of the parameter space"),
+    Axis("batch_size", ax.count("batch_size", optional=True), static=True, default=None,
+         doc="batch size B (none: the exact expected gradient)"),
+    Axis("optimizer", ax.choice("optimizer", tuple(OPTIMIZERS)), static=True, default="signgd",
+         doc="optimizer preset (skillode.optimizers)"),
+    Axis("loss_kind", ax.choice("loss_kind", ("mse", "ce")), static=True, default="mse", doc="loss variant"),
+    Axis("task_vectors", ax.choice("task_vectors", TASK_KINDS), static=True, default="orthonormal",
+         doc="kind of task vectors (skillode.task_vectors)"),
+])
+"""The GeometrySweep's parameters (`skillode.sweeps.axes`)."""
+GEOMETRY_AXES = AXES.names
+STATIC_AXES = tuple(k for k in AXES.names if AXES[k].static)
 _PER_SKILL = ("skill_level", "skill_loss")
 _T_BUDGET = 2**27  # bytes of task vectors per block when block_size is automatic
-
-
-def _check_value(name: str, v):
-    """One axis value or fixed parameter, checked; returns it in canonical form."""
-    if name == "alpha":
-        v = float(v)
-        if not (np.isfinite(v) and v >= 0):
-            raise ValueError(f"alpha must be a finite Zipf exponent >= 0, got {v}")
-        return v
-    if name in ("learning_rate", "sigma"):
-        v = float(v)
-        ok = np.isfinite(v) and (v > 0 if name == "learning_rate" else v >= 0)
-        if not ok:
-            raise ValueError(f"{name} must be a finite number {'> 0' if name == 'learning_rate' else '>= 0'}, got {v}")
-        return v
-    if name == "seed":
-        return check_int(v, "seed", 0)
-    if name == "N":
-        return check_int(v, "N (dimension)")
-    if name == "batch_size":
-        return None if v is None else check_int(v, "batch_size")
-    choices = {"optimizer": tuple(OPTIMIZERS), "loss_kind": ("mse", "ce"), "task_vectors": TASK_KINDS}[name]
-    if v not in choices:
-        raise ValueError(f"{name} must be one of {choices}, got {v!r}")
-    return str(v)
 
 
 class GeometrySweep(AbstractScanSweep):
@@ -103,6 +96,7 @@ class GeometrySweep(AbstractScanSweep):
       `dtype`: ``"float64"`` (default) or ``"float32"`` (faster; the paper's large grids).
     """
 
+    AXES: ClassVar[Axes] = AXES
     axes: tuple[tuple[str, tuple], ...]
     fixed: tuple[tuple[str, object], ...]
     n: int
@@ -113,39 +107,10 @@ class GeometrySweep(AbstractScanSweep):
     def __init__(self, *, axes: Mapping[str, Sequence], n: int, alpha=None, seed=None, learning_rate=None,
                  sigma=None, N=None, batch_size=None, optimizer=None, loss_kind=None, task_vectors=None,
                  gradient: str = "autograd", optimizer_kwargs: Mapping | None = None, dtype: str = "float64"):
-        if not isinstance(axes, Mapping) or not axes:
-            raise ValueError("axes must be a non-empty mapping 'axis name -> values', e.g. {'alpha': [1.0, 2.0]}")
         given = {"alpha": alpha, "seed": seed, "learning_rate": learning_rate, "sigma": sigma, "N": N,
                  "batch_size": batch_size, "optimizer": optimizer, "loss_kind": loss_kind,
                  "task_vectors": task_vectors}
-        defaults = {"alpha": 2.0, "seed": 0, "sigma": 0.0, "N": 1000, "batch_size": None, "optimizer": "signgd",
-                    "loss_kind": "mse", "task_vectors": "orthonormal"}
-        out_axes = []
-        for name, values in axes.items():
-            if name not in GEOMETRY_AXES:
-                raise ValueError(f"unknown GeometrySweep axis {name!r}; axes must be among {GEOMETRY_AXES}")
-            if given[name] is not None:
-                raise ValueError(f"{name!r} is a sweep axis; do not also pass a fixed {name}=")
-            vals = list(np.atleast_1d(np.asarray(values, dtype=object)).tolist())
-            if not vals:
-                raise ValueError(f"axis {name!r}: values must be a non-empty sequence")
-            try:
-                vals = tuple(_check_value(name, v) for v in vals)
-            except (TypeError, ValueError) as err:
-                raise ValueError(f"axis {name!r}: {err}") from None
-            if len(set(vals)) != len(vals):
-                raise ValueError(f"axis {name!r}: values must be distinct, got {list(vals)}")
-            out_axes.append((str(name), vals))
-        fixed = {}
-        for name in GEOMETRY_AXES:
-            if name in axes:
-                continue
-            value = given[name] if given[name] is not None else defaults.get(name)
-            if name == "learning_rate" and value is None:
-                raise ValueError("learning_rate is required, as a fixed value or an axis")
-            fixed[name] = _check_value(name, value)
-        self.axes = tuple(out_axes)
-        self.fixed = tuple(fixed.items())
+        self.axes, self.fixed = AXES.parse(axes, given)
         self.n = check_int(n, "n (number of skills)")
         if gradient not in GeometryModel.GRADIENTS:
             raise ValueError(f"gradient must be one of {GeometryModel.GRADIENTS}, got {gradient!r}")
@@ -160,14 +125,6 @@ class GeometrySweep(AbstractScanSweep):
                              "use task_vectors='random_unit'")
         if "mimicked" == gradient and "ce" in self.values("loss_kind"):
             raise ValueError("gradient='mimicked' is defined for loss_kind='mse' only")
-
-    def values(self, name: str) -> tuple:
-        """The values of axis ``name``, or its fixed value as a 1-tuple."""
-        axes = dict(self.axes)
-        return axes[name] if name in axes else (dict(self.fixed)[name],)
-
-    def grid(self, block_size: int) -> Grid:
-        return Grid.build(self.names, self.names, self.shape, [k in STATIC_AXES for k in self.names], block_size)
 
     def _default_block(self) -> int:
         itemsize = 8 if self.dtype == "float64" else 4

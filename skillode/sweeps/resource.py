@@ -26,7 +26,7 @@ the local devices. `skillode.distributed.execute` runs the blocks: in process or
 
 Examples:
     >>> import numpy as np
-    >>> from skillode.sweep import Sweep
+    >>> from skillode.sweeps import Sweep
     >>> sweep = Sweep(axes={"N0": [0.0, 0.01, 0.1], "alpha": [1.0, 2.0]}, n=10, eta=0.019)
     >>> ds = sweep.run(np.linspace(0, 1000, 101), progress=False)
     >>> ds.skill_level.dims
@@ -41,7 +41,9 @@ import dataclasses
 import hashlib
 import itertools
 import math
+import warnings
 from collections.abc import Mapping, Sequence
+from typing import ClassVar
 
 import equinox as eqx
 import jax
@@ -57,48 +59,43 @@ from ..solvers import Diffrax, Exact, as_solver, solver_or_method
 from ..timing import as_threshold
 from ..timing import learning_times as _learning_times
 from ..trajectory import SKILL, TIME, trajectory_dataset
+from . import axes as ax
+from .axes import REQUIRED, Axes, Axis
+from .base import AbstractSweep
 from .execute import execute
 from .grid import AbstractGridPlan, Grid
 
 __all__ = ["Sweep", "AXES", "sweep_learning_times", "run_sweep"]
 
+def _vector(name: str, rank: int):
+    """A check: an array of rank ``rank`` with finite entries, as nested tuples of floats (hashable, exact)."""
+    def check(value):
+        try:
+            arr = np.asarray(value, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise ValueError(f"{name} must be numeric, got {value!r}") from None
+        if arr.ndim != rank or not np.all(np.isfinite(arr)):
+            raise ValueError(f"{name} must be a finite array of rank {rank}, got {arr}")
+        return tuple(arr.tolist()) if rank == 1 else tuple(tuple(row) for row in arr.tolist())
+
+    return check
+
+
+AXES = Axes("sweep", [
+    Axis("N0", ax.finite("N0"), default=0.0, rank=0, doc="wasted resources N0 >= 0"),
+    Axis("eta", ax.finite("eta"), default=REQUIRED, rank=0, doc="effective learning rate eta > 0"),
+    Axis("p", _vector("p", 1), rank=1, doc="skill frequencies, shape (n,)"),
+    Axis("C", _vector("C", 2), rank=2, doc="skill-overlap matrix, shape (n, n)"),
+    Axis("l0", _vector("l0", 1), rank=1, doc="initial skill losses, shape (n,)"),
+    Axis("alpha", ax.finite("alpha"), rank=0, doc="Zipf exponent >= 0 of p = zipf(n, alpha)"),
+    Axis("loss_kind", ax.choice("loss_kind", ("mse", "ce")), static=True, default="mse", doc="loss variant"),
+])
+"""The Resource sweep's parameters (`skillode.sweeps.axes`); each value is checked again by building its model."""
 FIELD_AXES = ("N0", "eta", "p", "C", "l0")
 """Numeric `ResourceModel` fields that may be sweep axes."""
-AXES = (*FIELD_AXES, "alpha", "loss_kind")
-_ARRAY_AXES = {"p": 1, "l0": 1, "C": 2}  # axis name -> rank of one value
 _VARIABLES = ("skill_level", "skill_loss", "loss")
 _MAP_BATCH = 64  # grid points vmapped together inside a chunk
 _OUTPUT_BUDGET = 2**23  # float64 numbers per variable per chunk (64 MiB) when chunk_size is automatic
-
-
-def _axis_values(name: str, values, n: int | None) -> np.ndarray:
-    """One axis' values, checked for shape and distinctness (their meaning is checked by building models)."""
-    if name not in AXES:
-        raise ValueError(f"unknown sweep axis {name!r}; axes must be among {AXES}")
-    if name == "loss_kind":
-        arr = np.asarray(values, dtype=object).ravel()
-        bad = [v for v in arr if v not in ("mse", "ce")]
-        if arr.size == 0 or bad:
-            raise ValueError(f"axis 'loss_kind': values must be 'mse' or 'ce', got {list(arr)}")
-        arr = np.asarray([str(v) for v in arr])
-        keys = arr.tolist()
-    else:
-        try:
-            arr = np.asarray(values, dtype=np.float64)
-        except (TypeError, ValueError) as err:
-            raise ValueError(f"axis {name!r}: values must be numbers, got {values!r}") from err
-        rank = _ARRAY_AXES.get(name, 0)
-        if arr.ndim != 1 + rank or arr.shape[0] == 0:
-            kind = "1-D sequence" if rank == 0 else f"sequence of arrays of rank {rank}"
-            raise ValueError(f"axis {name!r}: values must be a non-empty {kind}, got shape {arr.shape}")
-        if rank and n is not None and arr.shape[1:] != (n,) * rank:
-            raise ValueError(f"axis {name!r}: each value must have shape {(n,) * rank}, got {arr.shape[1:]}")
-        if not np.all(np.isfinite(arr)):
-            raise ValueError(f"axis {name!r}: values must be finite, got {arr}")
-        keys = [v.tobytes() for v in arr]
-    if len(set(keys)) != len(keys):
-        raise ValueError(f"axis {name!r}: values must be distinct, got {arr}")
-    return arr
 
 
 class _HostArray:
@@ -150,7 +147,7 @@ def _closed_form_chunk(models, threshold):
     return over_devices(local, (True, False))(models, threshold)
 
 
-class Sweep(eqx.Module):
+class Sweep(AbstractSweep):
     """A grid of Resource models over named axes (see the module docstring).
 
     **Arguments (keyword-only):**
@@ -166,9 +163,12 @@ class Sweep(eqx.Module):
     A parameter given both as an axis and as a fixed value raises ``ValueError``.
     """
 
-    axes: tuple[tuple[str, np.ndarray], ...]
-    fixed: dict
+    AXES: ClassVar[Axes] = AXES
+    axes: tuple[tuple[str, tuple], ...]
+    fixed: tuple[tuple[str, object], ...]
     n: int = eqx.field(static=True)
+    gates: object
+    normalized: bool
 
     def __init__(
         self,
@@ -185,19 +185,17 @@ class Sweep(eqx.Module):
         l0=None,
         normalized: bool = True,
     ):
-        if not isinstance(axes, Mapping) or len(axes) == 0:
-            raise ValueError("axes must be a non-empty mapping 'axis name -> values', e.g. {'N0': [0.0, 0.01]}")
-        names = [str(k) for k in axes]
         given = {"alpha": alpha, "p": p, "eta": eta, "N0": N0, "loss_kind": loss_kind, "C": C, "l0": l0}
-        for name in names:
-            if given.get(name) is not None:
-                raise ValueError(f"{name!r} is a sweep axis; do not also pass a fixed {name}=")
+        # Model values are kept as given: `ResourceModel` checks them (and the spec, hence the store fingerprint,
+        # sees them as the user wrote them).
+        self.axes, fixed = AXES.parse(axes, given, canonical_fixed=False)
+        names = self.names
         if "alpha" in names and ("p" in names or p is not None):
             raise ValueError("an 'alpha' axis makes p = zipf(n, alpha); do not also pass p= or a 'p' axis")
         if "p" in names or p is not None:
             if alpha is not None:
                 raise ValueError("give either p= (or a 'p' axis) or alpha= (Zipf), not both")
-            shape = np.shape(axes["p"])[1:] if "p" in names else np.shape(p)
+            shape = np.shape(dict(self.axes)["p"][0] if "p" in names else p)
             if len(shape) != 1:
                 raise ValueError(f"p must have shape (n,), got {shape}")
             if n is not None and shape != (n,):
@@ -205,23 +203,17 @@ class Sweep(eqx.Module):
             n = shape[0]
         else:
             n = check_int(n, "n (number of skills)")
-            if "alpha" not in names:
-                alpha = 2.0 if alpha is None else alpha
-        if "eta" not in names and eta is None:
-            raise ValueError("eta (effective learning rate) is required, as a fixed value or an axis")
+            if "alpha" not in names and alpha is None:
+                fixed = tuple((k, 2.0 if k == "alpha" else v) for k, v in fixed)
         self.n = int(n)
-        self.axes = tuple((name, _axis_values(name, axes[name], self.n)) for name in names)
-        self.fixed = {
-            "alpha": alpha,
-            "p": p,
-            "eta": eta,
-            "N0": 0.0 if ("N0" not in names and N0 is None) else N0,
-            "loss_kind": "mse" if ("loss_kind" not in names and loss_kind is None) else loss_kind,
-            "C": C,
-            "gates": gates,
-            "l0": l0,
-            "normalized": normalized,
-        }
+        for name, values in self.axes:
+            rank = AXES[name].rank
+            if rank and np.shape(values[0]) != (self.n,) * rank:
+                raise ValueError(f"axis {name!r}: each value must have shape {(self.n,) * rank}, "
+                                 f"got {np.shape(values[0])}")
+        self.fixed = fixed
+        self.gates = gates
+        self.normalized = normalized
         # Build one model per axis value (the other axes at their first value): ResourceModel's own checks, with
         # the axis named in the error.
         first = self._first_point()
@@ -233,47 +225,34 @@ class Sweep(eqx.Module):
                     raise ValueError(f"axis {name!r}, {_which(name, i, v)}: {err}") from None
 
     # ------------------------------------------------------------------ grid bookkeeping
-    @property
-    def names(self) -> tuple[str, ...]:
-        return tuple(k for k, _ in self.axes)
-
-    @property
-    def shape(self) -> tuple[int, ...]:
-        """Grid shape, one entry per axis."""
-        return tuple(v.shape[0] for _, v in self.axes)
-
-    @property
-    def size(self) -> int:
-        return int(np.prod(self.shape))
-
     def _first_point(self) -> dict:
         return {k: v[0] for k, v in self.axes}
 
+    def _array(self, name: str) -> np.ndarray:
+        """The values of axis ``name`` as one NumPy array (float64, or str for ``loss_kind``)."""
+        values = dict(self.axes)[name]
+        return np.asarray(values) if name == "loss_kind" else np.asarray(values, dtype=np.float64)
+
     def model(self, **point) -> ResourceModel:
         """The `ResourceModel` at one grid point, e.g. ``sweep.model(N0=0.01, alpha=2.0)``."""
-        params = {**self.fixed, **point}
+        params = {**dict(self.fixed), "gates": self.gates, "normalized": self.normalized, **point}
         params["loss_kind"] = str(params["loss_kind"])  # a NumPy string from the axis values is not a static str
-        alpha = params.pop("alpha")
-        if params["p"] is None:
+        for k in ("p", "C", "l0"):
+            if isinstance(params.get(k), tuple):
+                params[k] = np.asarray(params[k], dtype=np.float64)
+        alpha = params.pop("alpha", None)
+        if params.get("p") is None:
             params["p"], params["normalized"] = zipf(self.n, float(alpha)), True
         return ResourceModel(**params)
 
     def _static_values(self) -> list[dict]:
-        if "loss_kind" in self.names:
-            return [{"loss_kind": str(v)} for v in dict(self.axes)["loss_kind"]]
-        return [{}]
-
-    def grid(self, block_size: int) -> Grid:
-        """The sweep's `skillode._grid.Grid` with blocks of about ``block_size`` points (``loss_kind`` static)."""
-        return Grid.build(self.names, [self.dim(k) for k in self.names], self.shape,
-                          [k == "loss_kind" for k in self.names], block_size)
+        return [{"loss_kind": v} for v in self.values("loss_kind")] if "loss_kind" in self.names else [{}]
 
     def block_models(self, grid: Grid, index: tuple[int, ...]) -> ResourceModel:
         """The models of block ``index`` as one stacked `ResourceModel` (padded to `Grid.points`' size)."""
         points = grid.points(index, multiple=n_devices())
-        axes = dict(self.axes)
-        static = {k: str(axes[k][points[k][0]]) for k in self.names if k == "loss_kind"}
-        batch = {k: axes[k][i] for k, i in points.items() if k != "loss_kind"}
+        static = {k: self.values(k)[points[k][0]] for k in self.names if AXES[k].static}
+        batch = {k: self._array(k)[i] for k, i in points.items() if not AXES[k].static}
         return self.stacked_models(static, batch, size=next(iter(points.values())).size)
 
     def stacked_models(self, static: dict, batch: dict[str, np.ndarray], size: int | None = None) -> ResourceModel:
@@ -299,48 +278,40 @@ class Sweep(eqx.Module):
             stacked = eqx.tree_at(lambda m: tuple(getattr(m, k) for k in names), stacked, tuple(leaves.values()))
         return stacked
 
-    def _coords(self) -> dict:
-        """Dimension coordinates of the axes (array-valued axes get an index dim ``<name>_index``)."""
-        return {self.dim(k): (np.arange(v.shape[0]) if k in _ARRAY_AXES else v) for k, v in self.axes}
-
-    @staticmethod
-    def dim(name: str) -> str:
-        """The Dataset dimension of axis ``name``."""
-        return f"{name}_index" if name in _ARRAY_AXES else name
-
-    def _value_coords(self) -> dict:
-        """Coordinates holding the values of array-valued axes, and ``p`` (dims ``(skill,)`` or along its axis)."""
-        out = {}
-        axes = dict(self.axes)
-        if "alpha" in axes:
-            out["p"] = (("alpha", SKILL), np.stack([zipf(self.n, float(a)) for a in axes["alpha"]]))
-        elif "p" in axes:
-            out["p"] = (("p_index", SKILL), axes["p"])
-        elif self.fixed["p"] is not None:
-            out["p"] = ((SKILL,), np.asarray(self.fixed["p"], dtype=np.float64))
+    def coords(self) -> dict:
+        """Coordinates of the axes (array-valued axes get an index dim ``<name>_index`` and a coordinate of their
+        values), and ``p`` (dims ``(skill,)`` or along its axis)."""
+        out = {AXES[k].dim: (np.arange(len(v)) if AXES[k].rank else self._array(k)) for k, v in self.axes}
+        fixed = dict(self.fixed)
+        if "alpha" in self.names:
+            out["p"] = (("alpha", SKILL), np.stack([zipf(self.n, float(a)) for a in self.values("alpha")]))
+        elif "p" in self.names:
+            out["p"] = (("p_index", SKILL), self._array("p"))
+        elif fixed["p"] is not None:
+            out["p"] = ((SKILL,), np.asarray(fixed["p"], dtype=np.float64))
         else:
-            out["p"] = ((SKILL,), zipf(self.n, float(self.fixed["alpha"])))
-        if "l0" in axes:
-            out["l0"] = (("l0_index", SKILL), axes["l0"])
-        if "C" in axes:
-            out["C"] = (("C_index", SKILL, "skill_j"), axes["C"])
+            out["p"] = ((SKILL,), zipf(self.n, float(fixed["alpha"])))
+        if "l0" in self.names:
+            out["l0"] = (("l0_index", SKILL), self._array("l0"))
+        if "C" in self.names:
+            out["C"] = (("C_index", SKILL, "skill_j"), self._array("C"))
         return out
 
     def attrs(self, **extra) -> dict:
         """The fixed parameters and axis names as netCDF-safe ``attrs``."""
-        fx = self.fixed
+        fx = dict(self.fixed)
         return {
             "model": "resource",
             "sweep_axes": ",".join(self.names),
-            **{k: float(fx[k]) for k in ("eta", "N0", "alpha") if k not in self.names and fx[k] is not None},
-            "loss_kind": fx["loss_kind"] if "loss_kind" not in self.names else "axis",
+            **{k: float(fx[k]) for k in ("eta", "N0", "alpha") if k in fx and fx[k] is not None},
+            "loss_kind": fx["loss_kind"] if "loss_kind" in fx else "axis",
             "C": "axis" if "C" in self.names else ("identity" if fx["C"] is None else np.asarray(fx["C"])),
-            "gates": "none" if fx["gates"] is None else fx["gates"].describe(),
+            "gates": "none" if self.gates is None else self.gates.describe(),
             **extra,
         }
 
     def _skill_labels(self):
-        return None if self.fixed["gates"] is None else list(self.fixed["gates"].skills)
+        return None if self.gates is None else list(self.gates.skills)
 
     def _solver(self, solver, method):
         solver = solver_or_method(solver, method)
@@ -357,8 +328,8 @@ class Sweep(eqx.Module):
     def _checked(self, solver):
         """``solver`` after checking it against every axis value (Exact() and C, l0, loss_kind ...)."""
         first = self._first_point()
+        has_C = "C" in self.names or dict(self.fixed).get("C") is not None
         for static in self._static_values():
-            has_C = "C" in self.names or self.fixed["C"] is not None
             for name, values in self.axes:
                 # Applicability depends on C and l0, and on p only through C's modal weights: check each value of
                 # those axes, the first value of the others.
@@ -373,10 +344,14 @@ class Sweep(eqx.Module):
 
     def spec(self) -> dict:
         """A JSON-able description of the sweep (part of a store's fingerprint)."""
+        fixed = dict(self.fixed)
+        described = {k: fixed.get(k) for k in ("alpha", "p", "eta", "N0", "loss_kind", "C", "l0")}
+        described["gates"] = None if self.gates is None else f"{self.gates.describe()}; a={self.gates.a}"
+        described["normalized"] = self.normalized
         return {
             "model": "resource",
-            "axes": [[k, v.tolist()] for k, v in self.axes],
-            "fixed": {k: _json_safe(v) for k, v in self.fixed.items()},
+            "axes": [[k, self._array(k).tolist()] for k in self.names],
+            "fixed": {k: _json_safe(v) for k, v in described.items()},
             "n": self.n,
         }
 
@@ -403,20 +378,20 @@ class Sweep(eqx.Module):
           applies, else `Diffrax()`. `Scipy` runs on the host and cannot be vmapped.
         - `block_size`: grid points per compiled block (default: about 64 MiB of output per variable).
         - `store`: ``None``, or a path ending in ``.zarr``: finished blocks are written there, and a rerun of the
-          same sweep resumes from them (`skillode.distributed.SweepStore`).
+          same sweep resumes from them (`skillode.sweeps.SweepStore`).
         - `client`: ``None`` (in process) or a ``dask.distributed.Client`` whose workers run the blocks.
         - `progress`: show a tqdm progress bar over grid points.
         - `variables`: which of ``"skill_level"``, ``"skill_loss"``, ``"loss"`` to keep.
 
         **Returns:** Dataset with ``skill_level`` / ``skill_loss`` of dims ``(*axes, skill, t)`` and ``loss`` of
         dims ``(*axes, t)``; coordinates for every axis and ``p``. With a store it is read back from the store
-        (lazily when large, see `skillode.distributed.execute`).
+        (lazily when large, see `skillode.sweeps.execute`).
         """
-        plan = self.trajectory_plan(ts, solver, method=method, block_size=block_size, variables=variables)
-        return execute(plan, store=store, client=client, progress=progress, desc=f"sweep ({plan.solver_name})")
+        return super().run(ts, solver, method=method, block_size=block_size, variables=variables, store=store,
+                           client=client, progress=progress)
 
-    def trajectory_plan(self, ts, solver=None, *, method=None, block_size=None, variables=_VARIABLES):
-        """The plan `run` executes (`skillode.distributed.execute`, `skillode.distributed.dry_run`)."""
+    def plan(self, ts, solver=None, *, method=None, block_size=None, variables=_VARIABLES) -> _TrajectoryPlan:
+        """The plan `run` executes (`skillode.sweeps.execute`, `skillode.sweeps.dry_run`)."""
         solver = self._solver(solver, method)
         variables = tuple(variables)
         if "skill_level" not in variables or any(v not in _VARIABLES for v in variables):
@@ -430,6 +405,11 @@ class Sweep(eqx.Module):
             block_size = max(1, _OUTPUT_BUDGET // (self.n * ts.size))
         grid = self.grid(_check_block(block_size))
         return _TrajectoryPlan(self, grid, _HostArray(ts), solver, variables)
+
+    def trajectory_plan(self, ts, solver=None, **kwargs) -> _TrajectoryPlan:
+        """Deprecated: the plan is `plan` (one name for every sweep)."""
+        warnings.warn("Sweep.trajectory_plan is deprecated; use Sweep.plan", DeprecationWarning, stacklevel=2)
+        return self.plan(ts, solver, **kwargs)
 
     # ------------------------------------------------------------------ learning times
     def learning_times(
@@ -474,7 +454,7 @@ class Sweep(eqx.Module):
 
 
 def _which(name: str, i: int, value) -> str:
-    return f"value number {i}" if name in _ARRAY_AXES else f"value {value!r}"
+    return f"value number {i}" if AXES[name].rank else f"value {value!r}"
 
 
 def _check_block(block_size) -> int:
@@ -484,8 +464,6 @@ def _check_block(block_size) -> int:
 def _json_safe(value):
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
-    if hasattr(value, "describe"):
-        return value.describe() + f"; a={value.a}"
     return np.asarray(value, dtype=np.float64).tolist()
 
 
@@ -517,11 +495,11 @@ class _TrajectoryPlan(AbstractGridPlan):
 
     def dataset(self, data):
         sw = self.sweep
-        dims = tuple(sw.dim(k) for k in sw.names)
+        dims = sw.grid(1).dims
         variables = {v: ((*dims, *tail), data[v]) for v, (tail, _) in self.variables().items()}
         skill = sw._skill_labels()
         coords = {TIME: self.ts.values, SKILL: np.arange(1, sw.n + 1) if skill is None else np.asarray(skill),
-                  **sw._coords(), **sw._value_coords()}
+                  **sw.coords()}
         return trajectory_dataset(variables, coords, sw.attrs(**self.solver.attrs()))
 
     def spec(self):
@@ -547,13 +525,12 @@ class _ClosedFormPlan(AbstractGridPlan):
 
     def dataset(self, data):
         sw = self.sweep
-        dims = (*(sw.dim(k) for k in sw.names), SKILL)
+        dims = (*sw.grid(1).dims, SKILL)
         times = data["learning_time"]
         skill = sw._skill_labels()
         coords = {
-            **sw._coords(),
             SKILL: np.arange(1, sw.n + 1) if skill is None else skill,
-            **sw._value_coords(),
+            **sw.coords(),
             "learned": (dims, np.isfinite(times)),
         }
         attrs = {**self.threshold.attrs(), "method": "closed_form", "units": "steps"}
@@ -564,27 +541,17 @@ class _ClosedFormPlan(AbstractGridPlan):
 
 
 def run_sweep(axes: Mapping[str, Sequence], ts, solver=None, **kwargs) -> xr.Dataset:
-    """``Sweep(axes=axes, **model_kwargs).run(ts, solver, **run_kwargs)`` in one call.
-
-    Keyword arguments of `Sweep.run` (``method``, ``block_size``, ``store``, ``client``, ``progress``,
-    ``variables``) go to ``run``; the rest define the sweep.
-    """
+    """Deprecated: ``Sweep(axes=axes, **model_kwargs).run(ts, solver, **run_kwargs)`` (one way to run a sweep)."""
+    warnings.warn("run_sweep is deprecated; use Sweep(axes=..., ...).run(ts, ...)", DeprecationWarning, stacklevel=2)
     run_keys = ("method", "block_size", "store", "client", "progress", "variables")
     run_kw = {k: kwargs.pop(k) for k in run_keys if k in kwargs}
     return Sweep(axes=axes, **kwargs).run(ts, solver, **run_kw)
 
 
 def sweep_learning_times(axes: Mapping[str, Sequence], threshold=0.9, **kwargs) -> xr.DataArray:
-    """Learning times of a whole grid, dims ``(*axes, skill)``: ``Sweep(axes=axes, ...).learning_times(threshold)``.
-
-    Keyword arguments of `Sweep.learning_times` (``solver``, ``method``, ``t_max``, ``block_size``, ``progress``)
-    go there; the rest define the sweep.
-
-    Examples:
-        >>> times = sweep_learning_times({"N0": [0.0, 0.1]}, 0.9, n=10, alpha=2.0, eta=0.019)
-        >>> times.dims
-        ('N0', 'skill')
-    """
+    """Deprecated: ``Sweep(axes=axes, **model_kwargs).learning_times(threshold, **kwargs)``."""
+    warnings.warn("sweep_learning_times is deprecated; use Sweep(axes=..., ...).learning_times(threshold)",
+                  DeprecationWarning, stacklevel=2)
     lt_keys = ("solver", "method", "t_max", "block_size", "progress")
     lt_kw = {k: kwargs.pop(k) for k in lt_keys if k in kwargs}
     return Sweep(axes=axes, **kwargs).learning_times(threshold, **lt_kw)
