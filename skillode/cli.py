@@ -1,8 +1,8 @@
 """The ``skillode`` command: solve one Resource model, run a sweep (Resource, Geometry, networks), or write the report.
 
 Run ``skillode --help`` or ``skillode COMMAND --help``. The functions here only parse flags and print; the work is
-done by `skillode.resource`, `skillode.sweep`, `skillode.geometry_sweep`, `skillode.networks.sweep`,
-`skillode.distributed` and `skillode.report`.
+done by `skillode.resource`, `skillode.sweeps` (``skillode sweep KIND``: its flags are generated from each sweep's
+axis table, `skillode.sweeps.axes`), `skillode.networks.sweep` and `skillode.report`.
 """
 
 from __future__ import annotations
@@ -24,14 +24,14 @@ examples:
       learning times of 10 Zipf(2) skills (closed form), printed as a table
   skillode solve --n 10 --eta 0.019 --N0 0 --method discrete --t-max 600 --out traj.nc
       the paper's discrete map (Euler, dt = 1, clipped), saved as a netCDF trajectory
-  skillode sweep --N0 1e-4:1:32:log --alpha 0.5:3:32 --n 10 --eta 0.019 --out sweep.nc
+  skillode sweep resource --N0 1e-4:1:32:log --alpha 0.5:3:32 --n 10 --eta 0.019 --out sweep.nc
       a 32 x 32 grid of models, solved exactly; learning-time summary printed
-  skillode geometry-sweep --n 1000 --N 20:1000:50 --alpha 1,1.5,2 --seed 0,1,2,3 --loss-kind ce \
+  skillode sweep geometry --n 1000 --N 20:1000:50 --alpha 1,1.5,2 --seed 0,1,2,3 --loss-kind ce \
         --task-vectors random_unit --batch-size 1024 --learning-rate 0.01 --steps 100000 --dtype float32 \
         --store fig10.zarr --workers 2
       the Geometry model on a grid, two local worker processes, resumable zarr store (--dry-run: estimate only)
-  skillode train-sweep --make-model mypkg.nets:make_model --make-task mypkg.nets:make_task \
-        --axis width=32,64,128 --axis seed=0:4 --task-value alpha=1.0 --learning-rate 1e-3 --steps 5000
+  skillode sweep train --make-model mypkg.nets:make_model --make-task mypkg.nets:make_task \
+        --width 32,64,128 --seed 0:3:4 --task alpha=1.0 --learning-rate 1e-3 --steps 5000
       networks trained on a grid (factories make_model(width, key), make_task(**values, key))
   skillode report --out report/
       run every example's quick mode and write the scorecard report/index.html and report.md (--full: full runs)
@@ -73,33 +73,91 @@ def parse_axis(text: str, name: str = "axis") -> np.ndarray:
 _ETA = paper.lr_eff(paper.LR, paper.DIM)
 
 
-def _model_flags(parser: argparse.ArgumentParser, *, sweepable: bool) -> None:
-    hint = " (a value, a list a,b,c, or a range START:STOP:NUM[:log] to sweep it)" if sweepable else ""
+def _model_flags(parser: argparse.ArgumentParser) -> None:
     g = parser.add_argument_group("model (Resource model, Zipf frequencies p_i ∝ i^-alpha)")
     g.add_argument("--n", type=int, default=10, help="number of skills (default 10)")
-    g.add_argument(
-        "--alpha",
-        type=str if sweepable else float,
-        default="2" if sweepable else 2.0,
-        help="Zipf exponent of the skill frequencies, >= 0 (default 2)" + hint,
-    )
-    g.add_argument(
-        "--eta",
-        type=str if sweepable else float,
-        default=repr(_ETA) if sweepable else _ETA,
-        help=f"effective learning rate lr_eff > 0 (default 2 lr sqrt(N) = {_ETA:.6g} for lr = {paper.LR:g}, "
-        f"N = {paper.DIM})" + hint,
-    )
-    g.add_argument(
-        "--N0",
-        type=str if sweepable else float,
-        default="0.003" if sweepable else 0.003,
-        help="wasted resources N0 >= 0 (default 0.003)" + hint,
-    )
+    g.add_argument("--alpha", type=float, default=2.0, help="Zipf exponent of the skill frequencies, >= 0 (default 2)")
+    g.add_argument("--eta", type=float, default=_ETA, help=f"effective learning rate lr_eff > 0 (default 2 lr sqrt(N) "
+                   f"= {_ETA:.6g} for lr = {paper.LR:g}, N = {paper.DIM})")
+    g.add_argument("--N0", type=float, default=0.003, help="wasted resources N0 >= 0 (default 0.003)")
     g.add_argument("--loss-kind", choices=("mse", "ce"), default="mse", help="loss variant (default mse)")
+    _time_flags(parser)
+
+
+def _time_flags(parser: argparse.ArgumentParser) -> None:
+    g = parser.add_argument_group("times and learning times")
     g.add_argument("--threshold", type=float, default=0.9, help="skill level that counts as learned (default 0.9)")
     g.add_argument("--t-max", type=float, default=1000.0, help="last time, in steps (default 1000)")
     g.add_argument("--num-t", type=int, default=1001, help="number of output times in [0, t-max] (default 1001)")
+
+
+# kind -> (help, command-line defaults that differ from the sweep's own)
+_SWEEP_KINDS = {
+    "resource": ("solve a grid of Resource models (exact where it applies): --N0, --alpha, --eta, --loss-kind",
+                 {"alpha": "2", "eta": repr(_ETA), "N0": "0.003"}),
+    "geometry": ("run the Geometry model on a grid: --alpha, --N, --seed, --learning-rate, --optimizer, ...",
+                 {"learning_rate": "0.01"}),
+    "train": ("train networks make_model(width, key) on make_task(**values, key) on a grid: --seed, --width, "
+              "--learning-rate, --optimizer, --task NAME=VALUES", {}),
+}
+
+
+def _sweep_class(kind: str):
+    if kind == "resource":
+        from .sweeps import Sweep
+
+        return Sweep
+    if kind == "geometry":
+        from .sweeps import GeometrySweep
+
+        return GeometrySweep
+    from .networks.sweep import TrainingSweep
+
+    return TrainingSweep
+
+
+def _sweep_flags(parser: argparse.ArgumentParser, kind: str) -> None:
+    """One flag per scalar axis of the sweep's `skillode.sweeps.axes.Axes` table, then the kind's own flags."""
+    defaults = _SWEEP_KINDS[kind][1]
+    g = parser.add_argument_group("parameters (a value, a list a,b,c, or a range START:STOP:NUM[:log]; several "
+                                  "values make an axis)")
+    for axis in _sweep_class(kind).AXES.table.values():
+        if axis.rank:  # arrays (p, C, l0): from Python only
+            continue
+        default = defaults.get(axis.name, None if axis.required else _flag_text(axis.default))
+        shown = "required" if default is None and axis.required else f"default {default}"
+        g.add_argument(f"--{axis.name.replace('_', '-')}", dest=f"axis_{axis.name}", default=default,
+                       help=f"{axis.doc} ({shown}; {'compiled per value' if axis.static else 'vmapped'})")
+    if kind == "resource":
+        g.add_argument("--n", type=int, default=10, help="number of skills (default 10)")
+        g.add_argument("--method", choices=tuple(k for k, v in SOLVERS.items() if v.traceable), default="exact",
+                       help="exact (default), diffrax, or discrete (the paper's map)")
+        _time_flags(parser)
+        parser.add_argument("--out", type=Path, help="save the sweep Dataset and its learning times: .nc or .zarr")
+        return
+    if kind == "geometry":
+        g.add_argument("--n", type=int, default=100, help="number of skills (default 100)")
+        g.add_argument("--dtype", choices=("float64", "float32"), default="float64", help="float64 (default) or "
+                       "float32")
+    else:
+        g.add_argument("--task", action="append", default=[], metavar="NAME=VALUES",
+                       help="a make_task keyword (repeatable): one value fixes it, several make an axis")
+        g.add_argument("--make-model", required=True, metavar="MODULE:FUNCTION", help="make_model(width, key)")
+        g.add_argument("--make-task", required=True, metavar="MODULE:FUNCTION", help="make_task(**values, key)")
+        g.add_argument("--batch-size", type=int, default=None, help="batch size (default: the task's full batch)")
+    _scan_flags(parser)
+
+
+def _flag_text(value) -> str:
+    return "none" if value is None else str(value)
+
+
+def _flag_values(text: str, name: str) -> list:
+    """A parameter flag's values: numbers (ints where integral), words, or ``none``."""
+    if ":" in text:
+        return [int(v) if v == round(v) else float(v) for v in parse_axis(text, name)]
+    words = _words(text, name)
+    return [None if w.lower() == "none" else _value(w) for w in words]
 
 
 def add_run_flags(parser: argparse.ArgumentParser, *, study: bool = False) -> None:
@@ -150,8 +208,8 @@ def _scan_flags(parser: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The argument parser of the ``skillode`` command (``solve``, ``sweep``, ``geometry-sweep``,
-    ``train-sweep``, ``report``)."""
+    """The argument parser of the ``skillode`` command (``solve``, ``sweep {resource,geometry,train}``,
+    ``report``)."""
     parser = argparse.ArgumentParser(
         prog="skillode",
         description="The physics of skill learning (Liu et al., arXiv:2501.12391) as differential equations: "
@@ -169,7 +227,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    _model_flags(p_solve, sweepable=False)
+    _model_flags(p_solve)
     p_solve.add_argument(
         "--method",
         choices=tuple(SOLVERS),
@@ -181,68 +239,20 @@ def build_parser() -> argparse.ArgumentParser:
 
     p_sweep = sub.add_parser(
         "sweep",
-        help="solve a grid of Resource models (any of --N0, --alpha, --eta as ranges)",
-        description="Solve a grid of Resource models in one vmapped, chunked call and print a summary. Give a range "
-        "to --N0, --alpha and/or --eta to sweep it.",
+        help="run a grid of runs: sweep resource | geometry | train",
+        description="Run a grid of runs of one model kind, in process or on a Dask cluster, into memory or a "
+        "resumable zarr store. Every parameter flag takes a value, a list a,b,c or a range START:STOP:NUM[:log]; "
+        "a flag with several values is a sweep axis (the output's dims follow the order of --help), one value "
+        "fixes it. With no flag of several values, the sweep is a single run.",
         epilog=_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    _model_flags(p_sweep, sweepable=True)
-    p_sweep.add_argument(
-        "--method",
-        choices=tuple(k for k, v in SOLVERS.items() if v.traceable),
-        default="exact",
-        help="exact (default), diffrax, or discrete (the paper's map)",
-    )
-    p_sweep.add_argument("--out", type=Path, help="save the sweep Dataset and its learning times: .nc or .zarr")
-    add_run_flags(p_sweep)
-
-    p_geo = sub.add_parser(
-        "geometry-sweep",
-        help="run the Geometry model on a grid (alpha, N, seed, learning rate, ...)",
-        description="Run the Geometry model (theta in R^N, n task vectors, Zipf(alpha) frequencies) at every point "
-        "of a grid: any of the numeric flags takes a list or a range, the choice flags a comma list. Keeps the loss "
-        "at log-spaced times, each skill's learning time and final state.",
-        epilog=_EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    g = p_geo.add_argument_group("model and optimizer (a value, a list a,b,c or a range START:STOP:NUM[:log])")
-    g.add_argument("--n", type=int, default=100, help="number of skills (default 100)")
-    for flag, default, text in (("alpha", "2", "Zipf exponent"), ("N", "1000", "dimension"),
-                                ("seed", "0", "seed (task vectors and batches)"),
-                                ("learning-rate", "0.01", "learning rate"), ("sigma", "0", "gradient noise"),
-                                ("batch-size", "none", "batch size (none: the exact expected gradient)")):
-        g.add_argument(f"--{flag}", default=default, help=f"{text} (default {default})")
-    g.add_argument("--optimizer", default="signgd", help="optimizer preset(s), comma list (default signgd)")
-    g.add_argument("--loss-kind", default="mse", help="mse and/or ce, comma list (default mse)")
-    g.add_argument("--task-vectors", default="orthonormal",
-                   help="orthonormal, random_unit, gaussian, one_hot; comma list (default orthonormal)")
-    g.add_argument("--dtype", choices=("float64", "float32"), default="float64", help="float64 (default) or float32")
-    _scan_flags(p_geo)
-    add_run_flags(p_geo)
-
-    p_train = sub.add_parser(
-        "train-sweep",
-        help="train networks on a grid (seeds, widths, task parameters, optimizers, learning rates)",
-        description="Train make_model(width, key) on make_task(**values, key) at every point of a grid. Factories "
-        "are given as module:function (importable on every worker).",
-        epilog=_EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    g = p_train.add_argument_group("networks and tasks")
-    g.add_argument("--make-model", required=True, metavar="MODULE:FUNCTION", help="make_model(width, key)")
-    g.add_argument("--make-task", required=True, metavar="MODULE:FUNCTION", help="make_task(**values, key)")
-    g.add_argument("--axis", action="append", default=[], metavar="NAME=VALUES",
-                   help="a sweep axis (repeatable): seed, width, learning_rate, optimizer or a make_task keyword")
-    g.add_argument("--task-value", action="append", default=[], metavar="NAME=VALUE",
-                   help="a fixed make_task keyword (repeatable)")
-    g.add_argument("--width", default=None, help="fixed width (unless an axis)")
-    g.add_argument("--seed", default=None, help="fixed seed (default 0, unless an axis)")
-    g.add_argument("--learning-rate", default=None, help="fixed learning rate (unless an axis)")
-    g.add_argument("--optimizer", default=None, help="fixed optimizer preset (default adam, unless an axis)")
-    g.add_argument("--batch-size", type=int, default=None, help="batch size (default: the task's full batch)")
-    _scan_flags(p_train)
-    add_run_flags(p_train)
+    kinds = p_sweep.add_subparsers(dest="kind", metavar="KIND", required=True)
+    for kind, (text, _) in _SWEEP_KINDS.items():
+        p_kind = kinds.add_parser(kind, help=text, description=text, epilog=_EPILOG,
+                                  formatter_class=argparse.RawDescriptionHelpFormatter)
+        _sweep_flags(p_kind, kind)
+        add_run_flags(p_kind)
 
     p_report = sub.add_parser(
         "report",
@@ -326,59 +336,11 @@ def _run_plan(plan, args, out):
     return ds
 
 
-def _cmd_sweep(args, out) -> int:
-    from .sweeps import Sweep
-    from .timing import learning_times
-    from .trajectory import check_output_path, save
-
-    if args.out is not None:
-        check_output_path(args.out)
-
-    values = {name: parse_axis(getattr(args, name), name) for name in ("N0", "alpha", "eta")}
-    axes = {k: v for k, v in values.items() if v.size > 1}
-    fixed = {k: float(v[0]) for k, v in values.items() if v.size == 1}
-    if not axes:
-        raise ValueError("nothing to sweep: give a list or a range to --N0, --alpha or --eta (see --help)")
-    sweep = Sweep(axes=axes, n=args.n, loss_kind=args.loss_kind, **fixed)
-    ts = _times(args)
-    grid = " x ".join(f"{k}[{v.size}: {v[0]:g}..{v[-1]:g}]" for k, v in axes.items())
-    print(f"sweep over {grid} ({sweep.size} models), n={args.n}, fixed {fixed}, method={args.method}", file=out)
-    ds = _run_plan(sweep.plan(ts, args.method, block_size=args.block_size), args, out)
-    if ds is None:
-        return 0
-    times = learning_times(ds, args.threshold)
-    learned = times.learned.values
-    print(f"skills learned by t={ts[-1]:g} (s >= {args.threshold:g}): {int(learned.sum())} of {learned.size}", file=out)
-    last = times.isel(skill=-1)
-    if np.isfinite(last.values).any():
-        print(
-            f"learning time of skill {args.n}: min {np.nanmin(last.values):.2f}, "
-            f"max {np.nanmax(last.values):.2f} steps (learned cases)",
-            file=out,
-        )
-    first = times.isel(skill=0)
-    if np.isfinite(first.values).any():
-        print(
-            f"learning time of skill 1: min {np.nanmin(first.values):.2f}, max {np.nanmax(first.values):.2f}", file=out
-        )
-    if args.out is not None:
-        save(ds.assign(learning_time=times.drop_vars("learned")), args.out)  # the times printed above, too
-        print(f"sweep Dataset {dict(ds.sizes)} with its learning times written to {args.out}", file=out)
-    return 0
-
-
 def _words(text: str, name: str) -> list[str]:
     words = [w.strip() for w in text.split(",") if w.strip()]
     if not words:
         raise ValueError(f"--{name}: give at least one value")
     return words
-
-
-def _integers(text: str, name: str) -> list[int]:
-    values = parse_axis(text, name)
-    if not np.all(values == np.round(values)):
-        raise ValueError(f"--{name}: values must be integers, got {text!r}")
-    return [int(v) for v in values]
 
 
 def _value(text: str):
@@ -428,39 +390,6 @@ def _save_if_asked(ds, args, out) -> None:
         print(f"Dataset {dict(ds.sizes)} written to {args.out}", file=out)
 
 
-def _cmd_geometry_sweep(args, out) -> int:
-    from .sweeps import GeometrySweep
-    from .trajectory import check_output_path
-
-    if args.out is not None:
-        check_output_path(args.out)
-    given = {
-        "alpha": [float(v) for v in parse_axis(args.alpha, "alpha")],
-        "N": _integers(args.N, "N"),
-        "seed": _integers(args.seed, "seed"),
-        "learning_rate": [float(v) for v in parse_axis(args.learning_rate, "learning-rate")],
-        "sigma": [float(v) for v in parse_axis(args.sigma, "sigma")],
-        "batch_size": [None] if args.batch_size.strip().lower() == "none" else _integers(args.batch_size,
-                                                                                         "batch-size"),
-        "optimizer": _words(args.optimizer, "optimizer"),
-        "loss_kind": _words(args.loss_kind, "loss-kind"),
-        "task_vectors": _words(args.task_vectors, "task-vectors"),
-    }
-    axes = {k: v for k, v in given.items() if len(v) > 1}
-    fixed = {k: v[0] for k, v in given.items() if len(v) == 1}
-    if not axes:
-        raise ValueError("nothing to sweep: give a list or a range to at least one of the model flags")
-    sweep = GeometrySweep(axes=axes, n=args.n, dtype=args.dtype, **fixed)
-    plan = sweep.plan(args.steps, block_size=args.block_size, **_summary_kwargs(args))
-    print(f"geometry sweep over {' x '.join(f'{k}[{len(v)}]' for k, v in axes.items())} = {sweep.size} runs, "
-          f"n={args.n}, {args.steps} steps, fixed {fixed}", file=out)
-    ds = _run_plan(plan, args, out)
-    if ds is not None:
-        _print_scan_summary(ds, out)
-        _save_if_asked(ds, args, out)
-    return 0
-
-
 def _import(spec: str, flag: str):
     import importlib
 
@@ -473,29 +402,76 @@ def _import(spec: str, flag: str):
         raise ValueError(f"{flag}: cannot import {spec!r}: {err}") from None
 
 
-def _cmd_train_sweep(args, out) -> int:
-    from .networks.sweep import TrainingSweep
+def _cmd_sweep(args, out) -> int:
     from .trajectory import check_output_path
 
     if args.out is not None:
         check_output_path(args.out)
-    axes = _assignments(args.axis, "--axis", axis=True)
-    if not axes:
-        raise ValueError("give at least one --axis NAME=VALUES")
-    fixed = {k: _value(getattr(args, k)) for k in ("width", "seed", "learning_rate", "optimizer")
-             if getattr(args, k) is not None}
-    sweep = TrainingSweep(axes=axes, make_model=_import(args.make_model, "--make-model"),
-                          make_task=_import(args.make_task, "--make-task"),
-                          task_values=_assignments(args.task_value, "--task-value", axis=False),
-                          batch_size=args.batch_size, **fixed)
-    plan = sweep.plan(args.steps, block_size=args.block_size, **_summary_kwargs(args))
-    print(f"training sweep over {' x '.join(f'{k}[{len(v)}]' for k, v in axes.items())}, {args.steps} steps",
-          file=out)
+    kind = args.kind
+    cls = _sweep_class(kind)
+    given = {}  # the axis table's order = the output's dim order
+    for axis in cls.AXES.table.values():
+        text = getattr(args, f"axis_{axis.name}", None)
+        if text is not None:
+            flag = axis.name.replace("_", "-")
+            given[axis.name] = _flag_values(text, flag)
+            try:
+                [axis.check(v) for v in given[axis.name]]
+            except (TypeError, ValueError) as err:
+                raise ValueError(f"--{flag}: {err}") from None
+    if kind == "train":
+        for name, values in _assignments(args.task, "--task", axis=True).items():
+            given[name] = values
+    axes = {k: v for k, v in given.items() if len(v) > 1}
+    fixed = {k: v[0] for k, v in given.items() if len(v) == 1}
+    if not axes:  # a single run: a grid of one point along the first given parameter
+        first = next(iter(fixed), None)
+        if first is None:
+            raise ValueError("give at least one parameter flag (see --help)")
+        axes = {first: [fixed.pop(first)]}
+    if kind == "resource":
+        sweep = cls(axes=axes, n=args.n, **fixed)
+        plan = sweep.plan(_times(args), args.method, block_size=args.block_size)
+    elif kind == "geometry":
+        sweep = cls(axes=axes, n=args.n, dtype=args.dtype, **fixed)
+        plan = sweep.plan(args.steps, block_size=args.block_size, **_summary_kwargs(args))
+    else:
+        run_keys = set(cls.AXES.names)
+        sweep = cls(axes=axes, make_model=_import(args.make_model, "--make-model"),
+                    make_task=_import(args.make_task, "--make-task"), batch_size=args.batch_size,
+                    task_values={k: v for k, v in fixed.items() if k not in run_keys},
+                    **{k: v for k, v in fixed.items() if k in run_keys})
+        plan = sweep.plan(args.steps, block_size=args.block_size, **_summary_kwargs(args))
+    grid = " x ".join(f"{k}[{len(v)}]" for k, v in axes.items())
+    runs = f"{sweep.size} run{'s' if sweep.size != 1 else ''}"
+    print(f"{kind} sweep over {grid} = {runs}, fixed {fixed}", file=out, flush=True)
     ds = _run_plan(plan, args, out)
-    if ds is not None:
+    if ds is None:
+        return 0
+    if kind == "resource":
+        _print_resource_summary(ds, args, out)
+    else:
         _print_scan_summary(ds, out)
         _save_if_asked(ds, args, out)
     return 0
+
+
+def _print_resource_summary(ds, args, out) -> None:
+    from .timing import learning_times
+    from .trajectory import save
+
+    times = learning_times(ds, args.threshold)
+    learned = times.learned.values
+    print(f"skills learned by t={float(ds.t[-1]):g} (s >= {args.threshold:g}): {int(learned.sum())} of "
+          f"{learned.size}", file=out)
+    for label, sel in ((f"skill {ds.sizes['skill']}", -1), ("skill 1", 0)):
+        values = times.isel(skill=sel).values
+        if np.isfinite(values).any():
+            print(f"learning time of {label}: min {np.nanmin(values):.2f}, max {np.nanmax(values):.2f} steps "
+                  "(learned cases)", file=out)
+    if args.out is not None:
+        save(ds.assign(learning_time=times.drop_vars("learned")), args.out)  # the times printed above, too
+        print(f"sweep Dataset {dict(ds.sizes)} with its learning times written to {args.out}", file=out)
 
 
 def _cmd_report(args, out) -> int:
@@ -524,8 +500,7 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``skillode`` console script; returns the exit status."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    command = {"solve": _cmd_solve, "sweep": _cmd_sweep, "geometry-sweep": _cmd_geometry_sweep,
-               "train-sweep": _cmd_train_sweep, "report": _cmd_report}[args.command]
+    command = {"solve": _cmd_solve, "sweep": _cmd_sweep, "report": _cmd_report}[args.command]
     try:
         return command(args, sys.stdout)
     except ValueError as err:

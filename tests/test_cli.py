@@ -14,10 +14,11 @@ def test_help_mentions_every_command_and_examples(capsys):
     text = capsys.readouterr().out
     for word in ("solve", "sweep", "report", "examples:", "lr_eff"):
         assert word in text
-    for command in ("solve", "sweep", "report"):
+    for command in (["solve"], ["sweep"], ["sweep", "resource"], ["sweep", "geometry"], ["sweep", "train"],
+                    ["report"]):
         with pytest.raises(SystemExit):
-            main([command, "--help"])
-        assert "usage: skillode " + command in capsys.readouterr().out
+            main([*command, "--help"])
+        assert "usage: skillode " + " ".join(command) in capsys.readouterr().out
 
 
 def test_solve_prints_closed_form_times(capsys):
@@ -47,12 +48,13 @@ def test_solve_discrete_writes_trajectory(tmp_path, capsys):
 
 def test_sweep_tiny(tmp_path, capsys):
     path = tmp_path / "sweep.nc"
-    args = ["sweep", "--N0", "1e-3:1:3:log", "--alpha", "1,2", "--n", "3", "--t-max", "200", "--num-t", "21"]
+    args = ["sweep", "resource", "--N0", "1e-3:1:3:log", "--alpha", "1,2", "--n", "3", "--t-max", "200",
+            "--num-t", "21"]
     assert main([*args, "--no-progress", "--out", str(path)]) == 0
     ds = load(path)
     assert ds.skill_level.dims == ("N0", "alpha", "skill", "t")
     np.testing.assert_allclose(ds.N0.values, [1e-3, 10**-1.5, 1.0])
-    assert "6 models" in capsys.readouterr().out
+    assert "6 runs" in capsys.readouterr().out
     assert ds.learning_time.dims == ("N0", "alpha", "skill")  # the file carries the times it printed
     assert ds.skill_level.encoding.get("zlib")
 
@@ -60,21 +62,22 @@ def test_sweep_tiny(tmp_path, capsys):
 @pytest.mark.parametrize(
     "argv, message",
     [
-        (["sweep", "--N0", "abc"], "--N0: cannot read 'abc'"),
-        (["sweep", "--N0", "0:1:4:log"], "log range needs"),
-        (["sweep", "--N0", "0.1"], "nothing to sweep"),
-        (["sweep", "--alpha", "1,1"], "distinct"),
+        (["sweep", "resource", "--N0", "abc"], "--N0: N0 must be a number, got 'abc'"),
+        (["sweep", "resource", "--N0", "0:1:4:log"], "log range needs"),
+        (["sweep", "resource", "--N0", "-0.1"], "N0 (wasted resources) must be"),  # one run
+        (["sweep", "resource", "--alpha", "1,1"], "distinct"),
         (["solve", "--N0", "-1"], "N0"),
         (["solve", "--t-max", "0"], "--t-max"),
         (["report", "--only", "xyz"], "unknown example"),
         (["solve", "--out", "traj.csv"], "must end in .nc or .zarr"),
-        (["sweep", "--N0", "0,0.1", "--out", "no/such/folder/s.nc"], "does not exist"),
-        (["sweep", "--N0", "0,0.1", "--store", "s.nc"], "ending in .zarr"),
-        (["geometry-sweep", "--steps", "10", "--alpha", "1,2", "--N", "4.5"], "--N: values must be integers"),
-        (["geometry-sweep", "--steps", "10"], "nothing to sweep"),
-        (["geometry-sweep", "--steps", "10", "--seed", "0,1", "--optimizer", "bogus"], "optimizer must be one of"),
-        (["geometry-sweep", "--steps", "10", "--seed", "0,1", "--curves-at", "N"], "NAME=VALUES"),
-        (["train-sweep", "--steps", "10", "--make-model", "nomodule:f", "--make-task", "x:y", "--axis", "seed=0,1"],
+        (["sweep", "resource", "--N0", "0,0.1", "--out", "no/such/folder/s.nc"], "does not exist"),
+        (["sweep", "resource", "--N0", "0,0.1", "--store", "s.nc"], "ending in .zarr"),
+        (["sweep", "geometry", "--steps", "10", "--alpha", "1,2", "--N", "4.5"],
+         "--N: N (dimension) must be an integer"),
+        (["sweep", "geometry", "--steps", "10", "--n", "3", "--N", "2"], "needs n <= N"),  # a single run
+        (["sweep", "geometry", "--steps", "10", "--seed", "0,1", "--optimizer", "bogus"], "optimizer must be one of"),
+        (["sweep", "geometry", "--steps", "10", "--seed", "0,1", "--curves-at", "N"], "NAME=VALUES"),
+        (["sweep", "train", "--steps", "10", "--make-model", "nomodule:f", "--make-task", "x:y", "--seed", "0,1"],
          "cannot import"),
     ],
 )
@@ -122,7 +125,7 @@ def test_report_quick_runs_examples_and_writes_the_scorecard(tmp_path, capsys):
     assert '"paper": 908' in record and '"value": 909' in record
 
 
-GEO = ["geometry-sweep", "--n", "3", "--N", "20", "--alpha", "1,2", "--seed", "0,1", "--batch-size", "16",
+GEO = ["sweep", "geometry", "--n", "3", "--N", "20", "--alpha", "1,2", "--seed", "0,1", "--batch-size", "16",
        "--learning-rate", "0.01", "--steps", "100", "--record-every", "10", "--no-progress"]
 
 
@@ -154,11 +157,11 @@ def test_train_sweep_imports_its_factories(tmp_path, capsys, monkeypatch):
         "    return QuantizedSparseParity(n_control=3, n_data=6, k=2, alpha=alpha, key=key)\n"
     )
     monkeypatch.syspath_prepend(str(tmp_path))
-    argv = ["train-sweep", "--make-model", "cli_factories:make_model", "--make-task", "cli_factories:make_task",
-            "--axis", "seed=0,1", "--task-value", "alpha=1.0", "--width", "8", "--learning-rate", "0.01",
+    argv = ["sweep", "train", "--make-model", "cli_factories:make_model", "--make-task", "cli_factories:make_task",
+            "--seed", "0,1", "--task", "alpha=1.0", "--width", "8", "--learning-rate", "0.01",
             "--batch-size", "32", "--steps", "50", "--record-every", "10", "--no-progress",
             "--out", str(tmp_path / "t.nc")]
     assert main(argv) == 0
-    assert "training sweep over seed[2]" in capsys.readouterr().out
+    assert "train sweep over seed[2]" in capsys.readouterr().out
     ds = load(tmp_path / "t.nc")
     assert ds.learning_time.dims == ("seed", "skill") and ds.sizes["skill"] == 3
