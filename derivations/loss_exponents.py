@@ -36,7 +36,8 @@ import numpy as np
 import sympy as sp
 
 import skillode
-from skillode.closed_form import CHINCHILLA, loss_exponent, modular_ce_loss, mse_tau_solution, reference_exponents
+from skillode.closed_form import loss_exponent, modular_ce_loss, mse_tau_solution
+from skillode.scaling import CHINCHILLA, reference_exponents
 from skillode.symbolic import loss_exponent_expr, verify, verify_lowered
 
 SEED = 1012

@@ -24,11 +24,12 @@ import numpy as np
 from _common import Example
 
 from skillode import zipf
-from skillode.fit import fit_power_law, fit_resource
+from skillode.fit import fit_resource
 from skillode.geometry import GeometryModel, simulate, simulate_many, task_vectors
 from skillode.paper import lr_eff
 from skillode.plotting import legend_outside, new_axes, skill_colors
 from skillode.resource import ResourceModel
+from skillode.scaling import fit_power_law
 
 N = 1000
 P = zipf(10, 2.0)

@@ -23,12 +23,11 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from skillode import paper
-from skillode.closed_form import reference_exponents
 from skillode.domino import DominoModel
 from skillode.frequencies import zipf
 from skillode.plotting import legend_outside, new_axes, plain_log_ticks, plot_fit_window, skill_colors
 from skillode.resource import ResourceModel
-from skillode.scaling import scaling_exponent
+from skillode.scaling import reference_exponents, scaling_exponent
 
 ETA = paper.lr_eff(paper.LR, paper.DIM)
 N0_PARALLEL = 1000.0

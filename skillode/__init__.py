@@ -35,11 +35,12 @@ from . import (  # noqa: E402
 from ._model import AbstractSkillModel, AbstractTimeModel  # noqa: E402
 from .dependencies import AND, OR, Gate, SkillGraph, chain  # noqa: E402
 from .domino import DominoModel  # noqa: E402
-from .fit import ChinchillaFit, PowerLawFit, ResourceFit, fit_chinchilla, fit_power_law, fit_resource  # noqa: E402
+from .fit import ResourceFit, fit_resource  # noqa: E402
 from .frequencies import as_frequencies, exponential, zipf  # noqa: E402
 from .geometry import GeometryModel, correlation_matrix, simulate, simulate_many, task_vectors  # noqa: E402
 from .optimizers import make_optimizer, signgd  # noqa: E402
 from .resource import ResourceModel  # noqa: E402
+from .scaling import ChinchillaFit, PowerLawFit, fit_chinchilla, fit_power_law  # noqa: E402
 from .solvers import AbstractSolver, Diffrax, DiscreteMap, Exact, Scipy  # noqa: E402
 from .sweeps import GeometrySweep, Sweep, run_sweep, sweep_learning_times  # noqa: E402
 from .symbolic import domino_equations, resource_equations, to_jax  # noqa: E402

@@ -13,7 +13,20 @@ from collections.abc import Sequence
 import jax
 import numpy as np
 
-__all__ = ["is_concrete", "check_int", "check_scalar", "check_array", "check_choice", "check_key"]
+__all__ = [
+    "LOSS_KINDS",
+    "is_concrete",
+    "check_int",
+    "check_scalar",
+    "check_level",
+    "check_array",
+    "check_positive_vector",
+    "check_choice",
+    "check_key",
+]
+
+LOSS_KINDS = ("mse", "ce")
+"""The loss variants of the Resource and Geometry models (``loss_kind``): mean squared error, cross-entropy."""
 
 
 def is_concrete(x) -> bool:
@@ -63,6 +76,21 @@ def check_scalar(value, name: str, *, low: float | None = None, strict: bool = F
     return float(v)
 
 
+def check_level(value, name: str = "threshold (skill level s*)"):
+    """A level strictly inside ``(0, 1)``: a threshold skill level ``s*``, a confidence level.
+
+    Returns ``float(value)``, or ``value`` unchanged when it is traced.
+    """
+    if not is_concrete(value):
+        return value
+    v = _as_float_array(value, name)
+    if v.shape != ():
+        raise ValueError(f"{name} must be a scalar, got shape {v.shape}")
+    if not 0.0 < float(v) < 1.0:
+        raise ValueError(f"{name} must lie in (0, 1) (open interval: 0 and 1 excluded), got {value!r}")
+    return float(v)
+
+
 def check_array(value, name: str, shape: tuple[int, ...] | None = None, *, finite: bool = True):
     """``value`` as a float64 NumPy array of ``shape`` (``-1`` entries match any size), finite unless told not.
 
@@ -81,6 +109,24 @@ def check_array(value, name: str, shape: tuple[int, ...] | None = None, *, finit
         return value
     if finite and not np.all(np.isfinite(arr)):
         raise ValueError(f"{name} must be finite")
+    return arr
+
+
+def check_positive_vector(value, name: str) -> np.ndarray:
+    """``value`` as a non-empty 1-D float64 NumPy array with every entry finite and ``> 0`` (skill frequencies).
+
+    Traced values are returned unchanged after the shape check.
+    """
+    shape = np.shape(value) if not is_concrete(value) else _as_float_array(value, name).shape
+    if len(shape) != 1 or shape[0] == 0:
+        raise ValueError(f"{name} must be a non-empty 1-D array, got shape {shape}")
+    if not is_concrete(value):
+        return value
+    arr = _as_float_array(value, name)
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} must be finite, got {arr}")
+    if np.any(arr <= 0):
+        raise ValueError(f"{name} must be > 0 in every entry, got {arr}")
     return arr
 
 

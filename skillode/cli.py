@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from . import paper
+from ._validate import LOSS_KINDS
 from .solvers import SOLVERS
 
 __all__ = ["add_run_flags", "build_parser", "client_of", "main", "parse_axis"]
@@ -80,7 +81,7 @@ def _model_flags(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--eta", type=float, default=_ETA, help=f"effective learning rate lr_eff > 0 (default 2 lr sqrt(N) "
                    f"= {_ETA:.6g} for lr = {paper.LR:g}, N = {paper.DIM})")
     g.add_argument("--N0", type=float, default=0.003, help="wasted resources N0 >= 0 (default 0.003)")
-    g.add_argument("--loss-kind", choices=("mse", "ce"), default="mse", help="loss variant (default mse)")
+    g.add_argument("--loss-kind", choices=LOSS_KINDS, default="mse", help="loss variant (default mse)")
     _time_flags(parser)
 
 

@@ -24,7 +24,10 @@ What lives here:
 | Domino learning times $t_i = (i - 1 + s^*)\,t_0$ | `domino_learning_times` |
 | curve collapse $(l_i/l^0_i)^{1/p_i} = e^{-\tau}$ | `collapse` |
 | modular (one-hot) final CE loss $\log 2 \sum_{i>N} p_i$ | `modular_ce_loss` |
-| loss-vs-time exponents (Domino, parallel limits); reference exponents | `loss_exponent`, `reference_exponents` |
+| loss-vs-time exponents (Domino, parallel limits) | `loss_exponent` |
+
+The reference values these are compared with (`skillode.scaling.CHINCHILLA`,
+`skillode.scaling.reference_exponents`) live in `skillode.scaling`; the same names here are re-exports.
 
 The SymPy derivations (`skillode.symbolic`, ``derivations/``) assert that these functions equal the SymPy
 expressions they come from, at random points, to round-off. Inputs are validated where they are concrete (see
@@ -40,10 +43,19 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from ._validate import check_array, check_choice, check_int, check_scalar, is_concrete
+from ._validate import (
+    check_array,
+    check_choice,
+    check_int,
+    check_level,
+    check_positive_vector,
+    check_scalar,
+    is_concrete,
+)
+from .scaling import CHINCHILLA as CHINCHILLA
+from .scaling import reference_exponents as reference_exponents
 
 __all__ = [
-    "CHINCHILLA",
     "ce_learning_times",
     "ce_tau_solution",
     "collapse",
@@ -58,11 +70,7 @@ __all__ = [
     "mse_tau_solution",
     "phi",
     "psd_problem",
-    "reference_exponents",
 ]
-
-CHINCHILLA = {"alpha_N": 0.34, "alpha_S": 0.28}
-"""Chinchilla exponents (Hoffmann et al. 2022, $L = 406.4/N^{0.34} + 410.7/D^{0.28} + 1.69$)."""
 
 _LAMBERT_ITERS = 12  # Newton steps for l + e^l = y from the asymptotic start: quadratic, round-off by ~6
 _BLOCK_ENTRIES = 2**22  # (block, n) entries per block of the O(n^2) learning-time sum: 32 MiB in float64
@@ -71,24 +79,12 @@ _BYTES_PER_SKILL = 8 * 16  # float64 arrays of length n alive at once in the lea
 
 # ------------------------------------------------------------------------------------------ validation
 def _check_p(p):
-    p = jnp.asarray(check_array(p, "p (skill frequencies)", (-1,)), dtype=jnp.float64)
-    if p.shape[0] == 0:
-        raise ValueError("p (skill frequencies) must be non-empty")
-    if is_concrete(p) and not bool(jnp.all(p > 0)):
-        raise ValueError(f"p (skill frequencies) must be > 0 for every skill, got {p}")
-    return p
+    return jnp.asarray(check_positive_vector(p, "p (skill frequencies)"), dtype=jnp.float64)
 
 
 def _check_rates(eta, N0):
     check_scalar(eta, "eta (effective learning rate)", low=0.0, strict=True)
     check_scalar(N0, "N0 (wasted resources)", low=0.0)
-
-
-def _check_level(level):
-    if is_concrete(level):
-        v = float(level)
-        if not 0.0 < v < 1.0:
-            raise ValueError(f"threshold (skill level s*) must lie in the open interval (0, 1), got {level!r}")
 
 
 def psd_problem(C) -> str | None:
@@ -315,7 +311,7 @@ def mse_learning_times(p, eta, N0, threshold=0.9, l0=1.0):
     """
     p = _check_p(p)
     _check_rates(eta, N0)
-    _check_level(threshold)
+    check_level(threshold)
     l0 = _l0(l0, p.shape[0])
     eps = 1.0 - threshold
     done = l0 <= eps
@@ -350,7 +346,7 @@ def ce_learning_times(p, eta, N0, threshold=0.9, l0=0.0):
     """
     p = _check_p(p)
     _check_rates(eta, N0)
-    _check_level(threshold)
+    check_level(threshold)
     l0 = _l0(l0, p.shape[0])
     l_star = jnp.log(threshold) - jnp.log1p(-threshold)
     tau_i = jnp.maximum((l_star + jnp.exp(l_star) - l0 - jnp.exp(l0)) / p, 0.0)
@@ -361,7 +357,7 @@ def ce_learning_times(p, eta, N0, threshold=0.9, l0=0.0):
 def domino_learning_times(n: int, t0, threshold=0.9):
     r"""Domino-model learning times $t_i = (i - 1 + s^*)\,t_0$, $i = 1..n$, shape ``(n,)`` (arXiv:2501.12391 Fig. 9)."""
     n = check_int(n, "n (number of skills)")
-    _check_level(threshold)
+    check_level(threshold)
     check_scalar(t0, "t0 (time per skill)", low=0.0, strict=True)
     return (jnp.arange(n, dtype=jnp.float64) + threshold) * t0
 
@@ -416,26 +412,4 @@ def loss_exponent(limit: str, alpha) -> float:
     check_choice(limit, "limit", ("domino", "parallel"))
     alpha = check_scalar(alpha, "alpha (Zipf exponent)", low=1.0, strict=True)
     return alpha - 1.0 if limit == "domino" else (alpha - 1.0) / alpha
-
-
-def reference_exponents(alpha) -> dict[str, float]:
-    r"""Reference scaling exponents for Zipf exponent $\alpha > 0$ (as compared in arXiv:2501.12391, Fig. 10).
-
-    | reference | $\alpha_N$ | $\alpha_S$ |
-    |---|---|---|
-    | quanta model (Michaud et al.) | $\alpha - 1$ | $(\alpha - 1)/\alpha$ |
-    | Domino model | $\alpha - 1$ | $\alpha - 1$ |
-    | Chinchilla (Hoffmann et al.) | 0.34 | 0.28 |
-
-    Returns ``{"quanta_N", "quanta_S", "domino_N", "domino_S", "chinchilla_N", "chinchilla_S"}``.
-    """
-    alpha = check_scalar(alpha, "alpha (Zipf exponent)", low=0.0, strict=True)
-    return {
-        "quanta_N": alpha - 1.0,
-        "quanta_S": (alpha - 1.0) / alpha,
-        "domino_N": alpha - 1.0,
-        "domino_S": alpha - 1.0,
-        "chinchilla_N": CHINCHILLA["alpha_N"],
-        "chinchilla_S": CHINCHILLA["alpha_S"],
-    }
 

@@ -1,6 +1,6 @@
-r"""Fit theory to measurement: Resource-model parameters to skill curves, and power laws with bootstrap CIs.
+r"""Fit the Resource model to measurement: its parameters to skill curves, or to learning times.
 
-**Resource-model fits.** Given a measured trajectory ``s_i(t)`` (a Geometry-model simulation, a trained network, …)
+**To curves.** Given a measured trajectory ``s_i(t)`` (a Geometry-model simulation, a trained network, …)
 and a `ResourceModel` template, `fit_resource` finds the parameters ``theta`` (``N0``, optionally ``eta``) that
 minimise
 
@@ -11,12 +11,16 @@ JAX, so no grid over ``N0`` is needed. Positive parameters are optimised as ``lo
 the best ``N0`` from the grid ``10^linspace(-4, 2, 601)`` (arXiv:2501.12391, Figs. 6–7); both minimise the same
 objective.
 
-**Power laws.** `fit_power_law` fits ``y = prefactor * x^exponent`` by least squares in log–log space, with a
-percentile-bootstrap confidence interval from an explicit seed.
+**To learning times.** `fit_learning_times` fits ``eta`` and ``N0`` to the measured learning times themselves:
+least squares in $\log t$ through the closed form (``eta`` only scales time, so it is solved exactly for each
+``N0`` and a one-dimensional search over ``N0`` remains). Its data are the median learning times over runs
+(`median_learning_times`, read by `measured_learning_times` from a trajectory, a sweep result or times); a run
+that never learned a skill counts as later than any run that did (censored, not dropped), so the median is
+finite only when more than half of the runs learned the skill.
 
-**The Chinchilla form.** `fit_chinchilla` fits ``L(N, S) = E + A N^-a + B S^-b`` (Hoffmann et al. 2022) to a grid
-of losses by Levenberg–Marquardt on the log-loss residuals, with percentile-bootstrap confidence intervals over
-resampled points or whole runs; `CHINCHILLA_PARAMS` holds the published fit.
+The scaling statistics (power laws, the Chinchilla form and its published values) live in `skillode.scaling`;
+their old names here (``fit_power_law``, ``PowerLawFit``, ``fit_chinchilla``, ``ChinchillaFit``,
+``CHINCHILLA_PARAMS``) are re-exports.
 """
 
 from __future__ import annotations
@@ -24,26 +28,31 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 import equinox as eqx
-import jax
 import jax.numpy as jnp
 import numpy as np
 import optimistix as optx
 import xarray as xr
+from scipy import optimize as _optimize
 
-from ._validate import check_choice, check_int
-from .closed_form import CHINCHILLA
+from ._validate import check_choice, check_int, check_scalar
+from .resource import ResourceModel
+from .scaling import CHINCHILLA_PARAMS as CHINCHILLA_PARAMS
+from .scaling import ChinchillaFit as ChinchillaFit
+from .scaling import PowerLawFit as PowerLawFit
+from .scaling import fit_chinchilla as fit_chinchilla
+from .scaling import fit_power_law as fit_power_law
 from .solvers import AbstractSolver
+from .timing import Threshold, as_threshold, learning_times
 from .trajectory import SKILL, TIME, validate_trajectory
 
 __all__ = [
-    "CHINCHILLA_PARAMS",
-    "ChinchillaFit",
     "FITTABLE",
-    "PowerLawFit",
+    "LearningTimeFit",
     "ResourceFit",
-    "fit_chinchilla",
-    "fit_power_law",
+    "fit_learning_times",
     "fit_resource",
+    "measured_learning_times",
+    "median_learning_times",
 ]
 
 FITTABLE = ("N0", "eta")
@@ -184,11 +193,9 @@ def fit_resource(
         n0_starts = [1e-3, 1e-1]
     else:
         n0_starts = [start["N0"]] if "N0" in params else [None]
-    for k, v in start.items():
-        if k != "N0" and not (np.isfinite(v) and v > 0):
-            raise ValueError(f"starting value of {k} must be finite and > 0, got {v}")
-    if any(v is not None and not (np.isfinite(v) and v > 0) for v in n0_starts):
-        raise ValueError(f"starting values of N0 must be finite and > 0 to fit log N0, got {n0_starts}")
+    for k in params:
+        for v in n0_starts if k == "N0" else [start[k]]:
+            check_scalar(v, f"starting value of {k} (fitted as log {k})", low=0.0, strict=True)
 
     lsq_class = optx.LevenbergMarquardt if least_squares == "levenberg_marquardt" else optx.GaussNewton
     lsq = lsq_class(rtol=rtol, atol=atol)
@@ -226,453 +233,150 @@ def fit_resource(
 
 
 # ----------------------------------------------------------------------------------------------------------------
-# Power laws
+# Learning times
 
 
-class PowerLawFit(eqx.Module):
-    """``y = prefactor * x^exponent`` fitted in log–log space (immutable).
+def measured_learning_times(measured, threshold: float | Threshold = 0.9) -> xr.DataArray:
+    """Learning times ``(run..., skill)`` of a network trajectory, or `measured` itself if it holds them already.
 
-    - `exponent`, `prefactor`: the least-squares fit to ``log y = log prefactor + exponent log x``.
-    - `ci`: ``(low, high)`` percentile-bootstrap interval of the exponent at confidence `level`
-      (NaN when ``n_boot = 0``).
-    - `prefactor_ci`: the same for the prefactor.
-    - `n_boot`, `seed`, `level`: how the interval was made.
-    - `r2`: coefficient of determination in log space.
+    `measured` is a trajectory Dataset (``skill_level`` … over ``t``; the crossing of `threshold`), a Dataset
+    with a ``learning_time`` variable (a `skillode.networks.TrainingSweep` result: its times were tracked during
+    training at that sweep's threshold, so `threshold` must be the same), or a DataArray of times with a ``skill``
+    dim. NaN means never learned.
+    """
+    threshold = as_threshold(threshold)
+    if isinstance(measured, xr.Dataset) and "learning_time" in measured and TIME not in measured.dims:
+        level, on = measured.attrs.get("threshold"), measured.attrs.get("threshold_on", threshold.on)
+        if (level is not None and float(level) != float(threshold.level)) or on != threshold.on:
+            raise ValueError(f"the sweep tracked learning times at threshold {level} on {on!r}, not "
+                             f"{float(threshold.level)} on {threshold.on!r}; keep its curves to use another one")
+        measured = measured["learning_time"]
+    if isinstance(measured, xr.DataArray):
+        if SKILL not in measured.dims:
+            raise ValueError(f"measured learning times need a {SKILL!r} dim, got dims {measured.dims}")
+        return measured
+    if isinstance(measured, xr.Dataset):
+        return learning_times(measured, threshold)
+    raise ValueError(f"measured must be an xarray Dataset or DataArray, got {type(measured).__name__}")
+
+
+def _runs_by_skill(times: xr.DataArray) -> np.ndarray:
+    runs = [d for d in times.dims if d != SKILL]
+    return np.asarray(times.transpose(*runs, SKILL).values, np.float64).reshape(-1, times.sizes[SKILL])
+
+
+def _censored_percentiles(values: np.ndarray, q) -> np.ndarray:
+    """Percentiles over runs (axis 0) with never-learned runs (NaN) counted as later than every learned one;
+    NaN where the percentile falls among the never-learned runs."""
+    # A never-learned run is a huge finite time (not inf, whose interpolation weight 0 would give inf * 0 = NaN);
+    # a percentile that touches one is far above any real time.
+    late = np.finfo(np.float64).max / 4
+    out = np.percentile(np.where(np.isfinite(values), values, late), q, axis=0)
+    return np.where(out < late / 8, out, np.nan)
+
+
+def median_learning_times(measured, threshold: float | Threshold = 0.9) -> np.ndarray:
+    """Median learning time over runs per skill, shape ``(n,)``: censored runs count as later than any learned
+    one, so the median is NaN when half of the runs or more never learned the skill (see the module docstring)."""
+    return _censored_percentiles(_runs_by_skill(measured_learning_times(measured, threshold)), 50)
+
+
+def _model_learning_times(model, threshold: Threshold) -> np.ndarray:
+    """A model's learning times ``(n,)`` (closed form where it has one)."""
+    return np.asarray(learning_times(model, threshold, t_max=None).values, dtype=np.float64)
+
+
+class LearningTimeFit(eqx.Module):
+    r"""The result of `fit_learning_times` (immutable).
+
+    - `model`: the template with the fitted ``eta`` and ``N0``.
+    - `params`: ``{"eta": ..., "N0": ...}``.
+    - `rms_log`: root-mean-square of $\ln(t^{\rm model}_i / t^{\rm measured}_i)$ over the fitted skills.
+    - `fitted`: boolean ``(n,)``, the skills whose median measured time entered the fit.
+    - `at_bound`: True if ``N0`` ended on a bound of its search range (widen `N0_range` or read it as a limit).
+    - `threshold`: the `skillode.Threshold` both sides use.
     """
 
-    exponent: float
-    prefactor: float
-    ci: tuple[float, float]
-    prefactor_ci: tuple[float, float]
-    r2: float
-    n_boot: int
-    seed: int
-    level: float
-
-    def __call__(self, x):
-        return self.prefactor * np.asarray(x, dtype=np.float64) ** self.exponent
-
-
-def _loglog_fit(lx, ly):
-    slope, intercept = np.polyfit(lx, ly, 1)
-    return slope, intercept
-
-
-def fit_power_law(x, y, *, n_boot: int = 1000, seed: int = 0, level: float = 0.95) -> PowerLawFit:
-    r"""Fit ``y = prefactor * x^exponent`` by least squares on ``(log x, log y)``, with a bootstrap CI.
-
-    **Arguments:**
-
-    - `x`, `y`: positive, finite arrays of the same shape ``(m,)``, ``m >= 2`` with at least two distinct ``x``.
-    - `n_boot`: bootstrap resamples of the ``(x, y)`` pairs (0 disables the interval).
-    - `seed`: integer seed of the resampling (``numpy.random.default_rng``): same seed, same interval.
-    - `level`: confidence level in ``(0, 1)``.
-
-    For a decaying law ``L ∝ N^{-alpha_N}`` the exponent is ``-alpha_N``.
-
-    Examples:
-        >>> fit = fit_power_law([1, 10, 100], [2.0, 0.2, 0.02])
-        >>> round(fit.exponent, 6), round(fit.prefactor, 6)
-        (-1.0, 2.0)
-    """
-    x = np.asarray(x, dtype=np.float64)
-    y = np.asarray(y, dtype=np.float64)
-    if x.ndim != 1 or x.shape != y.shape:
-        raise ValueError(f"x and y must be 1-D arrays of the same shape, got {x.shape} and {y.shape}")
-    if x.size < 2 or np.unique(x).size < 2:
-        raise ValueError(f"need at least two distinct x values, got {x.size} points")
-    if not (np.all(np.isfinite(x)) and np.all(np.isfinite(y))):
-        raise ValueError("x and y must be finite")
-    if np.any(x <= 0) or np.any(y <= 0):
-        raise ValueError("x and y must be > 0 for a log-log power-law fit")
-    n_boot = int(n_boot)
-    if n_boot < 0:
-        raise ValueError(f"n_boot must be >= 0, got {n_boot}")
-    level = float(level)
-    if not 0 < level < 1:
-        raise ValueError(f"level must lie in (0, 1), got {level}")
-    lx, ly = np.log(x), np.log(y)
-    slope, intercept = _loglog_fit(lx, ly)
-    resid = ly - (intercept + slope * lx)
-    ss_tot = np.sum((ly - ly.mean()) ** 2)
-    r2 = float(1 - np.sum(resid**2) / ss_tot) if ss_tot > 0 else float("nan")
-    ci = pci = (float("nan"), float("nan"))
-    if n_boot:
-        rng = np.random.default_rng(int(seed))
-        slopes, intercepts = [], []
-        for _ in range(n_boot):
-            idx = rng.integers(0, x.size, x.size)
-            if np.unique(lx[idx]).size < 2:
-                continue  # a resample with one distinct x has no slope
-            s, c = _loglog_fit(lx[idx], ly[idx])
-            slopes.append(s)
-            intercepts.append(c)
-        q = [(1 - level) / 2 * 100, (1 + level) / 2 * 100]
-        ci = tuple(float(v) for v in np.percentile(slopes, q))
-        pci = tuple(float(v) for v in np.exp(np.percentile(intercepts, q)))
-    return PowerLawFit(
-        exponent=float(slope),
-        prefactor=float(np.exp(intercept)),
-        ci=ci,
-        prefactor_ci=pci,
-        r2=r2,
-        n_boot=n_boot,
-        seed=int(seed),
-        level=level,
-    )
-
-
-# ----------------------------------------------------------------------------------------------------------------
-# The Chinchilla form L(N, S) = E + A N^-a + B S^-b
-
-_CHINCHILLA_NAMES = ("E", "A", "a", "B", "b")
-
-CHINCHILLA_PARAMS = {"E": 1.69, "A": 406.4, "a": CHINCHILLA["alpha_N"], "B": 410.7, "b": CHINCHILLA["alpha_S"]}
-"""Chinchilla's published fit (Hoffmann et al. 2022, approach 3): ``L = 1.69 + 406.4 N^-0.34 + 410.7 D^-0.28``
-with ``N`` parameters and ``D`` training tokens, keyed as `ChinchillaFit.params`. The exponents are those of
-`skillode.closed_form.CHINCHILLA`."""
-
-_CHINCHILLA_WEIGHTING = "least squares in log L (relative errors)"
-_EXPONENT_STARTS = (0.1, 0.3, 0.6, 1.0)  # the grid of starting exponents (a, b), 16 starts
-_BOOT_ENTRIES = 2**20  # (resample, point) entries per vectorised bootstrap batch
-
-
-class ChinchillaFit(eqx.Module):
-    """``L(N, S) = E + A * N^(-a) + B * S^(-b)`` fitted by `fit_chinchilla` (immutable).
-
-    - `E`, `A`, `a`, `B`, `b`: the fitted parameters (``A, B > 0``, ``E >= 0``: ``E = 0`` exactly when the
-      best fit lies on that boundary, see `fit_chinchilla`).
-    - `ci`: ``{name: (low, high)}``, the percentile-bootstrap interval of each parameter at confidence `level`
-      (of the parameter itself, e.g. of ``E``, not of ``log E``).
-    - `level`: the confidence level of `ci`.
-    - `rms`: root-mean-square of the log-residuals ``log L_fit - log L`` over the fitted points (a relative error).
-    - `n_points`: number of ``(N, S, L)`` points fitted.
-    - `n_boot`: bootstrap resamples that converged and were used for `ci`; resamples that did not converge, or
-      that hold fewer than three distinct ``N`` or ``S`` values (the form is then not identifiable), are
-      discarded, so this is at most the requested number.
-    - `seed`: the seed of the resampling.
-    - `weighting`: a one-line description of the objective.
-
-    Calling the fit, ``fit(N, S)``, evaluates the form with NumPy broadcasting (JAX arrays in, JAX arrays out):
-    ``fit(N[:, None], S[None, :])`` has shape ``(len(N), len(S))``.
-    """
-
-    E: float
-    A: float
-    a: float
-    B: float
-    b: float
-    ci: dict
-    level: float
-    rms: float
-    n_points: int
-    n_boot: int
-    seed: int
-    weighting: str
-
-    @property
-    def params(self) -> dict:
-        """``{"E": E, "A": A, "a": a, "B": B, "b": b}``."""
-        return {k: getattr(self, k) for k in _CHINCHILLA_NAMES}
+    model: eqx.Module
+    params: dict
+    rms_log: float
+    fitted: np.ndarray
+    at_bound: bool
+    threshold: Threshold
 
     def __getitem__(self, name: str) -> float:
-        if name not in _CHINCHILLA_NAMES:
-            raise KeyError(f"{name!r} is not a Chinchilla parameter {_CHINCHILLA_NAMES}")
-        return getattr(self, name)
+        return self.params[name]
 
-    def __call__(self, N, S):
-        xp = jnp if isinstance(N, jax.Array) or isinstance(S, jax.Array) else np
-        N = xp.asarray(N, dtype=xp.float64)
-        S = xp.asarray(S, dtype=xp.float64)
-        return self.E + self.A * N ** (-self.a) + self.B * S ** (-self.b)
+    def predict(self) -> np.ndarray:
+        """The fitted model's learning times ``(n,)`` (closed form where it has one)."""
+        return _model_learning_times(self.model, self.threshold)
 
 
-def _chinchilla_log_model(y, e_free, e_scale, log_n, log_s):
-    # log(E + A N^-a + B S^-b) = log P + log1p(E / P), P = A N^-a + B S^-b as a log-sum-exp, E = e_scale * y[0].
-    # With e_free false, E = 0 (the boundary of E >= 0). An iterate with E <= -P (a loss <= 0) is clamped to a
-    # residual of about -21, which the solver's trust region rejects.
-    log_p = jnp.logaddexp(y[1] - y[2] * log_n, y[3] - y[4] * log_s)
-    x = jnp.where(e_free, e_scale * y[0], 0.0) * jnp.exp(-log_p)
-    return log_p + jnp.log1p(jnp.maximum(x, -1.0 + 1e-9))
-
-
-def _chinchilla_residuals(y, args):
-    e_free, sqrt_w, e_scale, log_n, log_s, log_l = args
-    return sqrt_w * (_chinchilla_log_model(y, e_free, e_scale, log_n, log_s) - log_l)
-
-
-@eqx.filter_jit
-def _chinchilla_solve(y0, e_free, sqrt_w, e_scale, log_n, log_s, log_l, solver, max_steps):
-    """One least-squares solve per row: starts ``y0`` ``(k, 5)`` of ``(E / e_scale, log A, a, log B, b)``,
-    ``e_free`` ``(k,)`` (false: ``E = 0``), point weights ``sqrt_w**2`` ``(k, n)``. Returns the solutions, whether
-    each converged, and each weighted residual sum of squares."""
-
-    def one(y0, e_free, sqrt_w):
-        args = (e_free, sqrt_w, e_scale, log_n, log_s, log_l)
-        sol = optx.least_squares(_chinchilla_residuals, solver, y0, args=args, max_steps=max_steps, throw=False)
-        r = _chinchilla_residuals(sol.value, args)
-        return sol.value, sol.result == optx.RESULTS.successful, jnp.sum(r**2)
-
-    return jax.vmap(one)(y0, e_free, sqrt_w)
-
-
-def _chinchilla_values(y, e_free, e_scale: float) -> np.ndarray:
-    """Solver coordinates ``(..., 5)`` ``(E / e_scale, log A, a, log B, b)`` -> ``(..., 5)`` ``(E, A, a, B, b)``."""
-    y = np.asarray(y, dtype=np.float64)
-    v = y.copy()
-    v[..., 0] = np.where(e_free, e_scale * y[..., 0], 0.0)
-    v[..., 1] = np.exp(y[..., 1])
-    v[..., 3] = np.exp(y[..., 3])
-    return v
-
-
-def _chinchilla_starts(N, S, L) -> np.ndarray:
-    """Deterministic starts: for each ``(a, b)`` of a grid, ``(E, A, B)`` by linear least squares in relative error."""
-    l_min, l_med = float(L.min()), float(np.median(L))
-    starts = []
-    for a0 in _EXPONENT_STARTS:
-        for b0 in _EXPONENT_STARTS:
-            X = np.stack([np.ones_like(N), N**-a0, S**-b0], axis=1) / L[:, None]
-            coef = np.linalg.lstsq(X, np.ones_like(L), rcond=None)[0]
-            fallback = 0.01 * np.array([l_min, l_med * float(np.median(N)) ** a0, l_med * float(np.median(S)) ** b0])
-            e0 = coef[0] if coef[0] > 0 else 0.0
-            coef = np.where(coef > 0, coef, fallback)  # a negative (or NaN) coefficient: a small positive one
-            starts.append([e0 / l_min, np.log(coef[1]), a0, np.log(coef[2]), b0])
-    return np.asarray(starts, dtype=np.float64)
-
-
-def _chinchilla_init(init, e_scale: float) -> np.ndarray:
-    if not isinstance(init, Mapping) or set(init) != set(_CHINCHILLA_NAMES):
-        got = sorted(init) if isinstance(init, Mapping) else type(init).__name__
-        raise ValueError(f"init must be a dict with exactly the keys {_CHINCHILLA_NAMES}, got {got}")
-    v = {}
-    for k in _CHINCHILLA_NAMES:
-        try:
-            v[k] = float(init[k])
-        except (TypeError, ValueError) as err:
-            raise ValueError(f"init[{k!r}] must be a real number, got {init[k]!r}") from err
-        bound = {"E": " and >= 0", "A": " and > 0", "B": " and > 0"}.get(k, "")
-        if not np.isfinite(v[k]) or (k == "E" and v[k] < 0) or (k in ("A", "B") and v[k] <= 0):
-            raise ValueError(f"init[{k!r}] must be finite{bound}, got {init[k]!r}")
-    return np.array([[v["E"] / e_scale, np.log(v["A"]), v["a"], np.log(v["B"]), v["b"]]], dtype=np.float64)
-
-
-def _positive_data(x, name: str, shape: tuple[int, ...]) -> np.ndarray:
-    try:
-        x = np.asarray(x, dtype=np.float64)
-    except (TypeError, ValueError) as err:
-        raise ValueError(f"{name} must be a numeric array, got {type(x).__name__}") from err
-    try:
-        x = np.broadcast_to(x, shape)
-    except ValueError as err:
-        raise ValueError(f"{name} must have (or broadcast to) L's shape {shape}, got shape {x.shape}") from err
-    bad = ~(np.isfinite(x) & (x > 0))
-    if bad.any():
-        raise ValueError(
-            f"{name} must be finite and > 0 everywhere, but {int(bad.sum())} of {x.size} entries are not "
-            f"(the first: {x[bad][0]!r}); nothing is dropped silently, remove them first"
-        )
-    return x.ravel()
-
-
-def _row_counts(codes, k: int, weights=None, n_rows: int | None = None) -> np.ndarray:
-    """Per-row ``bincount``: ``codes`` ``(rows, m)`` (or ``(m,)`` shared by all rows) -> counts ``(rows, k)``."""
-    rows = n_rows if n_rows is not None else codes.shape[0]
-    codes = np.broadcast_to(codes, (rows, codes.shape[-1]))
-    flat = (codes + k * np.arange(rows)[:, None]).ravel()
-    w = None if weights is None else np.asarray(weights, dtype=np.float64).ravel()
-    return np.bincount(flat, weights=w, minlength=rows * k).reshape(rows, k)
-
-
-def fit_chinchilla(
-    N,
-    S,
-    L,
+def fit_learning_times(
+    measured,
+    template: ResourceModel,
     *,
-    groups=None,
-    n_boot: int = 1000,
-    seed: int = 0,
-    level: float = 0.95,
-    init: Mapping[str, float] | None = None,
-    max_steps: int = 500,
-    rtol: float = 1e-10,
-    atol: float = 1e-12,
-) -> ChinchillaFit:
-    r"""Fit the Chinchilla form ``L(N, S) = E + A * N^(-a) + B * S^(-b)`` with percentile-bootstrap CIs.
+    threshold: float | Threshold = 0.9,
+    N0_range: tuple[float, float] = (1e-6, 1e3),
+    n_grid: int = 91,
+) -> LearningTimeFit:
+    r"""Fit a Resource model's ``eta`` and ``N0`` to measured learning times: least squares in $\log t$.
 
-    ``N`` is the model size, ``S`` the training steps (or data), ``L`` the loss; Hoffmann et al. (2022, *Training
-    compute-optimal large language models*) fitted this form with ``S`` the number of training tokens.
+    $$
+    \min_{\eta, N_0} \sum_{i \in F} \Big(\ln t_i(\eta, N_0) - \ln \hat t_i\Big)^2, \qquad
+    t_i(\eta, N_0) = \frac{T_i(N_0)}{\eta}
+    $$
 
-    **Arguments:**
+    where $\hat t_i$ is the median measured time over runs (`median_learning_times`), $F$ the skills with a
+    finite median, and $T_i$ the model's learning time at $\eta = 1$ (time only scales with $1/\eta$ in the
+    Resource model, so $\ln\eta = \overline{\ln T_i(N_0) - \ln \hat t_i}$ exactly for each $N_0$). $\ln N_0$
+    is then found by a scan of `n_grid` points over `N0_range` and a bounded scalar refinement around the best.
+    Log residuals weigh every skill by its *relative* error, the quantity compared afterwards, and keep the
+    rare, late skills from dominating.
 
-    - `N`, `S`, `L`: positive, finite arrays. `L` fixes the shape of the data (one entry per measured loss);
-      `N` and `S` must have that shape or broadcast to it, e.g. a grid of runs ``L`` of shape ``(n_N, n_S)`` with
-      ``N[:, None]`` and ``S[None, :]``. Everything is then flattened to ``n`` points, ``n >= 6`` (five
-      parameters) with at least three distinct ``N`` and three distinct ``S`` values. Non-finite or
-      non-positive entries raise ``ValueError`` (nothing is dropped silently).
-    - `groups`: ``None`` (resample points) or integer labels of `L`'s shape (or broadcasting to it), e.g. one
-      label per training run; the bootstrap then resamples whole groups. At least two distinct labels.
-    - `n_boot`: bootstrap resamples, ``>= 1``.
-    - `seed`: integer seed ``>= 0`` of the resampling (``numpy.random.default_rng``): same seed, same numbers.
-    - `level`: confidence level of the intervals, in ``(0, 1)``.
-    - `init`: starting values ``{"E", "A", "a", "B", "b"}`` (``E >= 0``, ``A, B > 0``), replacing the built-in
-      grid of starts.
-    - `max_steps`, `rtol`, `atol`: iteration cap and tolerances of the Levenberg–Marquardt solver (optimistix).
+    **Arguments:** `measured` as in `measured_learning_times` (trajectory, sweep result or times); `template` a
+    `skillode.ResourceModel` with the network's ``p`` (its ``eta``/``N0`` are replaced; its ``loss_kind``, ``C``
+    and ``l0`` are kept); `threshold` the learning-time definition of both sides.
 
-    **Objective.** The fit minimises
-
-        sum_points ( log(E + A N^-a + B S^-b) - log L )^2 ,
-
-    least squares on the log-loss residuals. The losses of a scaling grid span orders of magnitude (small models
-    early in training against large models late), so plain squares in ``L`` would be dominated by the few
-    high-loss points; log residuals give every point the same weight in *relative* error, as Hoffmann et al. did.
-    They minimised a Huber loss (``delta = 1e-3``) of the same log residuals, which is more robust to outliers;
-    this fit uses plain squares (the maximum-likelihood fit under multiplicative log-normal noise).
-
-    **Parametrisation and solver.** ``A, B > 0`` are optimised as logarithms and the exponents ``a, b`` are free
-    (any sign). ``E >= 0`` is optimised linearly (in units of ``min(L)``) and its bound is handled as an active
-    set: every start is solved twice, with ``E`` free and with ``E = 0`` fixed, and the lower converged residual
-    with ``E >= 0`` wins. ``E`` may legitimately be 0 (a loss that goes to 0); a log-parametrised ``E`` would then
-    drift towards ``-inf`` without converging, because its gradient vanishes with ``E``. The model is evaluated as
-    ``log P + log1p(E / P)`` with ``P = A N^-a + B S^-b`` a log-sum-exp, so it stays finite however small any term
-    gets. Levenberg–Marquardt (optimistix, float64) runs from 16 starts (exponents ``a, b`` on the grid
-    ``(0.1, 0.3, 0.6, 1.0)``, ``E, A, B`` from a linear least-squares fit in relative error at those exponents) or
-    from `init`; the lowest-residual converged start wins. If no start converges, ``RuntimeError``.
-
-    **Bootstrap.** Each resample draws ``n`` points (or, with `groups`, as many groups as there are) with
-    replacement; a point drawn ``c`` times enters the objective with weight ``c``. All resamples are solved at
-    once (``jax.vmap``), each starting from the full-data fit, with ``E`` free and, where that does not converge
-    to ``E >= 0``, again with ``E = 0``; the interval of each parameter is the central `level` percentile range of
-    its resampled values. Resamples that do not converge, or that hold fewer than three distinct ``N`` or ``S``
-    (the form is then not identifiable), are discarded (`ChinchillaFit.n_boot` counts those kept); if more than
-    half are discarded the intervals are not trustworthy and ``RuntimeError`` is raised.
-
-    Resampling points treats every loss as an independent measurement. On a grid of training runs it is not: the
-    losses of one run along ``S`` share the run's initialisation and data order, so their errors are correlated,
-    and a point bootstrap, which breaks up the runs, understates the uncertainty. Resampling whole runs
-    (``groups`` = the run of each point) keeps each loss curve intact and so reflects the run-to-run variation;
-    that is the honest interval for such a grid (it needs enough runs: with few, it is wide or refused).
-
-    **Returns:** a `ChinchillaFit`.
-
-    Examples:
-        >>> N, S = np.logspace(1, 3, 10), np.logspace(1, 5, 15)
-        >>> L = 0.5 + 4.0 * N[:, None] ** -0.4 + 9.0 * S[None, :] ** -0.3
-        >>> fit = fit_chinchilla(N[:, None], S[None, :], L, n_boot=20)
-        >>> {k: round(v, 6) for k, v in fit.params.items()}
-        {'E': 0.5, 'A': 4.0, 'a': 0.4, 'B': 9.0, 'b': 0.3}
+    **Returns:** a `LearningTimeFit`. Raises ``ValueError`` if fewer than three skills have a finite median.
     """
-    try:
-        L = np.asarray(L, dtype=np.float64)
-    except (TypeError, ValueError) as err:
-        raise ValueError(f"L must be a numeric array, got {type(L).__name__}") from err
-    shape = L.shape
-    N = _positive_data(N, "N", shape)
-    S = _positive_data(S, "S", shape)
-    L = _positive_data(L, "L", shape)
-    n = L.size
-    if n < 6:
-        raise ValueError(f"L must hold at least 6 points to fit 5 parameters, got {n}")
-    for name, x in (("N", N), ("S", S)):
-        if np.unique(x).size < 3:
-            raise ValueError(f"{name} must take at least 3 distinct values to fit its power law, got {np.unique(x)}")
-    n_boot = check_int(n_boot, "n_boot")
-    seed = check_int(seed, "seed", low=0)
-    try:
-        level = float(level)
-    except (TypeError, ValueError) as err:
-        raise ValueError(f"level must be a number in (0, 1), got {level!r}") from err
-    if not 0 < level < 1:
-        raise ValueError(f"level must lie in (0, 1), got {level}")
-    max_steps = check_int(max_steps, "max_steps")
-    for name, tol in (("rtol", rtol), ("atol", atol)):
-        if not (isinstance(tol, (int, float, np.floating)) and np.isfinite(tol) and tol > 0):
-            raise ValueError(f"{name} must be a finite number > 0, got {tol!r}")
-    if groups is not None:
-        g = np.asarray(groups)
-        if g.dtype == bool or not np.issubdtype(g.dtype, np.integer):
-            raise ValueError(f"groups must be an integer array of group labels, got dtype {g.dtype}")
-        try:
-            g = np.broadcast_to(g, shape).ravel()
-        except ValueError as err:
-            raise ValueError(f"groups must have (or broadcast to) L's shape {shape}, got shape {g.shape}") from err
-        labels, group_of = np.unique(g, return_inverse=True)
-        if labels.size < 2:
-            raise ValueError(f"groups must hold at least 2 distinct labels to resample, got {labels.size}")
-    l_min = float(L.min())
-    y0 = _chinchilla_starts(N, S, L) if init is None else _chinchilla_init(init, l_min)
+    if not isinstance(template, ResourceModel):
+        raise ValueError(f"template must be a ResourceModel, got {type(template).__name__}")
+    threshold = as_threshold(threshold)
+    target = median_learning_times(measured, threshold)
+    if target.shape != (template.n,):
+        raise ValueError(f"the measurement has {target.shape[0]} skills but the Resource model has {template.n}")
+    lo, hi = (float(v) for v in N0_range)
+    if not (0.0 < lo < hi and np.isfinite(hi)):
+        raise ValueError(f"N0_range must be (low, high) with 0 < low < high < inf, got {N0_range}")
+    n_grid = check_int(n_grid, "n_grid", 3)
+    fitted = np.isfinite(target) & (target > 0)
+    if fitted.sum() < 3:
+        raise ValueError(f"only {int(fitted.sum())} skills were learned in more than half of the runs; need >= 3")
+    log_target = np.log(target[fitted])
 
-    solver = optx.LevenbergMarquardt(rtol=float(rtol), atol=float(atol))
-    log_n, log_s, log_l = (jnp.asarray(np.log(x), dtype=jnp.float64) for x in (N, S, L))
-    e_scale = jnp.asarray(l_min, dtype=jnp.float64)  # E is optimised in units of min(L)
+    def with_rates(eta, N0):
+        return eqx.tree_at(lambda m: (m.eta, m.N0), template, (jnp.float64(eta), jnp.float64(N0)))
 
-    def solve(y0, e_free, sqrt_w):
-        # One solve per row; returns (E, A, a, B, b), whether it converged to a feasible (E >= 0) finite point, and
-        # the weighted residual sum of squares (inf where not).
-        y, ok, ss = _chinchilla_solve(
-            jnp.asarray(y0), jnp.asarray(e_free), jnp.asarray(sqrt_w), e_scale, log_n, log_s, log_l, solver, max_steps
-        )
-        values, ss = _chinchilla_values(y, e_free, l_min), np.asarray(ss)
-        ok = np.asarray(ok) & np.isfinite(ss) & np.all(np.isfinite(values), axis=-1) & (values[:, 0] >= 0)
-        return values, ok, np.where(ok, ss, np.inf)
+    def unit_times(log_N0):
+        return _model_learning_times(with_rates(1.0, np.exp(log_N0)), threshold)[fitted]
 
-    # Every start twice, E free and E = 0; the lowest converged residual wins.
-    k = y0.shape[0]
-    values_all, ok, ss = solve(np.concatenate([y0, y0]), np.repeat([True, False], k), np.ones((2 * k, n)))
-    if not ok.any():
-        raise RuntimeError(
-            f"fit_chinchilla: no start of {k} converged in {max_steps} steps; "
-            "raise max_steps or pass init= closer to the data"
-        )
-    best = int(np.argmin(ss))
-    values = values_all[best]
-    y_best = np.array([values[0] / l_min, np.log(values[1]), values[2], np.log(values[3]), values[4]])
+    def profile(log_N0):  # -> (sum of squares, log eta): t = T / eta, so log eta = mean(log T - log t)
+        log_T = np.log(unit_times(log_N0))
+        log_eta = float(np.mean(log_T - log_target))
+        return float(np.sum((log_T - log_eta - log_target) ** 2)), log_eta
 
-    # Bootstrap, in batches of `chunk` resamples: counts (chunk, n) of each point in each resample. Each resample
-    # is solved with E free; those that do not reach a feasible E >= 0 are solved again with E = 0 (the active
-    # set), in a second pass over the batch in which the other rows have zero weights and so converge at once.
-    rng = np.random.default_rng(seed)
-    codes = [np.unique(x, return_inverse=True)[1] for x in (N, S)]
-    chunk = max(1, min(n_boot, _BOOT_ENTRIES // n))
-    starts = np.tile(y_best, (chunk, 1))
-    boot, keep = [], []
-    for first in range(0, n_boot, chunk):
-        m = min(chunk, n_boot - first)
-        if groups is None:
-            counts = _row_counts(rng.integers(0, n, size=(m, n)), n)
-        else:
-            counts = _row_counts(rng.integers(0, labels.size, size=(m, labels.size)), labels.size)[:, group_of]
-        usable = np.ones(m, dtype=bool)
-        for c in codes:  # >= 3 distinct N and S drawn
-            usable &= (_row_counts(c, int(c.max()) + 1, weights=counts, n_rows=m) > 0).sum(axis=1) >= 3
-        sqrt_w = np.zeros((chunk, n))  # padding rows of the last batch: zero weights, converged at once
-        sqrt_w[:m] = np.sqrt(counts)
-        vb, okb, _ = solve(starts, np.ones(chunk, dtype=bool), sqrt_w)
-        retry = ~okb[:m] & usable
-        if retry.any():
-            sqrt_w[:m][~retry] = 0.0
-            v0, ok0, _ = solve(starts, np.zeros(chunk, dtype=bool), sqrt_w)
-            vb[:m][retry], okb[:m][retry] = v0[:m][retry], ok0[:m][retry]
-        boot.append(vb[:m])
-        keep.append(okb[:m] & usable)
-    keep = np.concatenate(keep)
-    boot = np.concatenate(boot)[keep]
-    n_kept = int(keep.sum())
-    if 2 * n_kept < n_boot:
-        raise RuntimeError(
-            f"fit_chinchilla: only {n_kept} of {n_boot} bootstrap resamples converged with an identifiable design "
-            f"(>= 3 distinct N and S); the intervals would not be trustworthy. Raise max_steps, or use more "
-            f"{'groups' if groups is not None else 'points'}"
-        )
-    q = [(1 - level) / 2 * 100, (1 + level) / 2 * 100]
-    lo, hi = np.percentile(boot, q, axis=0)
-    return ChinchillaFit(
-        **{k: float(values[i]) for i, k in enumerate(_CHINCHILLA_NAMES)},
-        ci={k: (float(lo[i]), float(hi[i])) for i, k in enumerate(_CHINCHILLA_NAMES)},
-        level=level,
-        rms=float(np.sqrt(ss[best] / n)),
-        n_points=n,
-        n_boot=n_kept,
-        seed=seed,
-        weighting=_CHINCHILLA_WEIGHTING,
-    )
+    grid = np.linspace(np.log(lo), np.log(hi), n_grid)
+    cost = np.array([profile(g)[0] for g in grid])
+    if not np.all(np.isfinite(cost)):
+        raise RuntimeError(f"the model's learning times are not finite for N0 = {np.exp(grid[~np.isfinite(cost)])}")
+    k = int(np.argmin(cost))
+    bracket = (grid[max(k - 1, 0)], grid[min(k + 1, len(grid) - 1)])
+    res = _optimize.minimize_scalar(lambda g: profile(g)[0], bounds=bracket, method="bounded",
+                                    options={"xatol": 1e-6})
+    best = float(res.x) if res.success and res.fun <= cost[k] else float(grid[k])
+    sse, log_eta = profile(best)
+    eta, N0 = float(np.exp(log_eta)), float(np.exp(best))
+    return LearningTimeFit(model=with_rates(eta, N0), params={"eta": eta, "N0": N0},
+                           rms_log=float(np.sqrt(sse / fitted.sum())), fitted=fitted,
+                           at_bound=bool(k in (0, len(grid) - 1)), threshold=threshold)

@@ -9,13 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._validate import check_int, check_positive_vector, check_scalar
+
 __all__ = ["zipf", "exponential", "as_frequencies"]
-
-
-def _check_n(n) -> int:
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-        raise ValueError(f"n (number of skills) must be an integer >= 1, got {n!r}")
-    return int(n)
 
 
 def zipf(n: int, alpha: float = 2.0) -> np.ndarray:
@@ -32,10 +28,8 @@ def zipf(n: int, alpha: float = 2.0) -> np.ndarray:
         >>> zipf(3, alpha=1.0).round(4)
         array([0.5455, 0.2727, 0.1818])
     """
-    n = _check_n(n)
-    alpha = float(alpha)
-    if not np.isfinite(alpha) or alpha < 0:
-        raise ValueError(f"alpha (Zipf exponent) must be finite and >= 0, got {alpha!r}")
+    n = check_int(n, "n (number of skills)")
+    alpha = check_scalar(alpha, "alpha (Zipf exponent)", low=0.0)
     w = np.arange(1, n + 1, dtype=np.float64) ** (-alpha)
     return w / w.sum()
 
@@ -50,10 +44,8 @@ def exponential(n: int, base: float = 3.0) -> np.ndarray:
 
     **Returns:** array of shape ``(n,)`` summing to 1.
     """
-    n = _check_n(n)
-    base = float(base)
-    if not np.isfinite(base) or base <= 0:
-        raise ValueError(f"base must be finite and > 0, got {base!r}")
+    n = check_int(n, "n (number of skills)")
+    base = check_scalar(base, "base", low=0.0, strict=True)
     logw = -np.arange(1, n + 1, dtype=np.float64) * np.log(base)
     w = np.exp(logw - logw.max())
     return w / w.sum()
@@ -70,16 +62,7 @@ def as_frequencies(p, *, normalized: bool = True, rtol: float = 1e-9) -> np.ndar
 
     Raises ``ValueError`` naming ``p`` and the allowed range.
     """
-    try:
-        arr = np.asarray(p, dtype=np.float64)
-    except (TypeError, ValueError) as err:
-        raise ValueError(f"p (skill frequencies) must be numeric, got {p!r}") from err
-    if arr.ndim != 1 or arr.size == 0:
-        raise ValueError(f"p (skill frequencies) must be a non-empty 1-D array, got shape {arr.shape}")
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(f"p (skill frequencies) must be finite, got {arr}")
-    if np.any(arr <= 0):
-        raise ValueError(f"p (skill frequencies) must be > 0 for every skill, got {arr}")
+    arr = check_positive_vector(p, "p (skill frequencies)")
     if normalized and abs(arr.sum() - 1.0) > rtol * max(1.0, arr.size):
         raise ValueError(
             f"p (skill frequencies) must sum to 1 (got sum {arr.sum():.12g}); pass normalized=False "

@@ -52,7 +52,7 @@ import xarray as xr
 
 from . import _scan
 from ._model import AbstractSkillModel
-from ._validate import check_array, check_choice, check_int, check_key, check_scalar, is_concrete
+from ._validate import LOSS_KINDS, check_array, check_choice, check_int, check_key, check_scalar, is_concrete
 from .frequencies import as_frequencies
 from .optimizers import cached_optimizer, make_optimizer
 from .trajectory import make_trajectory
@@ -166,7 +166,7 @@ class GeometryModel(AbstractSkillModel):
     noise: jax.Array = 0.0
     gradient: str = eqx.field(static=True, default="autograd")
 
-    LOSS_KINDS: ClassVar[tuple[str, ...]] = ("mse", "ce")
+    LOSS_KINDS: ClassVar[tuple[str, ...]] = LOSS_KINDS
     GRADIENTS: ClassVar[tuple[str, ...]] = ("autograd", "mimicked")
 
     def __init__(self, *, p, T, loss_kind="mse", batch_size=None, noise=0.0, gradient="autograd"):

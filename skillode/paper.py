@@ -16,9 +16,8 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
-from ._validate import check_int
+from ._validate import check_int, check_scalar
 from .dependencies import AND, OR, SkillGraph, chain
-from .frequencies import zipf
 from .resource import ResourceModel
 from .trajectory import make_trajectory
 
@@ -30,7 +29,6 @@ __all__ = [
     "THRESHOLD",
     "FIG6_N0",
     "lr_eff",
-    "resource_model",
     "fig17_case",
     "sparse_parity_compositional",
     "sparse_parity_independent",
@@ -62,22 +60,10 @@ def lr_eff(lr: float, N: int, factor: float = 2.0) -> float:
 
     ``factor = 2`` (MSE, Fig4–7), ``4`` (CE, Fig8-bottom), ``1`` (Fig5's exploratory cell).
     """
-    lr, factor = float(lr), float(factor)
-    if not (np.isfinite(lr) and lr > 0):
-        raise ValueError(f"lr must be finite and > 0, got {lr}")
-    check_int(N, "N (dimension)")
-    if not (np.isfinite(factor) and factor > 0):
-        raise ValueError(f"factor must be finite and > 0, got {factor}")
+    lr = check_scalar(lr, "lr (learning rate)", low=0.0, strict=True)
+    N = check_int(N, "N (dimension)")
+    factor = check_scalar(factor, "factor", low=0.0, strict=True)
     return factor * lr * float(np.sqrt(N))
-
-
-def resource_model(
-    *, alpha: float = ALPHA, n: int = N_SKILLS, lr: float = LR, N: int = DIM, N0: float = FIG6_N0["default"],
-    loss_kind: str = "mse", C=None,
-) -> ResourceModel:
-    """The paper's default Resource model: Zipf(alpha) frequencies, ``eta = lr_eff(lr, N)``, the Fig6 ``N0``."""
-    factor = 2.0 if loss_kind == "mse" else 4.0
-    return ResourceModel(p=zipf(n, alpha), eta=lr_eff(lr, N, factor), N0=N0, C=C, loss_kind=loss_kind)
 
 
 def fig17_case(case: int) -> tuple[ResourceModel, int]:

@@ -19,6 +19,7 @@ import xarray as xr
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
+from ._validate import check_int
 from .trajectory import SKILL, TIME, validate_trajectory
 
 __all__ = [
@@ -36,8 +37,7 @@ __all__ = [
 
 def skill_colors(n: int, cmap: str = "viridis") -> np.ndarray:
     """``n`` colours from ``cmap``, one per skill (RGBA array of shape ``(n, 4)``), skill 1 first."""
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-        raise ValueError(f"n (number of skills) must be an integer >= 1, got {n!r}")
+    n = check_int(n, "n (number of skills)")
     return mpl.colormaps[cmap](np.linspace(0.0, 0.9, n))
 
 
@@ -228,9 +228,8 @@ def skill_colorbar(target, n: int, *, cmap: str = "viridis", label: str = "skill
     ``target`` is the Figure; ``ax`` the Axes (or array of Axes) to take room from (default: all of them). Use it
     instead of a legend when there are too many skills to list.
     """
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-        raise ValueError(f"n (number of skills) must be an integer >= 1, got {n!r}")
-    colors = skill_colors(int(n), cmap)
+    n = check_int(n, "n (number of skills)")
+    colors = skill_colors(n, cmap)
     listed = mpl.colors.ListedColormap(colors)
     norm = mpl.colors.BoundaryNorm(np.arange(0.5, n + 1.5), listed.N)
     mappable = mpl.cm.ScalarMappable(norm=norm, cmap=listed)

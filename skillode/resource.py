@@ -32,15 +32,13 @@ import xarray as xr
 
 from . import closed_form
 from ._model import AbstractTimeModel
-from ._validate import check_array, check_choice, check_scalar, is_concrete
+from ._validate import LOSS_KINDS, check_array, check_choice, check_scalar, is_concrete
 from .dependencies import SkillGraph
 from .frequencies import as_frequencies
 from .solvers import AbstractSolver, as_solver, default_solver, solver_or_method
 from .trajectory import make_trajectory
 
 __all__ = ["ResourceModel", "LOSS_KINDS"]
-
-LOSS_KINDS = ("mse", "ce")
 
 
 class ResourceModel(AbstractTimeModel):

@@ -27,7 +27,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import sympy as sp
 
-from ._validate import check_choice, check_int
+from ._validate import LOSS_KINDS, check_choice, check_int
 from .closed_form import lambertw
 from .dependencies import SkillGraph
 
@@ -43,8 +43,6 @@ __all__ = [
     "verify",
     "verify_lowered",
 ]
-
-_LOSS_KINDS = ("mse", "ce")
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -106,7 +104,7 @@ def _check_n(n) -> int:
 
 
 def _check_loss(loss_kind) -> str:
-    return check_choice(loss_kind, "loss_kind", _LOSS_KINDS)
+    return check_choice(loss_kind, "loss_kind", LOSS_KINDS)
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -22,8 +22,8 @@ from skillode.closed_form import (
     modular_ce_loss,
     mse_learning_times,
     mse_tau_solution,
-    reference_exponents,
 )
+from skillode.scaling import reference_exponents
 from skillode.symbolic import learning_time_expr, resource_symbols, resource_tau_solution_expr, to_jax
 
 ETA_PAPER = skillode.paper.lr_eff(3e-4, 1000)  # the paper's lr_eff = 2 lr sqrt(N) for lr = 3e-4, N = 1000

@@ -7,19 +7,18 @@ import pytest
 import xarray as xr
 
 import skillode as sk
-import skillode.fit as skillode_fit
+import skillode.scaling as skillode_scaling
 from skillode import zipf
-from skillode.closed_form import CHINCHILLA
-from skillode.fit import (
+from skillode.fit import ResourceFit, fit_resource
+from skillode.resource import ResourceModel
+from skillode.scaling import (
+    CHINCHILLA,
     CHINCHILLA_PARAMS,
     ChinchillaFit,
     PowerLawFit,
-    ResourceFit,
     fit_chinchilla,
     fit_power_law,
-    fit_resource,
 )
-from skillode.resource import ResourceModel
 
 P = zipf(6, 2.0)
 ETA = 2 * 3e-4 * np.sqrt(1000)
@@ -241,7 +240,7 @@ def test_chinchilla_bootstrap_batches_do_not_change_the_intervals(monkeypatch):
     N, S = _grid()
     L = _chinchilla(N, S, NOISY) * np.exp(0.03 * np.random.default_rng(0).standard_normal((10, 15)))
     one_batch = fit_chinchilla(N[:, None], S[None, :], L, n_boot=20, seed=3)
-    monkeypatch.setattr(skillode_fit, "_BOOT_ENTRIES", 150 * 7)  # batches of 7 resamples, the last one padded
+    monkeypatch.setattr(skillode_scaling, "_BOOT_ENTRIES", 150 * 7)  # batches of 7 resamples, the last one padded
     batched = fit_chinchilla(N[:, None], S[None, :], L, n_boot=20, seed=3)
     assert batched.n_boot == one_batch.n_boot == 20 and batched.params == one_batch.params
     for k in NOISY:  # the same resamples; only the vectorised arithmetic differs

@@ -9,16 +9,9 @@ import pytest
 import xarray as xr
 
 import skillode as sk
+from skillode.fit import fit_learning_times, measured_learning_times, median_learning_times
 from skillode.networks import MLP, QuantizedSparseParity, train
-from skillode.networks.compare import (
-    compare_learning_times,
-    fit_learning_times,
-    fit_to_network,
-    format_comparison,
-    measured_learning_times,
-    median_learning_times,
-    rank_agreement,
-)
+from skillode.networks.compare import compare_learning_times, fit_to_network, format_comparison, rank_agreement
 from skillode.resource import ResourceModel
 
 

@@ -48,7 +48,7 @@ import jax.random as jr
 import numpy as np
 
 from .._shard import n_devices
-from .._validate import check_int
+from .._validate import LOSS_KINDS, check_int
 from ..frequencies import zipf
 from ..geometry import TASK_KINDS, GeometryModel, GeometrySimulation, task_vectors
 from ..optimizers import OPTIMIZERS, cached_optimizer
@@ -71,7 +71,7 @@ AXES = Axes("GeometrySweep", [
          doc="batch size B (none: the exact expected gradient)"),
     Axis("optimizer", ax.choice("optimizer", tuple(OPTIMIZERS)), static=True, default="signgd",
          doc="optimizer preset (skillode.optimizers)"),
-    Axis("loss_kind", ax.choice("loss_kind", ("mse", "ce")), static=True, default="mse", doc="loss variant"),
+    Axis("loss_kind", ax.choice("loss_kind", LOSS_KINDS), static=True, default="mse", doc="loss variant"),
     Axis("task_vectors", ax.choice("task_vectors", TASK_KINDS), static=True, default="orthonormal",
          doc="kind of task vectors (skillode.task_vectors)"),
 ])

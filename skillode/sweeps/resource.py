@@ -52,7 +52,7 @@ import numpy as np
 import xarray as xr
 
 from .._shard import n_devices, over_devices
-from .._validate import check_int
+from .._validate import LOSS_KINDS, check_int
 from ..frequencies import zipf
 from ..resource import ResourceModel
 from ..solvers import Diffrax, Exact, as_solver, solver_or_method
@@ -88,7 +88,7 @@ AXES = Axes("sweep", [
     Axis("C", _vector("C", 2), rank=2, doc="skill-overlap matrix, shape (n, n)"),
     Axis("l0", _vector("l0", 1), rank=1, doc="initial skill losses, shape (n,)"),
     Axis("alpha", ax.finite("alpha"), rank=0, doc="Zipf exponent >= 0 of p = zipf(n, alpha)"),
-    Axis("loss_kind", ax.choice("loss_kind", ("mse", "ce")), static=True, default="mse", doc="loss variant"),
+    Axis("loss_kind", ax.choice("loss_kind", LOSS_KINDS), static=True, default="mse", doc="loss variant"),
 ])
 """The Resource sweep's parameters (`skillode.sweeps.axes`); each value is checked again by building its model."""
 FIELD_AXES = ("N0", "eta", "p", "C", "l0")
