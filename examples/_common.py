@@ -142,38 +142,42 @@ class Example:
         return args
 
     def add_sweep_flags(self) -> None:
-        """Add ``--store DIR``, ``--workers K`` and ``--scheduler ADDRESS`` for a study built from sweeps.
+        """Add the flags of where a study runs (`skillode.cli.add_run_flags` with ``study=True``): ``--store DIR``,
+        ``--workers K`` / ``--scheduler ADDRESS``, ``--dry-run`` and ``--no-progress``.
 
-        A study keeps one zarr store per part of its grid (`store`), so a later, larger run computes only the
-        parts (and, inside an interrupted part, the blocks) that are missing; `client` runs the blocks in this
-        process, on ``K`` local Dask workers or on a running scheduler (e.g. a SLURM cluster).
+        A study keeps one zarr store per part (`skillode.sweeps.Study`) under `study_root`, so a later, larger run
+        computes only the parts (and, inside an interrupted part, the blocks) that are missing; `client` runs the
+        blocks in this process, on ``K`` local Dask workers or on a running scheduler (e.g. a SLURM cluster).
         """
-        g = self.parser.add_argument_group("where the sweeps run and what they keep")
-        g.add_argument("--store", type=Path, default=None,
-                       help="folder of the study's zarr stores (default <out>/store); a rerun, or a larger run, "
-                            "computes only what the folder does not hold yet")
-        where = g.add_mutually_exclusive_group()
-        where.add_argument("--workers", type=int, default=None, help="start a local Dask cluster of K processes")
-        where.add_argument("--scheduler", default=None, help="address of a running Dask scheduler")
+        from skillode.cli import add_run_flags
+
+        add_run_flags(self.parser, study=True)
         self._sweep_flags = True
 
+    def study_root(self, *folders) -> Path:
+        """A study's folder of part stores: ``<store>/<folder>/...`` (``--store``, default ``<out>/store``)."""
+        if not self._sweep_flags or self.args is None:
+            raise RuntimeError("call Example.add_sweep_flags before parse, and parse before study_root")
+        root = self.args.store if self.args.store is not None else self.out / "store"
+        return Path(root).joinpath(*map(str, folders))
+
     def store(self, *parts) -> Path:
-        """The zarr store of one part of the study: ``<store>/<part>/.../<last part>.zarr`` (folders made)."""
+        """One zarr store of the study: ``<store>/<part>/.../<last part>.zarr`` (folders made)."""
         if not self._sweep_flags or self.args is None:
             raise RuntimeError("call Example.add_sweep_flags before parse, and parse before store")
-        root = self.args.store if self.args.store is not None else self.out / "store"
         *folders, last = map(str, parts)
-        path = Path(root).joinpath(*folders) / f"{last}.zarr"
+        path = self.study_root(*folders) / f"{last}.zarr"
         path.parent.mkdir(parents=True, exist_ok=True)
         return path
 
     def client(self):
         """A context manager yielding the Dask client of ``--workers`` / ``--scheduler`` (``None``: in process)."""
-        from skillode.distributed import client_for
+        from skillode.cli import client_of
 
-        if self.args.workers is not None and self.args.workers < 1:
-            self.parser.error(f"--workers must be >= 1, got {self.args.workers}")
-        return client_for(workers=self.args.workers, scheduler=self.args.scheduler)
+        try:
+            return client_of(self.args)
+        except ValueError as err:
+            self.parser.error(str(err))
 
     # ------------------------------------------------------------------------------------------ figures
     def save_figure(self, fig, name: str | None = None) -> str:

@@ -1,4 +1,4 @@
-"""The grid of the scaling studies (arXiv:2501.12391, Figs. 10 and 18), cut into parts that a larger run extends.
+"""The grid of the scaling studies (arXiv:2501.12391, Figs. 10 and 18): its settings, modes and parts.
 
 Both `fig10_scaling.py` and `fig18_modular_scaling.py` run Geometry-model sweeps on one grid: n = 1000 skills with
 Zipf(alpha) frequencies, CE loss, batch B = 1024, learning rate 0.01, float32, and
@@ -7,17 +7,14 @@ Zipf(alpha) frequencies, CE loss, batch B = 1024, learning rate 0.01, float32, a
   Fig. 18; SignGD);
 - N = 20, 40, ..., 1000 (50 values), alpha in {0.5, 1.0, 1.2, ..., 2.0}, 4 seeds, 1e5 steps (``--paper``).
 
-**Parts.** One part = one (task-vector kind, optimizer, steps, N, seed), holding the 7 alphas as the one sweep axis
-(7 runs vmapped in one compiled block), in its own zarr store::
-
-    <store>/<task vectors>/<optimizer>/steps<S>/N<N>_seed<s>.zarr
-
-A run with more N values or more seeds computes only the parts that are missing; the alphas are always the paper's
-seven, so no mode's part differs from another's in its alphas. Runs of different length are different parts
-(``steps<S>``): a run of 1e5 steps cannot reuse one of 3000. The quick and default modes share their steps, so the
-default mode reuses every part of a quick run in the same store. Fig. 18's non-modular data *is* the Fig. 10 SignGD
-data: the same part, hence the same store, computed once when both scripts are given the same ``--store``. A part
-is one block of `skillode.distributed.SweepStore`: an interrupted study resumes at its first unfinished part.
+**Parts.** The grid is a `skillode.sweeps.Study` whose parts have the coordinates ``(task_vectors, optimizer,
+steps, N, seed)``; a part is one `skillode.GeometrySweep` over the 7 alphas (7 runs vmapped in one compiled block)
+in its own zarr store under ``<store>/scaling``. A run with more N values or more seeds computes only the parts that
+are missing; the alphas are always the paper's seven, so no mode's part differs from another's in its alphas. Runs
+of different length are different parts (``steps``): a run of 1e5 steps cannot reuse one of 3000. The quick and
+default modes share their steps, so the default mode reuses every part of a quick run in the same store. Fig. 18's
+non-modular data *is* the Fig. 10 SignGD data: the same part, hence the same store, computed once when both scripts
+are given the same ``--store``.
 
 **What a part keeps** (`skillode.GeometrySweep`): the loss at t = 0 and at up to ``N_TIMES = 200`` log-spaced
 record times (``RECORD_EVERY = 10`` steps), so that every record up to step 210 is kept (13 points, exactly at
@@ -25,24 +22,26 @@ record times (``RECORD_EVERY = 10`` steps), so that every record up to step 210 
 GeometrySweep also keeps, per skill, the learning time and the final skill level and loss (3 x 1000 numbers per
 run); Fig. 18 reads the final skill levels (are the skills i <= N learned?).
 
-**Analysis on what the store holds.** `load` reads every complete part of one (kind, optimizer, steps) present in
-the store (`skillode.distributed.open_store`), whatever run wrote it; missing (N, seed) pairs are NaN.
+**Analysis on what the store holds.** `held` reads every complete part of one (task vectors, optimizer, steps)
+under the store (`skillode.sweeps.Study.open`), whatever run wrote it; missing (N, seed) pairs are NaN.
 """
 
 from __future__ import annotations
 
-import concurrent.futures
 import dataclasses
-import re
 import time
 from pathlib import Path
 
 import numpy as np
 
+from skillode.sweeps import Part, Study
+
 N_SKILLS, BATCH, LR, DTYPE = 1000, 1024, 0.01, "float32"
 ALPHAS = (0.5, 1.0, 1.2, 1.4, 1.6, 1.8, 2.0)
 RECORD_EVERY, N_TIMES = 10, 200
 PAPER_NS = tuple(range(20, 1001, 20))
+COORDS = ("task_vectors", "optimizer", "steps", "N", "seed")
+PROGRAM = ("task_vectors", "optimizer", "steps", "N")  # what changes a part's compiled program and its cost
 
 # (N values, seeds, steps) of each mode; quick and default share their steps so that default extends quick
 STEPS = 3000
@@ -52,40 +51,39 @@ MODES = {
     "paper": {"Ns": PAPER_NS, "seeds": 4, "steps": 100_000},
 }
 
-_PART = re.compile(r"N(\d+)_seed(\d+)\.zarr$")
+
+def part(task_vectors: str, optimizer: str, steps: int, N: int, seed: int) -> Part:
+    """One part of the grid: the GeometrySweep over the 7 alphas at these coordinates, and what it keeps."""
+    from skillode import GeometrySweep
+
+    sweep = GeometrySweep(axes={"alpha": list(ALPHAS)}, n=N_SKILLS, N=N, seed=seed, loss_kind="ce",
+                          task_vectors=task_vectors, batch_size=BATCH, optimizer=optimizer, learning_rate=LR,
+                          dtype=DTYPE)
+    coords = dict(zip(COORDS, (task_vectors, optimizer, steps, N, seed)))
+    return Part(coords, sweep.plan(steps, record_every=RECORD_EVERY, n_times=N_TIMES))
 
 
-@dataclasses.dataclass(frozen=True)
-class Part:
-    """One part of the grid: one (task-vector kind, optimizer, steps, N, seed); the alphas are its sweep axis."""
+def study_of(ex, kinds_optimizers, grid: dict) -> Study:
+    """The study of the mode's parts for each (task vectors, optimizer), under ``<store>/scaling``."""
+    return Study(ex.study_root("scaling"), [part(kind, opt, grid["steps"], N, s) for kind, opt in kinds_optimizers
+                                            for N in grid["Ns"] for s in grid["seeds"]])
 
-    kind: str
-    optimizer: str
-    steps: int
-    N: int
-    seed: int
 
-    def sweep(self):
-        from skillode import GeometrySweep
-
-        return GeometrySweep(axes={"alpha": list(ALPHAS)}, n=N_SKILLS, N=self.N, seed=self.seed, loss_kind="ce",
-                             task_vectors=self.kind, batch_size=BATCH, optimizer=self.optimizer, learning_rate=LR,
-                             dtype=DTYPE)
-
-    def run(self, store=None, client=None):
-        """The part's Dataset (into ``store`` when given; resumable)."""
-        return self.sweep().run(self.steps, record_every=RECORD_EVERY, n_times=N_TIMES, store=store, client=client,
-                                progress=False)
-
-    def folder(self) -> tuple[str, str, str]:
-        return self.kind, self.optimizer, f"steps{self.steps}"
-
-    def path(self, ex) -> Path:
-        return ex.store(*self.folder(), f"N{self.N:04d}_seed{self.seed}")
+def run(study: Study, client, progress: bool) -> dict:
+    """Compute the parts the store lacks; **returns** ``{"asked", "reused", "computed", "seconds"}``."""
+    missing = len(study.missing())
+    reused = len(study.parts) - missing
+    print(f"  parts: {len(study.parts)} asked, {reused} reused from the store, {missing} to compute", flush=True)
+    t0 = time.perf_counter()
+    study.run(client=client, progress=progress)
+    seconds = time.perf_counter() - t0
+    if missing:
+        print(f"  computed {missing} parts in {seconds:.1f} s", flush=True)
+    return {"asked": len(study.parts), "reused": reused, "computed": missing, "seconds": seconds}
 
 
 def add_grid_flags(ex, *, what: str) -> None:
-    """``--paper``, ``--N``, ``--seeds`` and ``--steps`` (plus ``--store``, ``--workers``, ``--scheduler``)."""
+    """``--paper``, ``--N``, ``--seeds`` and ``--steps`` (plus the flags of where the study runs)."""
     ex.add_sweep_flags()
     g = ex.parser.add_argument_group("the grid")
     g.add_argument("--paper", action="store_true",
@@ -120,64 +118,10 @@ def grid_of(args, script: str) -> dict:
     return {"mode": mode, "Ns": tuple(sorted(set(Ns))), "seeds": list(range(seeds)), "steps": int(steps)}
 
 
-def parts_of(kind: str, optimizer: str, grid: dict) -> list[Part]:
-    return [Part(kind, optimizer, grid["steps"], N, s) for N in grid["Ns"] for s in grid["seeds"]]
-
-
-def _complete(path: Path) -> bool:
-    from skillode.distributed import open_store
-
-    if not path.exists():
-        return False
-    try:
-        return open_store(path, complete=True) is not None
-    except ValueError:
-        return False  # not a store yet (e.g. a run killed while creating it): SweepStore decides
-
-
-def run_parts(ex, parts: list[Part], client=None) -> dict:
-    """Compute the parts the store does not hold yet (in process, or concurrently on the Dask ``client``).
-
-    **Returns:** ``{"reused", "computed", "seconds"}``; ``seconds`` lists ``(kind, optimizer, N, seed, wall s,
-    first)`` per computed part, ``first`` True for the first part of its (kind, optimizer, N) in this process (in
-    process, that one pays the compilation; later seeds reuse the compiled program).
-    """
-    todo = [p for p in parts if not _complete(p.path(ex))]
-    reused = len(parts) - len(todo)
-    print(f"  parts: {len(parts)} asked, {reused} reused from the store, {len(todo)} to compute", flush=True)
-    seconds = []
-    seen = set()
-
-    def one(part):
-        t0 = time.perf_counter()
-        part.run(store=part.path(ex), client=client)
-        return time.perf_counter() - t0
-
-    if client is None:
-        for k, part in enumerate(todo):
-            first = (part.kind, part.optimizer, part.N) not in seen
-            seen.add((part.kind, part.optimizer, part.N))
-            dt = one(part)
-            seconds.append((part.kind, part.optimizer, part.N, part.seed, dt, first))
-            print(f"    [{k + 1}/{len(todo)}] {part.kind} {part.optimizer} N = {part.N} seed {part.seed}: "
-                  f"{dt:.1f} s", flush=True)
-    else:  # parts are independent sweeps: several in flight so that every worker has a block
-        workers = max(1, len(client.scheduler_info().get("workers", {})))
-        todo = sorted(todo, key=lambda p: -p.N)  # the largest first: a shorter tail
-        with concurrent.futures.ThreadPoolExecutor(max_workers=2 * workers) as pool:
-            futures = {pool.submit(one, p): p for p in todo}
-            for k, fut in enumerate(concurrent.futures.as_completed(futures)):
-                part = futures[fut]
-                dt = fut.result()
-                seconds.append((part.kind, part.optimizer, part.N, part.seed, dt, False))
-                print(f"    [{k + 1}/{len(todo)}] {part.kind} {part.optimizer} N = {part.N} seed {part.seed}: "
-                      f"{dt:.1f} s", flush=True)
-    return {"reused": reused, "computed": len(todo), "seconds": seconds}
-
-
+# ------------------------------------------------------------------------------------------------ the analysis view
 @dataclasses.dataclass
-class Study:
-    """What the store holds for one (kind, optimizer, steps): arrays over (N, seed, alpha[, t or skill])."""
+class Held:
+    """What the store holds for one (task vectors, optimizer, steps): arrays over (N, seed, alpha[, t or skill])."""
 
     kind: str
     optimizer: str
@@ -190,7 +134,7 @@ class Study:
     final_level: np.ndarray | None  # (N, seed, alpha, skill) if asked
     paths: list[str]
     bytes_on_disk: int
-    incomplete: list[str]
+    incomplete: int
 
     def index(self, N: int) -> int:
         hit = np.flatnonzero(self.Ns == N)
@@ -214,101 +158,36 @@ class Study:
         return np.isfinite(self.final()[..., 0]).sum(axis=1)
 
 
-def _disk_bytes(path: Path) -> int:
-    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
+def held(root: Path, kind: str, optimizer: str, steps: int, *, final_level: bool = False) -> Held:
+    """Every complete part of (kind, optimizer, steps) under ``root``, as one `Held`."""
+    ds = Study.open(root, where={"task_vectors": kind, "optimizer": optimizer, "steps": steps},
+                    variables=["loss", "final_skill_level"] if final_level else ["loss"])
+    ds = ds.squeeze(["task_vectors", "optimizer", "steps"]).transpose("N", "seed", "alpha", ...)
+    if not np.allclose(ds.alpha.values, ALPHAS):
+        raise ValueError(f"the store holds alphas {ds.alpha.values}, not {ALPHAS}")
+    paths = sorted(s for s in ds.part_store.values.ravel() if s)
+    size = sum(f.stat().st_size for p in paths for f in (root / p).rglob("*") if f.is_file())
+    return Held(kind, optimizer, steps, ds.N.values, ds.seed.values, ds.alpha.values, ds.t.values,
+                ds.loss.transpose("N", "seed", "alpha", "t").values,
+                ds.final_skill_level.transpose("N", "seed", "alpha", "skill").values if final_level else None,
+                paths, size, ds.attrs["parts_total"] - ds.attrs["parts_complete"])
 
 
-def load(ex, kind: str, optimizer: str, steps: int, *, final_level: bool = False) -> Study:
-    """Every complete part of (kind, optimizer, steps) that the store holds, as one `Study`."""
-    from skillode.distributed import open_store
-
-    folder = ex.store(kind, optimizer, f"steps{steps}", "_").parent
-    found, incomplete = [], []
-    for path in sorted(folder.glob("N*_seed*.zarr")):
-        m = _PART.search(path.name)
-        if m is None:
-            continue
-        try:
-            ds = open_store(path, complete=True)
-        except ValueError:
-            ds = None
-        if ds is None:
-            incomplete.append(path.name)
-            continue
-        if not np.allclose(ds.alpha.values, ALPHAS):
-            raise ValueError(f"{path} holds alphas {ds.alpha.values}, not {ALPHAS}")
-        found.append((int(m.group(1)), int(m.group(2)), ds, path))
-    if not found:
-        raise SystemExit(f"no complete part of {kind}/{optimizer}/steps{steps} in {folder}")
-    Ns = np.array(sorted({f[0] for f in found}))
-    seeds = np.array(sorted({f[1] for f in found}))
-    t = found[0][2].t.values
-    loss = np.full((Ns.size, seeds.size, len(ALPHAS), t.size), np.nan)
-    levels = np.full((Ns.size, seeds.size, len(ALPHAS), N_SKILLS), np.nan) if final_level else None
-    for N, s, ds, path in found:
-        if not np.array_equal(ds.t.values, t):
-            raise ValueError(f"{path} holds other record times than its siblings")
-        i, j = int(np.flatnonzero(Ns == N)[0]), int(np.flatnonzero(seeds == s)[0])
-        loss[i, j] = ds.loss.values
-        if final_level:
-            levels[i, j] = ds.final_skill_level.values
-    size = sum(_disk_bytes(f[3]) for f in found)
-    return Study(kind, optimizer, steps, Ns, seeds, np.asarray(ALPHAS), t, loss, levels,
-                 [str(f[3].relative_to(folder.parent.parent.parent)) for f in found], size, incomplete)
+def describe(h: Held) -> str:
+    per = h.bytes_on_disk / max(1, len(h.paths))
+    counts = h.n_seeds()
+    return (f"{h.kind}/{h.optimizer}/steps{h.steps}: {len(h.paths)} complete parts, "
+            f"N = {', '.join(str(n) for n in h.Ns)} (seeds per N {min(counts)}..{max(counts)}), "
+            f"{h.bytes_on_disk / 2**20:.2f} MiB on disk ({per / 1024:.0f} KiB per part of 7 runs)"
+            + (f"; skipped {h.incomplete} incomplete" if h.incomplete else ""))
 
 
-def describe(study: Study) -> str:
-    per = study.bytes_on_disk / max(1, len(study.paths))
-    counts = study.n_seeds()
-    return (f"{study.kind}/{study.optimizer}/steps{study.steps}: {len(study.paths)} complete parts, "
-            f"N = {', '.join(str(n) for n in study.Ns)} (seeds per N {min(counts)}..{max(counts)}), "
-            f"{study.bytes_on_disk / 2**20:.2f} MiB on disk ({per / 1024:.0f} KiB per part of 7 runs)"
-            + (f"; skipped {len(study.incomplete)} incomplete" if study.incomplete else ""))
-
-
-def median_curve(study: Study, N: int) -> np.ndarray:
+def median_curve(h: Held, N: int) -> np.ndarray:
     """Loss against t at ``N``, median over the seeds present, (alpha, t)."""
-    return np.nanmedian(study.loss[study.index(N)], axis=0)
+    return np.nanmedian(h.loss[h.index(N)], axis=0)
 
 
 def loglog_at(t: np.ndarray, y: np.ndarray, t0: float) -> float:
     """``y`` at ``t0`` by linear interpolation in log-log (t > 0, y > 0)."""
     ok = (t > 0) & np.isfinite(y) & (y > 0)
     return float(np.exp(np.interp(np.log(t0), np.log(t[ok]), np.log(y[ok]))))
-
-
-def time_probe(kind: str, optimizer: str, N: int, steps: int = 300, repeats: int = 3) -> dict:
-    """Time one part's program (7 alphas vmapped) for ``steps`` steps in memory: the first call compiles and runs,
-    ``repeats`` more calls only run; the fastest of those is kept (the least disturbed by other processes).
-    **Returns** ``{"N", "compile_s", "run_s", "per_run_step_s"}``."""
-    part = Part(kind, optimizer, steps, N, 0)
-    t0 = time.perf_counter()
-    part.run()
-    first = time.perf_counter() - t0
-    runs = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        part.run()
-        runs.append(time.perf_counter() - t0)
-    best = min(runs)
-    return {"N": N, "compile_s": max(first - best, 0.0), "run_s": best,
-            "per_run_step_s": best / (len(ALPHAS) * steps)}
-
-
-def fit_cost(probes: list[dict]) -> dict:
-    """Least-squares ``cost(N) = a + b N`` (seconds per run-step) over the probes, with its worst relative miss."""
-    N = np.array([p["N"] for p in probes], float)
-    c = np.array([p["per_run_step_s"] for p in probes])
-    b, a = np.polyfit(N, c, 1)
-    miss = float(np.max(np.abs(a + b * N - c) / c))
-    return {"a_s": float(a), "b_s_per_N": float(b), "worst_rel_miss": miss,
-            "compile_s_mean": float(np.mean([p["compile_s"] for p in probes]))}
-
-
-def grid_seconds(cost: dict, Ns, runs_per_N: int, steps: int) -> float:
-    """Run time of ``runs_per_N`` runs of ``steps`` steps at each of ``Ns`` under ``cost`` (one worker)."""
-    return float(sum((cost["a_s"] + cost["b_s_per_N"] * N) * runs_per_N * steps for N in Ns))
-
-
-def hours(seconds: float) -> str:
-    return f"{seconds / 3600:.1f} h" if seconds >= 3600 else f"{seconds / 60:.1f} min"

@@ -8,15 +8,17 @@ N = 40 and 220; alpha_S: the two-point slope of the loss at N = 100 between step
 Modes (the grid and its parts: examples/_scaling_grid.py):
 
 - ``--quick`` (CI, < 1 min): N = 40, 100, 220, seed 0, 3000 steps;
-- default (CPU, minutes): N = 20, 40, 60, 80, 100, 140, 180, 220, 300, 400, 3 seeds, 3000 steps, plus a timing
-  probe of one part's program at N = 20 ... 1000 (compile and run timed apart), a fit cost(N) = a + b N per
-  run-step, and from it the cost of the paper's grid on 1, 2, 8 and 32 workers; one --paper part is also timed
-  with skillode.distributed.dry_run as a cross-check;
+- default (CPU, minutes): N = 20, 40, 60, 80, 100, 140, 180, 220, 300, 400, 3 seeds, 3000 steps;
 - ``--paper``: the paper's grid (2 x 1400 runs of 1e5 steps: hours on a cluster or a GPU machine; ``--workers K``
-  or ``--scheduler ADDR``); ``--dry-run`` prints the extrapolation only.
+  or ``--scheduler ADDR``).
 
-Every part (one optimizer, N and seed; the 7 alphas) is a zarr store under ``--store``: a rerun computes nothing, a
-larger run only the new parts, and the analysis reads every complete part the store holds for this run length.
+``--dry-run`` (with any mode) runs no part: it prints the study's cost estimate (`skillode.sweeps.Study.dry_run`:
+one part per (optimizer, N) program probed at 1/20 of its steps, scaled to the missing parts; 2 x 50 probes for
+--paper, tens of minutes on a CPU; narrow it with --N).
+
+The grid is a `skillode.sweeps.Study`: every part (one optimizer, N and seed; the 7 alphas) is a zarr store under
+``--store``, keyed by its coordinates: a rerun computes nothing, a larger run only the new parts, and the analysis
+reads every complete part the store holds for this run length.
 With 3000 steps SignGD's loss has plateaued; Adam's is still creeping down at the larger N, which lowers its
 alpha_N at large alpha (see docs/paper.md). alpha_N is printed as the paper's two-point slope, the least-squares
 slope over N = 40..220 and its bootstrap CI (resampling the (N, loss) points); alpha_S as the two-point slope of
@@ -27,12 +29,10 @@ table (read from its plots), alpha - 1 and (alpha - 1)/alpha (quanta model) and 
 Symbols: N parameters, B batch size, lr learning rate, L loss, alpha the Zipf exponent of the skill frequencies,
 alpha_N / alpha_S the exponents of L ∝ N^-alpha_N (final loss) and L ∝ t^-alpha_S (loss against steps).
 
-    python examples/fig10_scaling.py [--out DIR] [--quick | --paper [--dry-run]] [--store DIR] [--workers K]
+    python examples/fig10_scaling.py [--out DIR] [--quick | --paper] [--dry-run] [--store DIR] [--workers K]
 """
 
 from __future__ import annotations
-
-import os
 
 import numpy as np
 from _common import Example
@@ -40,25 +40,20 @@ from _scaling_grid import (
     ALPHAS,
     MODES,
     N_SKILLS,
-    PAPER_NS,
+    PROGRAM,
     add_grid_flags,
     describe,
-    fit_cost,
     grid_of,
-    grid_seconds,
-    hours,
-    load,
+    held,
     median_curve,
-    parts_of,
-    run_parts,
-    time_probe,
+    run,
+    study_of,
 )
 from matplotlib.lines import Line2D
 
-from skillode.closed_form import CHINCHILLA, reference_exponents
-from skillode.distributed import dry_run, format_dry_run
 from skillode.plotting import legend_outside, new_axes, plain_log_ticks, skill_colors
-from skillode.scaling import scaling_exponent, two_point_exponent
+from skillode.scaling import CHINCHILLA, reference_exponents, scaling_exponent, two_point_exponent
+from skillode.sweeps import format_dry_run
 
 CLAIM = "arXiv:2501.12391, Fig. 10"
 # read from the plots of arXiv:2501.12391, Fig. 10 (alpha = 1.0, 1.2, ..., 2.0)
@@ -72,8 +67,6 @@ N_WINDOW, S_WINDOW = (40, 220), (80, 200)
 OPTS = ("signgd", "adam")
 OPT_NAME = {"signgd": "SignGD", "adam": "Adam"}
 OPT_COLOR = {"signgd": "tab:red", "adam": "tab:blue"}
-PROBE_NS, PROBE_STEPS = (20, 100, 300, 600, 1000), 300
-LOCAL_2_WORKERS = 1.52  # speed-up of 2 local Dask workers over 1, measured on a 2-core CPU (bench/distributed.py)
 
 
 def alpha_S_seed_ci(curves: np.ndarray, t: np.ndarray, *, n_boot: int = 1000, seed: int = 0):
@@ -146,69 +139,6 @@ def print_table(opt: str, res: dict) -> None:
         print(f"  {a:5.1f} | {res['alpha_N'][k]:6.3f} {res['alpha_N_lsq'][k]:6.3f} {_ci(res['alpha_N_ci'][k])}  {pN} | "
               f"{res['alpha_S'][k]:6.3f} {res['alpha_S_lsq'][k]:6.3f} {_ci(res['alpha_S_ci_seeds'][k])}  {pS} | "
               f"{ref['quanta_N']:6.2f}  {ref['quanta_S']:6.2f}")
-
-
-def part_costs(runs: dict, steps: int) -> dict:
-    """Seconds per run-step of the parts computed in this process after the first of their (optimizer, N): the
-    compiled program reused, so only running (median over those parts)."""
-    by = {opt: {} for opt in OPTS}
-    for _, opt, N, _, dt, first in runs["seconds"]:
-        if not first:
-            by[opt].setdefault(N, []).append(dt / (len(ALPHAS) * steps))
-    return {opt: {N: float(np.median(v)) for N, v in sorted(per.items())} for opt, per in by.items()}
-
-
-def cost_report() -> dict:
-    """Time one part's program at several N (compile and run apart), fit cost(N) and extrapolate the paper's grid."""
-    print(f"\ncost probe: one part (7 alphas vmapped, float32) for {PROBE_STEPS} steps, in memory: once to compile "
-          "and run, then 3 runs, the fastest kept (other processes share this CPU)")
-    out = {"probe_steps": PROBE_STEPS, "probes": {}, "fit": {}}
-    for opt in OPTS:
-        probes = [time_probe("random_unit", opt, N, PROBE_STEPS) for N in PROBE_NS]
-        for p in probes:
-            print(f"  {OPT_NAME[opt]:6s} N = {p['N']:4d}: compile {p['compile_s']:5.2f} s, "
-                  f"{p['per_run_step_s'] * 1e6:6.1f} us per run-step", flush=True)
-        fit = fit_cost(probes)
-        print(f"  {OPT_NAME[opt]:6s} cost(N) = {fit['a_s'] * 1e6:.1f} us + {fit['b_s_per_N'] * 1e6:.3f} us x N "
-              f"per run-step (worst miss {fit['worst_rel_miss']:.0%}); compile {fit['compile_s_mean']:.1f} s "
-              "per program")
-        out["probes"][opt], out["fit"][opt] = probes, fit
-    runs_per_N = len(ALPHAS) * MODES["paper"]["seeds"]
-    steps = MODES["paper"]["steps"]
-    per_opt = {opt: grid_seconds(out["fit"][opt], PAPER_NS, runs_per_N, steps) for opt in OPTS}
-    fig10_s = sum(per_opt.values())
-    fig18_s = per_opt["signgd"]  # the modular (one-hot) grid: the same dense (n x N) mat-vecs as SignGD's
-    compile_s = 2 * len(PAPER_NS) * float(np.mean([out["fit"][o]["compile_s_mean"] for o in OPTS]))
-    longest = (out["fit"]["adam"]["a_s"] + out["fit"]["adam"]["b_s_per_N"] * 1000) * len(ALPHAS) * steps
-    print(f"\nextrapolated --paper grid ({len(PAPER_NS)} N x {len(ALPHAS)} alphas x 4 seeds x 1e5 steps per "
-          f"optimizer), on one worker like this machine ({os.cpu_count()} cores, one part at a time):")
-    for opt in OPTS:
-        print(f"  Fig. 10 {OPT_NAME[opt]:6s}: {hours(per_opt[opt])}")
-    print(f"  Fig. 10 total {hours(fig10_s)}; with Fig. 18's modular grid {hours(fig10_s + fig18_s)}; plus compilation "
-          f"of at most {2 * len(PAPER_NS)} programs per worker ({hours(compile_s)})")
-    print("  k workers (each its own machine like this one; parts are independent, so efficiency ~1 until k nears the "
-          f"number of parts, 600; the longest part, N = 1000 Adam, takes {hours(longest)}):")
-    spread = {}
-    for k in (2, 8, 32):
-        spread[k] = (fig10_s + fig18_s) / k + compile_s
-        print(f"    k = {k:2d}: Fig. 10 {hours(fig10_s / k)}, Figs. 10 + 18 {hours(spread[k])} (incl. compilation)")
-    local2 = (fig10_s + fig18_s) / LOCAL_2_WORKERS
-    print(f"    2 local workers on one 2-core machine (x{LOCAL_2_WORKERS} over 1, measured by bench/distributed.py): "
-          f"{hours(local2)}")
-    out.update(paper_seconds_per_optimizer=per_opt, paper_fig10_s=fig10_s, paper_fig18_modular_s=fig18_s,
-               compile_s_per_worker=compile_s, k_workers_s=spread, two_local_workers_s=local2, longest_part_s=longest)
-    # the package's own estimator on one part of the paper's grid (N = 100, SignGD): a 1/20 probe of the 1e5 steps
-    from _scaling_grid import N_TIMES, RECORD_EVERY, Part
-
-    plan = Part("random_unit", "signgd", steps, 100, 0).sweep().plan(steps, record_every=RECORD_EVERY, n_times=N_TIMES)
-    info = dry_run(plan)
-    model = (out["fit"]["signgd"]["a_s"] + out["fit"]["signgd"]["b_s_per_N"] * 100) * len(ALPHAS) * steps
-    print("\nskillode.distributed.dry_run of one --paper part (SignGD, N = 100, 1e5 steps):")
-    print("  " + format_dry_run(info).replace("\n", "\n  "))
-    print(f"  cost model for the same part: {model:.1f} s (dry run {info['block_s']:.1f} s)")
-    out["dry_run_N100"] = {k: v for k, v in info.items() if k != "block_shape"}
-    out["dry_run_vs_model"] = info["block_s"] / model
-    return out
 
 
 def figure(ex, results, studies):
@@ -317,23 +247,23 @@ def checks(ex, results, grid, studies):
 def main(argv=None) -> int:
     ex = Example(__file__, __doc__, quick_help="N = 40, 100, 220, one seed, 3000 steps (CI)")
     add_grid_flags(ex, what="SignGD and Adam")
-    ex.parser.add_argument("--dry-run", action="store_true",
-                           help="time the probe and print the extrapolated cost of the --paper grid; run no part")
     args = ex.parse(argv)
     grid = grid_of(args, "fig10")
     print(f"grid ({grid['mode']}): N = {', '.join(map(str, grid['Ns']))}; seeds {grid['seeds']}; {grid['steps']} "
           f"steps; alphas {', '.join(map(str, ALPHAS))}; SignGD and Adam")
     numbers = {"grid": {**grid, "alphas": ALPHAS}}
+    study = study_of(ex, [("random_unit", opt) for opt in OPTS], grid)
     if args.dry_run:
-        numbers["cost"] = cost_report()
+        info = study.dry_run(workers=args.workers or 1, by=PROGRAM)
+        print("\nthe study's dry run (skillode.sweeps.Study.dry_run):\n  " + format_dry_run(info).replace("\n", "\n  "))
+        numbers["dry_run"] = info
         for cid in ("fig10.signgd_alpha_N_at_1", "fig10.adam_alpha_N_at_1"):
             ex.not_run(cid, "alpha_N at alpha = 1 (not computed: --dry-run)", claim=CLAIM, reason="--dry-run")
         return ex.finish(numbers)
     with ex.client() as client:
-        runs = run_parts(ex, [p for opt in OPTS for p in parts_of("random_unit", opt, grid)], client)
-    numbers["parts"] = runs
+        numbers["parts"] = run(study, client, progress=not args.no_progress)
     print("\nthe store holds (the analysis reads all of it):")
-    studies = {opt: load(ex, "random_unit", opt, grid["steps"]) for opt in OPTS}
+    studies = {opt: held(study.root, "random_unit", opt, grid["steps"]) for opt in OPTS}
     for opt in OPTS:
         print("  " + describe(studies[opt]))
     numbers["store"] = {opt: {"parts": studies[opt].paths, "bytes_on_disk": studies[opt].bytes_on_disk,
@@ -345,17 +275,6 @@ def main(argv=None) -> int:
         results[opt]["N"] = studies[opt].Ns
     print(f"\nChinchilla: alpha_N = {CHINCHILLA['alpha_N']}, alpha_S = {CHINCHILLA['alpha_S']}")
     numbers["exponents"] = results
-    costs = part_costs(runs, grid["steps"]) if args.workers is None and args.scheduler is None else {}
-    if any(costs.values()):
-        print(f"\nparts computed here after the first of their (optimizer, N) (compiled, {grid['steps']} steps): "
-              "us per run-step")
-        for opt, per in costs.items():
-            print(f"  {OPT_NAME[opt]:6s} " + ", ".join(f"N = {N}: {c * 1e6:.0f}" for N, c in per.items()))
-        numbers["part_cost_s_per_run_step"] = costs
-    if grid["mode"] == "default":
-        numbers["cost"] = cost_report()
-    elif grid["mode"] == "quick":
-        print("\n(cost probe and --paper extrapolation: default mode or --dry-run)")
     figure(ex, results, studies)
     checks(ex, results, grid, studies)
     return ex.finish(numbers)

@@ -30,7 +30,7 @@ tail sum_{i>N} p_i ∝ n^(1/2) - N^(1/2) is no power law in N). The quick mode (
 parameters and a run bootstrap need more runs. The modular loss against steps is not a power law either (every
 skill with B p_i >~ 1 moves at the same lr per step): its fitted b only describes the window.
 
-    python examples/fig18_modular_scaling.py [--out DIR] [--quick | --paper] [--store DIR] [--workers K]
+    python examples/fig18_modular_scaling.py [--out DIR] [--quick | --paper] [--dry-run] [--store DIR] [--workers K]
 """
 
 from __future__ import annotations
@@ -42,22 +42,23 @@ from _common import Example
 from _scaling_grid import (
     ALPHAS,
     N_SKILLS,
+    PROGRAM,
     add_grid_flags,
     describe,
     grid_of,
-    load,
+    held,
     loglog_at,
     median_curve,
-    parts_of,
-    run_parts,
+    run,
+    study_of,
 )
 from matplotlib.lines import Line2D
 
 from skillode import zipf
-from skillode.closed_form import CHINCHILLA, modular_ce_loss, reference_exponents
-from skillode.fit import fit_chinchilla
+from skillode.closed_form import modular_ce_loss
 from skillode.plotting import legend_outside, new_axes, plain_log_ticks, skill_colors
-from skillode.scaling import two_point_exponent
+from skillode.scaling import CHINCHILLA, fit_chinchilla, reference_exponents, two_point_exponent
+from skillode.sweeps import format_dry_run
 
 CLAIM = "arXiv:2501.12391, Fig. 18"
 KINDS = {"random_unit": "non-modular", "one_hot": "modular"}
@@ -363,10 +364,18 @@ def main(argv=None) -> int:
     print(f"grid ({grid['mode']}): N = {', '.join(map(str, grid['Ns']))}; seeds {grid['seeds']}; {grid['steps']} "
           f"steps; alphas {', '.join(map(str, ALPHAS))}; SignGD; one-hot and random-unit task vectors")
     numbers = {"grid": {**grid, "alphas": ALPHAS}}
+    study = study_of(ex, [(kind, "signgd") for kind in KINDS], grid)
+    if args.dry_run:
+        info = study.dry_run(workers=args.workers or 1, by=PROGRAM)
+        print("\nthe study's dry run (skillode.sweeps.Study.dry_run):\n  " + format_dry_run(info).replace("\n", "\n  "))
+        numbers["dry_run"] = info
+        ex.not_run("fig18.modular_closed_form", "modular final loss = log 2 · sum_(i>N) p_i (not computed: --dry-run)",
+                   claim=CLAIM, reason="--dry-run")
+        return ex.finish(numbers)
     with ex.client() as client:
-        numbers["parts"] = run_parts(ex, [p for kind in KINDS for p in parts_of(kind, "signgd", grid)], client)
+        numbers["parts"] = run(study, client, progress=not args.no_progress)
     print("\nthe store holds (the analysis reads all of it):")
-    studies = {kind: load(ex, kind, "signgd", grid["steps"], final_level=kind == "one_hot") for kind in KINDS}
+    studies = {kind: held(study.root, kind, "signgd", grid["steps"], final_level=kind == "one_hot") for kind in KINDS}
     for st in studies.values():
         print("  " + describe(st))
     numbers["store"] = {kind: {"parts": st.paths, "bytes_on_disk": st.bytes_on_disk, "N": st.Ns,

@@ -21,12 +21,12 @@ afterwards: predict, then measure.
 
 Modes: --quick (CI, one to three minutes: 20 skills, small widths), the default (CPU, tens of minutes: 100 skills,
 widths 256-1024 fitted and 2048 predicted, 8 seeds, 8,000-20,000 steps), --paper (GPU or cluster: widths up to
-4096, 16 seeds, 50,000 steps). Results go to --store (one zarr store per width); a rerun, or a run with more widths,
-trains only what is missing.
+4096, 16 seeds, 50,000 steps). Results go to --store (a `skillode.sweeps.Study`: one part per width, each its own
+zarr store); a rerun, or a run with more widths, trains only what is missing; --dry-run estimates it.
 
 Not a figure of the paper: a test of its Resource model (arXiv:2501.12391, Figs. 6-8) on a network it did not study.
 
-    python examples/validation_at_scale.py [--out DIR] [--quick | --paper] [--store DIR] [--workers K]
+    python examples/validation_at_scale.py [--out DIR] [--quick | --paper] [--dry-run] [--store DIR] [--workers K]
 """
 
 from __future__ import annotations
@@ -36,22 +36,17 @@ import time
 
 import jax.numpy as jnp
 import numpy as np
-import xarray as xr
 from _common import Example
 from scipy import stats
 
 import skillode as sk
-from skillode.fit import fit_power_law
+from skillode.fit import fit_learning_times, median_learning_times
 from skillode.networks import MLP, QuantizedSparseParity, TrainingSweep
-from skillode.networks.compare import (
-    compare_learning_times,
-    fit_learning_times,
-    fit_to_network,
-    median_learning_times,
-    rank_agreement,
-)
+from skillode.networks.compare import compare_learning_times, fit_to_network, rank_agreement
 from skillode.plotting import legend_outside, new_axes, plain_log_ticks, skill_colors
 from skillode.resource import ResourceModel
+from skillode.scaling import fit_power_law
+from skillode.sweeps import Part, Study, format_dry_run
 
 CLAIM = "beyond arXiv:2501.12391: its Resource model on a quantization-model network"
 LEVEL = 0.9
@@ -86,20 +81,23 @@ def steps_of(cfg, width) -> int:
     return cfg["steps"][width] if isinstance(cfg["steps"], dict) else cfg["steps"]
 
 
-def train_width(ex, cfg, width, client) -> tuple[xr.Dataset, float, bool]:
-    """One width, every seed (vmapped): the store's Dataset, the wall time, and whether it was already stored."""
+def width_part(cfg, width) -> Part:
+    """One width, every seed (vmapped): the part of the study with coordinates (width, seeds, steps)."""
     task_values = {k: cfg[k] for k in ("n_control", "n_data", "k", "alpha")}
     sweep = TrainingSweep(axes={"seed": list(range(cfg["seeds"]))}, make_model=ParityMLP(cfg["n_control"] +
                           cfg["n_data"]), make_task=make_task, task_values=task_values, width=width,
                           learning_rate=cfg["lr"], optimizer="adam", batch_size=cfg["batch"])
     steps = steps_of(cfg, width)
+    plan = sweep.plan(steps, record_every=cfg["record_every"], spacing="all", curves=("skill_level", "skill_loss"),
+                      threshold=LEVEL)
+    return Part({"width": width, "seeds": cfg["seeds"], "steps": steps}, plan)
+
+
+def study_of(ex, cfg) -> Study:
+    """Every width of the mode, one part each, under ``<store>/validation_at_scale/<task and optimizer>``."""
     tag = f"n{cfg['n_control']}-d{cfg['n_data']}-k{cfg['k']}-a{cfg['alpha']}-B{cfg['batch']}-lr{cfg['lr']}"
-    store = ex.store("validation_at_scale", tag, f"width{width:05d}-seeds{cfg['seeds']}-steps{steps}")
-    existed = store.exists()
-    start = time.perf_counter()
-    ds = sweep.run(steps, record_every=cfg["record_every"], spacing="all", curves=("skill_level", "skill_loss"),
-                   threshold=LEVEL, store=store, client=client, progress=not ex.quick)
-    return ds.load(), time.perf_counter() - start, existed
+    return Study(ex.study_root("validation_at_scale", tag),
+                 [width_part(cfg, w) for w in (*cfg["fit_widths"], cfg["held_out"])])
 
 
 def agreement(measured, model, threshold) -> dict:
@@ -164,16 +162,28 @@ def main(argv=None) -> int:
     mode = "quick" if args.quick else ("paper" if args.paper else "default")
     cfg = MODES[mode]
     th = sk.Threshold(LEVEL)
-    runs, results, best = {}, {}, {}
+    study = study_of(ex, cfg)
+    if args.dry_run:
+        print(format_dry_run(study.dry_run(workers=args.workers or 1)))
+        ex.not_run("validation.predicted.spearman", "the held-out width, predicted (not trained: --dry-run)",
+                   claim=CLAIM, reason="--dry-run")
+        return ex.finish({"mode": mode, "config": cfg})
+    stored = [part["width"] for part in study.done()]
+    start = time.perf_counter()
     with ex.client() as client:
-        for width in (*cfg["fit_widths"], cfg["held_out"]):
-            ds, wall, existed = train_width(ex, cfg, width, client)
-            runs[width] = ds
-            print(f"width {width}: {cfg['seeds']} seeds x {steps_of(cfg, width)} steps "
-                  f"{'read from the store' if existed else f'trained in {wall:.0f} s'}", flush=True)
-            if width == cfg["held_out"]:
-                continue  # predicted below before it is compared
-            results[width], best[width] = analyse_width(ds, cfg, curve_fit=mode != "quick")
+        study.run(client=client, progress=not (ex.quick or args.no_progress))
+    wall = time.perf_counter() - start
+    runs, results, best = {}, {}, {}
+    for part in study.parts:
+        width = dict(part.coords)["width"]
+        runs[width] = ds = study.open_part(dict(part.coords)).load()
+        print(f"width {width}: {cfg['seeds']} seeds x {steps_of(cfg, width)} steps "
+              f"{'read from the store' if width in stored else 'trained'}", flush=True)
+        if width == cfg["held_out"]:
+            continue  # predicted below before it is compared
+        results[width], best[width] = analyse_width(ds, cfg, curve_fit=mode != "quick")
+    if len(stored) < len(study.parts):
+        print(f"({len(study.parts) - len(stored)} widths trained in {wall:.0f} s)")
     p = np.asarray(runs[cfg["fit_widths"][0]]["p"].values, np.float64)
 
     # The constants' trend with width, and the held-out width predicted from it. Trended as power laws of width:

@@ -42,7 +42,7 @@ from .optimizers import make_optimizer, signgd  # noqa: E402
 from .resource import ResourceModel  # noqa: E402
 from .scaling import ChinchillaFit, PowerLawFit, fit_chinchilla, fit_power_law  # noqa: E402
 from .solvers import AbstractSolver, Diffrax, DiscreteMap, Exact, Scipy  # noqa: E402
-from .sweeps import GeometrySweep, Sweep, run_sweep, sweep_learning_times  # noqa: E402
+from .sweeps import GeometrySweep, Study, Sweep, run_sweep, sweep_learning_times  # noqa: E402
 from .symbolic import domino_equations, resource_equations, to_jax  # noqa: E402
 from .timing import Threshold, first_crossing, learning_times  # noqa: E402
 from .trajectory import load, make_trajectory, save, validate_trajectory  # noqa: E402
@@ -99,6 +99,7 @@ __all__ = [
     "simulate_many",
     "SkillGraph",
     "solvers",
+    "Study",
     "Sweep",
     "sweeps",
     "sweep_learning_times",

@@ -27,4 +27,6 @@ from .resource import run_sweep as run_sweep
 from .resource import sweep_learning_times as sweep_learning_times
 from .store import SweepStore as SweepStore
 from .store import open_store as open_store
+from .study import Part as Part
+from .study import Study as Study
 from .summary import Summary as Summary

@@ -40,6 +40,8 @@ import collections
 import itertools
 import math
 import time
+from collections.abc import Callable
+from typing import NamedTuple
 
 import numpy as np
 import xarray as xr
@@ -47,7 +49,7 @@ from tqdm.auto import tqdm
 
 from .._validate import check_int
 from .grid import AbstractGridPlan
-from .store import LOAD_BELOW, SweepStore, _template
+from .store import LOAD_BELOW, SweepStore
 
 __all__ = ["dry_run", "execute", "format_dry_run"]
 
@@ -71,41 +73,114 @@ def _compute_block(plan: AbstractGridPlan, index: tuple[int, ...]) -> dict[str, 
     return cached.compute(tuple(int(i) for i in index))
 
 
+def _check_coordinates(plan: AbstractGridPlan) -> None:
+    """Build the plan's Dataset around zero-stride NaN views (no memory, no Dask graph): its coordinates fail
+    here, before any block runs."""
+    grid = plan.grid
+    plan.dataset({name: np.broadcast_to(np.float64(np.nan), (*grid.shape, *shape))
+                  for name, (_, shape) in plan.variables().items()})
+
+
+class _NoBar:
+    """What ``progress=False`` uses instead of a disabled tqdm bar."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        pass
+
+    def update(self, n=1) -> None:
+        pass
+
+
 def _n_workers(client) -> int:
     return len(client.scheduler_info().get("workers", {}))
 
 
-def _run_on_client(client, plan, todo, accept, max_in_flight) -> None:
+class _Job(NamedTuple):
+    """One plan's share of an execution: the blocks still to run and where each result goes."""
+
+    plan: AbstractGridPlan
+    todo: list  # block indices, in the order they are submitted
+    accept: Callable[[tuple[int, ...], dict], None]  # called once per finished block, in this process
+    label: str  # names the plan in errors ("sweep", "part {...}")
+
+
+def _run_blocks(jobs, *, client=None, progress: bool = True, desc: str = "sweep",
+                max_in_flight: int | None = None) -> None:
+    """The one execution loop: every block of every job, in process or on a Dask ``client``, one progress bar.
+
+    In process, blocks run one after another in job order. On a client, at most ``max_in_flight`` blocks (default
+    two per worker, at least 2) are in flight at a time, drawn from all jobs in order, so several plans (the parts
+    of a study) keep every worker busy without a thread pool; results are accepted here as they arrive. The bar
+    counts grid points (runs) of all jobs, the ones done before this call included, and, with several jobs, the
+    jobs finished.
+    """
+    total = sum(job.plan.grid.size for job in jobs)
+    left = sum(_grid_points(job.plan.grid, b) for job in jobs for b in job.todo)
+    remaining = [len(job.todo) for job in jobs]
+    finished = sum(r == 0 for r in remaining)
+    several = progress and len(jobs) > 1
+    with (tqdm(total=total, initial=total - left, desc=desc, unit="run", leave=False) if progress
+          else _NoBar()) as bar:
+        if several:
+            bar.set_postfix_str(f"{finished}/{len(jobs)} parts")
+
+        def accept(j, index, arrays):
+            nonlocal finished
+            job = jobs[j]
+            job.accept(index, arrays)
+            bar.update(_grid_points(job.plan.grid, index))
+            remaining[j] -= 1
+            if remaining[j] == 0 and several:
+                finished += 1
+                bar.set_postfix_str(f"{finished}/{len(jobs)} parts")
+
+        tasks = ((j, index) for j, job in enumerate(jobs) for index in job.todo)
+        if client is None:
+            for j, index in tasks:
+                try:
+                    arrays = jobs[j].plan.compute(index)
+                except Exception as err:
+                    err.add_note(f"in block {index} of {jobs[j].label}")
+                    raise
+                accept(j, index, arrays)
+        else:
+            _run_on_client(client, jobs, tasks, accept, max_in_flight)
+
+
+def _run_on_client(client, jobs, tasks, accept, max_in_flight) -> None:
     from distributed import as_completed
 
-    grid = plan.grid
-    token = plan.fingerprint()
+    tokens = [job.plan.fingerprint() for job in jobs]
     window = max_in_flight or max(2, 2 * _n_workers(client))
-    pending = iter(todo)
-    blocks = {}  # future key -> (future, block index), for the blocks in flight
+    blocks = {}  # future key -> (future, job number, block index), for the blocks in flight
 
-    def submit(index):
-        key = f"skillode-block-{token}-" + "-".join(map(str, index))
-        future = client.submit(_compute_block, plan, index, key=key)
-        blocks[future.key] = (future, index)
+    def submit(j, index):
+        key = f"skillode-block-{tokens[j]}-{j}-" + "-".join(map(str, index))
+        future = client.submit(_compute_block, jobs[j].plan, index, key=key)
+        blocks[future.key] = (future, j, index)
         return future
 
-    queue = as_completed([submit(b) for b in itertools.islice(pending, window)])
+    queue = as_completed([submit(j, b) for j, b in itertools.islice(tasks, window)])
     try:
         for future in queue:
-            _, index = blocks.pop(future.key)
+            _, j, index = blocks.pop(future.key)
             try:
                 result = future.result()
             except Exception as err:
-                raise RuntimeError(f"sweep block {index} (grid region {grid.region(index)}) failed: {err}") from err
+                grid = jobs[j].plan.grid
+                raise RuntimeError(f"{jobs[j].label} block {index} (grid region {grid.region(index)}) failed: "
+                                   f"{err}") from err
             future.release()
-            accept(index, result)
-            nxt = next(pending, None)
+            accept(j, index, result)
+            nxt = next(tasks, None)
             if nxt is not None:
-                queue.add(submit(nxt))
+                queue.add(submit(*nxt))
     finally:
         if blocks:  # an error: do not leave the other blocks running on the cluster
-            client.cancel([future for future, _ in blocks.values()], force=True)
+            client.cancel([future for future, _, _ in blocks.values()], force=True)
 
 
 def execute(
@@ -135,29 +210,23 @@ def execute(
     variables = plan.variables()
     sweep_store = None if store is None else SweepStore(store, plan)
     if sweep_store is None:
-        _template(plan)  # bad coordinates fail now, not after the last block
-        out = {name: np.full((*grid.shape, *shape), np.nan) for name, (_, shape) in variables.items()}
         todo = list(grid.block_indices())
+        if len(todo) > 1 or client is not None:  # one block in process: its Dataset is built right after it
+            _check_coordinates(plan)  # bad coordinates fail now, not after the last block
+        out = {name: np.full((*grid.shape, *shape), np.nan) for name, (_, shape) in variables.items()}
     else:
         todo = [b for b in grid.block_indices() if not sweep_store.done(b)]
-    done_points = grid.size - sum(_grid_points(grid, b) for b in todo)
-    with tqdm(total=grid.size, initial=done_points, desc=desc, unit="run", disable=not progress,
-              leave=False) as bar:
 
-        def accept(index, arrays):
-            if sweep_store is not None:
-                sweep_store.write(index, arrays)
-            else:
-                region = grid.region(index)
-                for name in variables:
-                    out[name][region] = arrays[name]
-            bar.update(_grid_points(grid, index))
-
-        if client is None:
-            for index in todo:
-                accept(index, plan.compute(index))
+    def accept(index, arrays):
+        if sweep_store is not None:
+            sweep_store.write(index, arrays)
         else:
-            _run_on_client(client, plan, todo, accept, max_in_flight)
+            region = grid.region(index)
+            for name in variables:
+                out[name][region] = arrays[name]
+
+    _run_blocks([_Job(plan, todo, accept, "sweep")], client=client, progress=progress, desc=desc,
+                max_in_flight=max_in_flight)
     if sweep_store is not None:
         return sweep_store.open(load_below)
     return plan.dataset(out)
@@ -204,7 +273,17 @@ def dry_run(plan: AbstractGridPlan, *, workers: int = 1, repeats: int = 1) -> di
 
 
 def format_dry_run(info: dict) -> str:
-    """`dry_run`'s result as the lines the command line prints."""
+    """`dry_run`'s result (or `skillode.sweeps.Study.dry_run`'s) as the lines the command line prints."""
+    if "parts" in info:
+        return "\n".join([
+            f"study: {info['parts']} parts ({info['parts_missing']} to compute), {info['runs']} runs in "
+            f"{info['blocks']} blocks ({info['blocks_missing']} to compute)",
+            f"probes: one part per {', '.join(info['by'])} with blocks to compute: {info['programs']} probed, "
+            f"compile {info['compile_s']:.1f} s in all",
+            f"estimated run time on {info['workers']} worker(s): {_duration(info['estimate_s'])} "
+            "(plus one compilation per program per worker)",
+            f"store size: at most {info['store_bytes'] / 2**20:.1f} MiB (uncompressed)",
+        ])
     shape = " x ".join(f"{k}:{v}" for k, v in info["block_shape"].items())
     return "\n".join([
         f"grid: {info['runs']} runs in {info['blocks']} blocks of {shape} "

@@ -9,6 +9,9 @@ an interrupted run resumes at its first unfinished block and a store made by a d
 from __future__ import annotations
 
 import json
+import os
+import shutil
+from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
@@ -33,11 +36,15 @@ class SweepStore:
       variable's full shape (zarr chunks = the sweep's blocks, filled with NaN) and the sweep's fingerprint in
       its ``attrs``; if it exists, it must hold the same sweep (same fingerprint) or ``ValueError`` is raised.
     - `plan`: the sweep's plan (`skillode._grid.AbstractGridPlan`).
+    - `attrs`: more string ``attrs`` written when the store is created (a study's ``skillode_part``: the part's
+      coordinates); an existing store keeps its own.
 
     Next to the Dataset, the store keeps ``skillode/writes``: how many times each block was written (0 = not done).
+    A new store is made in a hidden folder beside `path` and renamed into place once complete, so a run killed
+    while creating it leaves no half-made store behind.
     """
 
-    def __init__(self, path, plan: AbstractGridPlan):
+    def __init__(self, path, plan: AbstractGridPlan, attrs: Mapping[str, str] | None = None):
         import zarr
 
         self.path = Path(path)
@@ -45,35 +52,47 @@ class SweepStore:
         if self.path.suffix != ".zarr":
             raise ValueError(f"store must be a path ending in .zarr, got {str(path)!r}")
         fingerprint = plan.fingerprint()
-        if self.path.exists():
-            try:
-                found = dict(zarr.open_group(str(self.path), mode="r", use_consolidated=False).attrs)
-            except Exception as err:  # noqa: BLE001 - any failure to read means: not a store we made
-                raise ValueError(f"{self.path} exists and is not a zarr store; use a new path") from err
-            if "skillode_sweep" not in found:
-                raise ValueError(f"{self.path} is a zarr store but not a skillode sweep store; use a new path")
-            if found["skillode_sweep"] != fingerprint:
-                raise ValueError(
-                    f"store {self.path} holds a different sweep (fingerprint {found['skillode_sweep']}, this sweep "
-                    f"{fingerprint}: axes, parameters, times or block size differ); use a new path or delete it"
-                )
-        else:
+        if not self.path.exists():
             if not self.path.parent.is_dir():
                 raise ValueError(f"the store's folder {str(self.path.parent)!r} does not exist")
-            self._create(fingerprint)
-        self._writes = zarr.open_array(str(self.path / _META / "writes"), mode="r+")
+            self._create(fingerprint, dict(attrs or {}))
+        try:
+            found = dict(zarr.open_group(str(self.path), mode="r", use_consolidated=False).attrs)
+        except Exception as err:  # noqa: BLE001 - any failure to read means: not a store we made
+            raise ValueError(f"{self.path} exists and is not a zarr store; use a new path") from err
+        if "skillode_sweep" not in found:
+            raise ValueError(f"{self.path} is a zarr store but not a skillode sweep store; use a new path")
+        if found["skillode_sweep"] != fingerprint:
+            raise ValueError(
+                f"store {self.path} holds a different sweep (fingerprint {found['skillode_sweep']}, this sweep "
+                f"{fingerprint}: axes, parameters, times or block size differ); use a new path or delete it"
+            )
+        try:
+            self._writes = zarr.open_array(str(self.path / _META / "writes"), mode="r+")
+        except Exception as err:  # noqa: BLE001 - a store made before creation was atomic, cut short
+            raise ValueError(f"{self.path} has no block record (its creation was interrupted); delete it") from err
 
-    def _create(self, fingerprint: str) -> None:
+    def _create(self, fingerprint: str, attrs: dict) -> None:
         import zarr
 
         grid = self.plan.grid
         template = _template(self.plan)
+        template.attrs.update(attrs)
         template.attrs["skillode_sweep"] = fingerprint
         template.attrs["skillode_spec"] = json.dumps(self.plan.spec(), sort_keys=True, default=str)
-        template.to_zarr(self.path, mode="w-", compute=False, consolidated=False)
-        meta = zarr.open_group(str(self.path), mode="r+", use_consolidated=False).require_group(_META)
-        meta.create_array("writes", shape=grid.blocks_shape, chunks=(1,) * len(grid.blocks_shape), dtype="int32",
-                          fill_value=0)
+        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.creating")
+        shutil.rmtree(tmp, ignore_errors=True)
+        try:
+            template.to_zarr(tmp, mode="w-", compute=False, consolidated=False)
+            meta = zarr.open_group(str(tmp), mode="r+", use_consolidated=False).require_group(_META)
+            meta.create_array("writes", shape=grid.blocks_shape, chunks=(1,) * len(grid.blocks_shape),
+                              dtype="int32", fill_value=0)
+            os.rename(tmp, self.path)
+        except OSError:
+            if not self.path.exists():  # not another process creating the same store first
+                raise
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
 
     def writes(self) -> np.ndarray:
         """How many times each block was written, shape ``grid.blocks_shape``."""
