@@ -9,11 +9,12 @@ compare rows of one run, not runs of different days). Compile time is reported a
 
    - in process (``client=None``), as it is and with the process's OpenBLAS limited to one thread (`blas_threads`,
      what Dask's nanny does to its workers with ``OMP_NUM_THREADS=OPENBLAS_NUM_THREADS=1``);
-   - on a `skillode.distributed.local_cluster` of 1 and of 2 worker processes, and of 2 workers with
-     ``XLA_FLAGS=--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1`` in the workers' environment
-     (the classic recipe; the script prints how many XLA intra-op threads each process really has), and of 2
-     workers (and of 1) each pinned to one core before its first block (`pin_worker`: XLA sizes its pool from
-     the affinity).
+   - on the default `skillode.distributed.local_cluster` (which partitions the cores among its workers: each
+     worker pinned to its own cores when it starts, so XLA sizes its pool from them) of 1 and of 2 worker
+     processes; on 2 unpinned workers (``pin=False``: every worker's XLA pool has a thread per core), alone and
+     with ``XLA_FLAGS=--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1`` in the workers'
+     environment (the classic recipe; the script prints how many XLA intra-op threads each process really has);
+     and on 1 worker pinned to one core before its first block (`pin_worker`), the per-core baseline.
 
    The clusters are started together (idle workers cost nothing) and every configuration is warmed up by
    running the same sweep for one chunk (1000 steps) twice: the same compiled programs as the timed run, since a
@@ -22,8 +23,9 @@ compare rows of one run, not runs of different days). Compile time is reported a
    rounds time every configuration one after the other, so a change of the machine's load hits them alike; the
    best of the rounds is reported (and every round printed).
 
-   Reported: 2 workers vs 1 worker, 1-worker Dask vs in process, and the largest difference between the results
-   (expected 0.0: a block is a pure function of the sweep and its index).
+   Reported: 2 workers vs 1 worker with the default `local_cluster` (target >= 1.6) and unpinned, 1-worker Dask
+   vs in process, and the largest difference between the results (expected 0.0: a block is a pure function of
+   the sweep and its index).
 2. **Scheduler overhead.** A Resource `skillode.Sweep` over ``--points`` (200) values of N0 (n = 5, 4 output
    times), one grid point per block (``block_size=1``, 200 blocks of almost no work): blocks per second and ms per
    block in process and on the 2-worker cluster, in memory and into a zarr store (each block one
@@ -46,7 +48,7 @@ an intra-op pool of one thread per allowed core, and for these small per-step op
 leaves the pool at 2 threads (``intra_op_parallelism_threads=1`` is not an XLA flag: after a ``--`` flag it is
 ignored, alone it is a fatal error); in process, the OpenBLAS threads that jaxlib's LAPACK QR (orthonormal task
 vectors) wakes spin-wait ~0.1 s per call and slow the run by ~30 %. Pinning (or ``taskset``) is what gives one XLA
-thread per worker.
+thread per worker, and `local_cluster` pins by default (2 vs 1 worker: x1.33 unpinned, x1.6 and more pinned).
 
 Run: ``python bench/distributed.py [--steps 10000] [--pad]`` (about 5 minutes on a loaded 2-core machine, plus 2.5
 with ``--pad``); ``--quick`` is a smoke run of about 3 minutes; ``--pad-only`` runs only 3. (This file's name
@@ -154,16 +156,18 @@ def blas_threads(n: int):
             setter(old)
 
 
-PINNED = "Dask, 2 workers, pinned to 1 core each"
+DEFAULT1, DEFAULT2 = "Dask, 1 worker", "Dask, 2 workers"  # the default local_cluster (cores partitioned)
+UNPINNED = "Dask, 2 workers, unpinned"
+UNPINNED_XLA = "Dask, 2 workers, unpinned, XLA one thread"
 PINNED1 = "Dask, 1 worker, pinned to 1 core"
-CONFIGS = (  # label, workers (0: in process), worker environment
+CONFIGS = (  # label, workers (0: in process), local_cluster keywords
     ("in process, 1 BLAS thread", 0, None),  # first: its first warm-up call compiles (without BLAS spin-waits)
     ("in process", 0, None),
-    ("Dask, 1 worker", 1, None),
-    ("Dask, 2 workers", 2, None),
-    ("Dask, 2 workers, XLA one thread", 2, {"XLA_FLAGS": XLA_ONE_THREAD}),
-    (PINNED1, 1, None),
-    (PINNED, 2, None),
+    (DEFAULT1, 1, {}),
+    (DEFAULT2, 2, {}),
+    (UNPINNED, 2, {"pin": False}),
+    (UNPINNED_XLA, 2, {"pin": False, "env": {"XLA_FLAGS": XLA_ONE_THREAD}}),
+    (PINNED1, 1, {}),  # and `pin_worker` on it
 )
 
 
@@ -215,14 +219,15 @@ def bench_scaling(args, steps, n_points, tmp: Path, table) -> None:
           f"{grid.block_size} run(s); {args.repeat} interleaved round(s), best of them reported")
     with contextlib.ExitStack() as stack:
         clients, runners, start, warm = {}, {}, {}, {}
-        for label, workers, env in CONFIGS:
+        for label, workers, cluster_kw in CONFIGS:
             t0 = time.perf_counter()
             if workers:
-                client = stack.enter_context(local_cluster(workers, dashboard_address=None, env=env))
+                client = stack.enter_context(local_cluster(workers, dashboard_address=None, **cluster_kw))
                 client.wait_for_workers(workers)
                 flags = sorted(map(str, set(client.run(lambda: os.environ.get("XLA_FLAGS")).values())))
-                if label in (PINNED, PINNED1):
+                if label == PINNED1:
                     flags.append(f"pinned (core, XLA started before): {sorted(client.run(pin_worker).values())}")
+                flags.append(f"cores {sorted(sorted(c) for c in client.run(os.sched_getaffinity, 0).values())}")
             else:
                 client, flags = None, None
             start[label] = time.perf_counter() - t0
@@ -260,22 +265,29 @@ def bench_scaling(args, steps, n_points, tmp: Path, table) -> None:
     ref = results["in process"]
     diffs = {label: max_diff(ref, ds) for label, ds in results.items() if label != "in process"}
     compile_s = max(warm["in process, 1 BLAS thread"][0] - warm["in process, 1 BLAS thread"][1], 0.0)
-    r21 = best["Dask, 1 worker"] / best["Dask, 2 workers"]
-    r1p = best["Dask, 1 worker"] / best["in process"]
-    r1b = best["Dask, 1 worker"] / best["in process, 1 BLAS thread"]
-    rx = best["Dask, 2 workers"] / best["Dask, 2 workers, XLA one thread"]
-    rp = best["Dask, 2 workers"] / best[PINNED]
-    rpp = best[PINNED1] / best[PINNED]
+    r21 = best[DEFAULT1] / best[DEFAULT2]
+    r21u = best[DEFAULT1] / best[UNPINNED]
+    r1p = best[DEFAULT1] / best["in process"]
+    r1b = best[DEFAULT1] / best["in process, 1 BLAS thread"]
+    rx = best[UNPINNED] / best[UNPINNED_XLA]
+    rp = best[UNPINNED] / best[DEFAULT2]
+    rpp = best[PINNED1] / best[DEFAULT2]
+    r21_rounds = sorted(a / b for a, b in zip(runs[DEFAULT1], runs[DEFAULT2]))
+
+    def verdict(r):
+        return "helps" if r > 1.02 else "hurts" if r < 0.98 else "no difference (within 2 %)"
+
     print("\n  ratios (best run times, compile excluded):")
-    print(f"  2 workers vs 1 worker: x{r21:.2f} faster (target >= 1.6)")
+    r21_med = float(np.median(runs[DEFAULT1]) / np.median(runs[DEFAULT2]))
+    print(f"  2 workers vs 1 worker, default local_cluster (cores partitioned): x{r21:.2f} faster (target >= 1.6; "
+          f"medians x{r21_med:.2f}; per round {', '.join(f'x{r:.2f}' for r in r21_rounds)})")
+    print(f"  2 workers vs 1 worker, unpinned (pin=False): x{r21u:.2f} faster")
     print(f"  1-worker Dask / in process: {r1p:.3f} ({(r1p - 1) * 100:+.1f} %; target within 10 %)")
     print(f"  1-worker Dask / in process with 1 BLAS thread (the workers' setting): {r1b:.3f} "
           f"({(r1b - 1) * 100:+.1f} %)")
-    print(f"  2 workers, XLA one thread vs default 2 workers: x{rx:.2f} "
-          f"({'helps' if rx > 1.02 else 'hurts' if rx < 0.98 else 'no difference (within 2 %)'})")
-    print(f"  2 workers pinned to one core each vs default 2 workers: x{rp:.2f} "
-          f"({'helps' if rp > 1.02 else 'hurts' if rp < 0.98 else 'no difference (within 2 %)'})")
-    print(f"  pinned: 2 workers vs 1 worker: x{rpp:.2f} faster")
+    print(f"  2 unpinned workers, XLA one thread vs without: x{rx:.2f} ({verdict(rx)})")
+    print(f"  2 workers, default (partitioned) vs unpinned: x{rp:.2f} ({verdict(rp)})")
+    print(f"  2 workers (default, one core each) vs 1 worker pinned to one core: x{rpp:.2f} faster")
     print("  max |difference| to the in-process result: " + ", ".join(f"{k} {v:.3g}" for k, v in diffs.items()))
     print(f"  scheduler sweep, Dask vs in process: max |difference| {sched_diff:.3g}")
 
@@ -290,12 +302,13 @@ def bench_scaling(args, steps, n_points, tmp: Path, table) -> None:
         table.append((f"geometry: {label}, run ({steps} steps), best of {args.repeat}",
                       f"{best[label]:.2f} s (all: {', '.join(f'{s:.2f}' for s in runs[label])})"))
     table += [
-        ("**ratio: 2 workers vs 1 worker** (target >= 1.6)", f"x{r21:.2f}"),
+        ("**ratio: 2 workers vs 1 worker, default local_cluster** (target >= 1.6)", f"x{r21:.2f}"),
+        ("**ratio: 2 workers vs 1 worker, unpinned (pin=False)**", f"x{r21u:.2f}"),
         ("**ratio: Dask 1 worker / in process** (target <= 1.10)", f"{r1p:.3f}"),
         ("**ratio: Dask 1 worker / in process with 1 BLAS thread**", f"{r1b:.3f}"),
-        ("**ratio: 2 workers XLA one thread vs 2 workers default**", f"x{rx:.2f}"),
-        ("**ratio: 2 workers pinned (1 core each) vs 2 workers default**", f"x{rp:.2f}"),
-        ("**ratio: pinned, 2 workers vs 1 worker**", f"x{rpp:.2f}"),
+        ("**ratio: 2 unpinned workers, XLA one thread vs without**", f"x{rx:.2f}"),
+        ("**ratio: 2 workers default (partitioned) vs unpinned**", f"x{rp:.2f}"),
+        ("**ratio: 2 workers default vs 1 worker pinned to one core**", f"x{rpp:.2f}"),
         *[(f"geometry: max abs diff, {k} vs in process", f"{v:.3g}") for k, v in diffs.items()],
     ]
     for label, s in [*sched_local, *sched_dask]:

@@ -18,7 +18,8 @@ Compile time is kept apart: each JAX path is timed on a first call (compile + ru
 Prints wall times, max errors against the exact solution, and ratios; exits non-zero if an error bound fails.
 
 Run: ``python bench/resource_sweep.py`` (a few minutes on a laptop CPU). ``--quick`` uses an 8 x 8 grid and
-n = 2 * 10^4 for the large-n row.
+n = 2 * 10^4 for the large-n row; ``--lt-only`` runs only the learning-times rows (API / raw kernel ratio, target
+<= 3).
 """
 
 from __future__ import annotations
@@ -166,6 +167,7 @@ def main(argv=None) -> int:
     parser.add_argument("--quick", action="store_true", help="8 x 8 grid (seconds)")
     parser.add_argument("--lsoda-subset", type=int, default=16, help="grid points timed with LSODA (extrapolated)")
     parser.add_argument("--large-n", type=int, default=None, help="skills of the large-n row (default 1e5)")
+    parser.add_argument("--lt-only", action="store_true", help="only the learning-times rows (seconds)")
     parser.add_argument("--child-large-n", type=int, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child_large_n is not None:
@@ -187,8 +189,12 @@ def main(argv=None) -> int:
     rows = []
     Pj, Nj, ts_j = jnp.asarray(P), jnp.asarray(N0_flat), jnp.asarray(ts)
 
-    # --- shipped exact, through the public API (Sweep: one chunk, and cache-sized chunks of 64 models)
     sweep = Sweep(axes={"N0": N0s, "alpha": alphas}, n=N_SKILLS, eta=ETA)
+    if args.lt_only:
+        learning_time_rows(sweep, P, Pj, Nj, N0_flat, ts)
+        return 0
+
+    # --- shipped exact, through the public API (Sweep: one chunk, and cache-sized chunks of 64 models)
     for chunk in sorted({G, 64}, reverse=True):
         run = lambda c=chunk: sweep.run(ts, "exact", block_size=c, progress=False, variables=("skill_level",))  # noqa: E731
         ds, t_first = timed(run)
@@ -277,45 +283,7 @@ def main(argv=None) -> int:
         f"next models {times[1] * 1e3:.1f} / {times[2] * 1e3:.1f} ms (same shapes: no recompile)"
     )
 
-    # --- learning times: closed form for the grid vs extraction from Euler trajectories
-    lt = lambda: sweep.learning_times(THRESHOLD)  # noqa: E731
-    times, t_lt_first = timed(lt)
-    _, t_lt = timed(lt, repeat=5)
-    raw = jax.jit(jax.vmap(lambda p, n0: _closed(p, n0)))
-    _, _ = timed(raw, Pj, Nj)
-    raw_times, t_raw = timed(raw, Pj, Nj, repeat=20)
-
-    def from_euler():
-        l = euler_numpy(P, N0_flat, ts.size)
-        return first_crossing(1.0 - l, ts, THRESHOLD, interpolate=False)
-
-    eul_times, t_from_euler = timed(from_euler)
-    found = np.isfinite(eul_times)
-    closed_flat = times.values.reshape(G, N_SKILLS)
-    gap = float(np.nanmax(np.abs(eul_times[found] - closed_flat[found])))
-    print("\nlearning times of the whole grid (threshold 0.9)")
-    print(
-        f"  closed form, Sweep.learning_times: first call {t_lt_first:.4f} s, then {t_lt * 1e3:.2f} ms "
-        f"(all {G * N_SKILLS} times, none censored)"
-    )
-    print(f"  closed form, raw jit(vmap) kernel:  {t_raw * 1e6:.0f} us")
-    print(
-        f"  Euler dt=1 trajectories + first crossing: {t_from_euler:.3f} s, finds {int(found.sum())} of "
-        f"{found.size} within 1000 steps (the rest need up to {np.nanmax(closed_flat):.3g} steps)"
-    )
-    print(f"  max |t_euler_first_step - t_closed| on the found ones: {gap:.2f} steps (discrete map vs ODE)")
-    steps_all = float(np.ceil(np.nanmax(closed_flat)))
-    t_euler_all = t_from_euler * steps_all / ts.size  # Euler cost is linear in the number of steps
-    print(f"  Euler for ALL times would run {steps_all:.0f} steps: ~{t_euler_all:.1f} s (extrapolated linearly)")
-    print(
-        f"  speed-up vs Euler over 1000 steps (censored): {t_from_euler / t_lt:.0f}x (API), "
-        f"{t_from_euler / t_raw:.0f}x (raw kernel)"
-    )
-    print(
-        f"  speed-up vs Euler for all times (extrapolated): {t_euler_all / t_lt:.0f}x (API), "
-        f"{t_euler_all / t_raw:.0f}x (raw kernel)"
-    )
-    np.testing.assert_allclose(np.asarray(raw_times), closed_flat, rtol=1e-12)
+    learning_time_rows(sweep, P, Pj, Nj, N0_flat, ts)
 
     # --- learning times of one model with very many skills: bounded memory (child process for its peak memory)
     n_large = args.large_n or (20_000 if args.quick else 100_000)
@@ -337,6 +305,61 @@ def main(argv=None) -> int:
     if not ok:
         print("FAILED: an error bound was exceeded", file=sys.stderr)
     return 0 if ok else 1
+
+
+def learning_time_rows(sweep, P, Pj, Nj, N0_flat, ts, rounds: int = 7, calls: int = 10) -> float:
+    """Learning times of the whole grid: `Sweep.learning_times` (the API) against the raw closed-form kernel, timed
+    in interleaved rounds (a change of the machine's load hits both alike), and against Euler trajectories.
+    Returns the API / raw-kernel ratio of the median per-call times."""
+    G = N0_flat.size
+    lt = lambda: sweep.learning_times(THRESHOLD)  # noqa: E731
+    raw = jax.jit(jax.vmap(lambda p, n0: _closed(p, n0)))
+    times, t_lt_first = timed(lt)
+    raw_times, _ = timed(raw, Pj, Nj)
+    api_s, raw_s = [], []
+    for _ in range(rounds):  # each round: the best of `calls` calls of each, one after the other
+        api_s.append(timed(lt, repeat=calls)[1])
+        raw_s.append(timed(raw, Pj, Nj, repeat=calls)[1])
+    t_lt, t_raw = float(np.median(api_s)), float(np.median(raw_s))
+    ratio = t_lt / t_raw
+    spread = sorted(a / r for a, r in zip(api_s, raw_s))
+
+    def from_euler():
+        l = euler_numpy(P, N0_flat, ts.size)
+        return first_crossing(1.0 - l, ts, THRESHOLD, interpolate=False)
+
+    eul_times, t_from_euler = timed(from_euler)
+    found = np.isfinite(eul_times)
+    closed_flat = times.values.reshape(G, N_SKILLS)
+    gap = float(np.nanmax(np.abs(eul_times[found] - closed_flat[found])))
+    print("\nlearning times of the whole grid (threshold 0.9)")
+    print(
+        f"  closed form, Sweep.learning_times: first call {t_lt_first:.4f} s, then {t_lt * 1e3:.2f} ms "
+        f"(all {G * N_SKILLS} times, none censored)"
+    )
+    print(f"  closed form, raw jit(vmap) kernel:  {t_raw * 1e6:.0f} us")
+    print(
+        f"  API / raw kernel: {ratio:.1f}x (target <= 3; medians of {rounds} interleaved rounds, each the best of "
+        f"{calls} calls; per-round ratios {spread[0]:.1f}..{spread[-1]:.1f})"
+    )
+    print(
+        f"  Euler dt=1 trajectories + first crossing: {t_from_euler:.3f} s, finds {int(found.sum())} of "
+        f"{found.size} within 1000 steps (the rest need up to {np.nanmax(closed_flat):.3g} steps)"
+    )
+    print(f"  max |t_euler_first_step - t_closed| on the found ones: {gap:.2f} steps (discrete map vs ODE)")
+    steps_all = float(np.ceil(np.nanmax(closed_flat)))
+    t_euler_all = t_from_euler * steps_all / ts.size  # Euler cost is linear in the number of steps
+    print(f"  Euler for ALL times would run {steps_all:.0f} steps: ~{t_euler_all:.1f} s (extrapolated linearly)")
+    print(
+        f"  speed-up vs Euler over 1000 steps (censored): {t_from_euler / t_lt:.0f}x (API), "
+        f"{t_from_euler / t_raw:.0f}x (raw kernel)"
+    )
+    print(
+        f"  speed-up vs Euler for all times (extrapolated): {t_euler_all / t_lt:.0f}x (API), "
+        f"{t_euler_all / t_raw:.0f}x (raw kernel)"
+    )
+    np.testing.assert_allclose(np.asarray(raw_times), closed_flat, rtol=1e-12)
+    return ratio
 
 
 def _closed(p, n0):

@@ -38,6 +38,7 @@ Examples:
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import itertools
 import math
@@ -56,7 +57,7 @@ from .._validate import LOSS_KINDS, check_int
 from ..frequencies import zipf
 from ..resource import ResourceModel
 from ..solvers import Diffrax, Exact, as_solver, solver_or_method
-from ..timing import as_threshold
+from ..timing import as_threshold, time_grid
 from ..timing import learning_times as _learning_times
 from ..trajectory import SKILL, TIME, trajectory_dataset
 from . import axes as ax
@@ -138,12 +139,25 @@ def _solve_chunk(models, solver, ts: _HostArray, variables: tuple[str, ...]):
     return over_devices(local, (True, False))(models, solver)
 
 
-@eqx.filter_jit
 def _closed_form_chunk(models, threshold):
-    """Closed-form learning times of a stacked batch of models, shape ``(batch, n)`` (the threshold is traced)."""
+    """Closed-form learning times of a stacked batch of models, shape ``(batch, n)`` (the threshold is traced).
+
+    The arrays and the static rest of the models and the threshold go to ``jax.jit`` separately (the static rest
+    as hashable static arguments): the same compiled code as ``eqx.filter_jit``, with JAX's fast dispatch, which
+    matters here because the work itself is a fraction of a millisecond.
+    """
+    model_arrays, model_static = eqx.partition(models, eqx.is_array)
+    threshold_arrays, threshold_static = eqx.partition(threshold, eqx.is_array)
+    return _closed_form_jit(model_arrays, threshold_arrays, model_static, threshold_static)
+
+
+@functools.partial(jax.jit, static_argnums=(2, 3))
+def _closed_form_jit(model_arrays, threshold_arrays, model_static, threshold_static):
     def local(models, threshold):
         return jax.lax.map(lambda m: m.closed_form_learning_times(threshold), models, batch_size=_MAP_BATCH)
 
+    models = eqx.combine(model_arrays, model_static)
+    threshold = eqx.combine(threshold_arrays, threshold_static)
     return over_devices(local, (True, False))(models, threshold)
 
 
@@ -230,8 +244,34 @@ class Sweep(AbstractSweep):
 
     def _array(self, name: str) -> np.ndarray:
         """The values of axis ``name`` as one NumPy array (float64, or str for ``loss_kind``)."""
-        values = dict(self.axes)[name]
-        return np.asarray(values) if name == "loss_kind" else np.asarray(values, dtype=np.float64)
+        return self._arrays[name]
+
+    # Host-side data computed once per sweep (not fields: they do not define the sweep, its axes and fixed
+    # values do). Every block reads them, so that the API costs little more than the compiled work.
+    @functools.cached_property
+    def _arrays(self) -> dict[str, np.ndarray]:
+        return {k: np.asarray(v) if k == "loss_kind" else np.asarray(v, dtype=np.float64) for k, v in self.axes}
+
+    @functools.cached_property
+    def _zipf_rows(self) -> np.ndarray:
+        """``p = zipf(n, alpha)`` for every value of the ``alpha`` axis, shape ``(len(alpha), n)``."""
+        return np.stack([zipf(self.n, float(a)) for a in self.values("alpha")])
+
+    @functools.cached_property
+    def _first_model(self) -> ResourceModel:
+        return self.model(**self._first_point())
+
+    @functools.cached_property
+    def _templates(self) -> dict:
+        return {}  # static values -> the leaves of a model at the first grid point, as NumPy arrays
+
+    def _template(self, static: dict):
+        key = tuple(sorted(static.items()))
+        if key not in self._templates:
+            first = {k: v for k, v in self._first_point().items() if not AXES[k].static}
+            model = self.model(**first, **static)
+            self._templates[key] = jax.tree.map(np.asarray, model)
+        return self._templates[key]
 
     def model(self, **point) -> ResourceModel:
         """The `ResourceModel` at one grid point, e.g. ``sweep.model(N0=0.01, alpha=2.0)``."""
@@ -253,38 +293,53 @@ class Sweep(AbstractSweep):
         points = grid.points(index, multiple=n_devices())
         static = {k: self.values(k)[points[k][0]] for k in self.names if AXES[k].static}
         batch = {k: self._array(k)[i] for k, i in points.items() if not AXES[k].static}
-        return self.stacked_models(static, batch, size=next(iter(points.values())).size)
+        return self._stack(self._template(static), batch, next(iter(points.values())).size)
 
     def stacked_models(self, static: dict, batch: dict[str, np.ndarray], size: int | None = None) -> ResourceModel:
-        """The models at a batch of grid points as one `ResourceModel` whose array fields have a leading axis."""
+        """The models at a batch of grid points as one `ResourceModel` whose array fields have a leading axis.
+
+        ``static`` holds the values of the static axes, ``batch`` ``name -> values (size,)`` those of the others (a
+        value outside the sweep's axes is checked by building its model).
+        """
         if size is None:
             size = next(iter(batch.values())).shape[0] if batch else 1
         template = self.model(**static, **{k: v[0] for k, v in batch.items()})
+        return self._stack(jax.tree.map(np.asarray, template), batch, size)
+
+    def _stack(self, template: ResourceModel, batch: dict[str, np.ndarray], size: int) -> ResourceModel:
         fields = {}
         for name, values in batch.items():
-            if name == "alpha":  # one zipf per distinct exponent, not per grid point
+            values = np.asarray(values, dtype=np.float64)
+            if name == "alpha":  # one zipf row per distinct exponent, not per grid point
                 distinct, index = np.unique(values, return_inverse=True)
-                fields["p"] = np.stack([zipf(self.n, float(a)) for a in distinct])[index.ravel()]
+                axis = self._array("alpha")
+                rows = [np.flatnonzero(axis == a) for a in distinct]
+                table = np.stack([self._zipf_rows[r[0]] if r.size else zipf(self.n, float(a))
+                                  for a, r in zip(distinct, rows)])
+                fields["p"] = table[index.ravel()]
             else:
                 fields[name] = values
-        leaves = {k: jnp.asarray(v, dtype=jnp.float64) for k, v in fields.items()}
 
         def broadcast(x):
-            return jnp.broadcast_to(x, (size, *x.shape))
+            return np.broadcast_to(x, (size, *np.shape(x)))
 
         stacked = jax.tree.map(broadcast, template)
-        if leaves:
-            names = tuple(leaves)
-            stacked = eqx.tree_at(lambda m: tuple(getattr(m, k) for k in names), stacked, tuple(leaves.values()))
+        if fields:
+            names = tuple(fields)
+            stacked = eqx.tree_at(lambda m: tuple(getattr(m, k) for k in names), stacked, tuple(fields.values()))
         return stacked
 
     def coords(self) -> dict:
         """Coordinates of the axes (array-valued axes get an index dim ``<name>_index`` and a coordinate of their
         values), and ``p`` (dims ``(skill,)`` or along its axis)."""
+        return dict(self._coords)
+
+    @functools.cached_property
+    def _coords(self) -> dict:
         out = {AXES[k].dim: (np.arange(len(v)) if AXES[k].rank else self._array(k)) for k, v in self.axes}
         fixed = dict(self.fixed)
         if "alpha" in self.names:
-            out["p"] = (("alpha", SKILL), np.stack([zipf(self.n, float(a)) for a in self.values("alpha")]))
+            out["p"] = (("alpha", SKILL), self._zipf_rows)
         elif "p" in self.names:
             out["p"] = (("p_index", SKILL), self._array("p"))
         elif fixed["p"] is not None:
@@ -427,12 +482,13 @@ class Sweep(AbstractSweep):
         Gate-free models with ``C = I`` and no ``solver`` use the closed form
         (`skillode.ResourceModel.closed_form_learning_times`), vmapped over the grid with the threshold level as a
         traced argument (a new level does not recompile): no trajectory is computed. Otherwise the grid is solved
-        up to ``t_max`` (default: the largest `ResourceModel.horizon` over the grid's corners) and times are
-        extracted with `skillode.learning_times` (`DiscreteMap`: the first step that reaches the level).
+        up to ``t_max`` (default: the largest `ResourceModel.horizon` over the grid's corners) at
+        `skillode.timing.time_grid` and times are extracted with `skillode.learning_times` (`DiscreteMap`: the
+        first step that reaches the level).
         """
         threshold = as_threshold(threshold)
         solver = solver_or_method(solver, method)
-        probe = self.model(**self._first_point())
+        probe = self._first_model
         closed = solver is None and "C" not in self.names and probe.has_closed_form_learning_times(threshold)
         if closed:
             size = max(1, _OUTPUT_BUDGET // self.n) if block_size is None else _check_block(block_size)
@@ -442,10 +498,7 @@ class Sweep(AbstractSweep):
         if t_max is None:
             corners = itertools.product(*[(v[0], v[-1]) for _, v in self.axes])
             t_max = max(self.model(**dict(zip(self.names, c))).horizon(threshold) for c in corners)
-        if solver.integer_steps:
-            ts = np.arange(0.0, np.ceil(t_max) + 1.0)
-        else:
-            ts = np.linspace(0.0, t_max, 4001)
+        ts = time_grid(solver, t_max)  # the one rule (skillode.timing): integer steps or 4001 points
         variables = ("skill_level",) if threshold.on == "skill_level" else ("skill_level", "skill_loss")
         ds = self.run(ts, solver, block_size=block_size, progress=progress, variables=variables)
         out = _learning_times(ds, threshold)
@@ -495,7 +548,7 @@ class _TrajectoryPlan(AbstractGridPlan):
 
     def dataset(self, data):
         sw = self.sweep
-        dims = sw.grid(1).dims
+        dims = tuple(AXES[k].dim for k in sw.names)
         variables = {v: ((*dims, *tail), data[v]) for v, (tail, _) in self.variables().items()}
         skill = sw._skill_labels()
         coords = {TIME: self.ts.values, SKILL: np.arange(1, sw.n + 1) if skill is None else np.asarray(skill),
@@ -525,7 +578,7 @@ class _ClosedFormPlan(AbstractGridPlan):
 
     def dataset(self, data):
         sw = self.sweep
-        dims = (*sw.grid(1).dims, SKILL)
+        dims = (*(AXES[k].dim for k in sw.names), SKILL)
         times = data["learning_time"]
         skill = sw._skill_labels()
         coords = {
