@@ -5,7 +5,10 @@ and a citation. Its subclasses are final classes that implement it once:
 
 - `skillode.ResourceModel` and `skillode.DominoModel`: deterministic in time, so they share `AbstractTimeModel`:
   ``skill_levels(ts)`` (array ``(n, T)``), ``solve(ts)`` (the trajectory Dataset) and ``learning_times(threshold)``
-  (one implementation, `skillode.timing.learning_times`, closed form where the model has one).
+  (one implementation, `skillode.timing.model_learning_times`, closed form where the model has one).
+
+This module imports `skillode.timing` (never the reverse) and registers `AbstractTimeModel` with
+`skillode.learning_times`, which dispatches on the type of its source.
 - `skillode.GeometryModel`: stochastic; ``skill_levels(theta)`` for a parameter vector and ``simulate(...)`` for a
   run (`skillode.geometry`).
 """
@@ -18,6 +21,9 @@ from typing import ClassVar
 import equinox as eqx
 import jax
 import xarray as xr
+
+from .timing import learning_times as _learning_times
+from .timing import model_learning_times
 
 __all__ = ["AbstractSkillModel", "AbstractTimeModel", "PAPER_CITATION"]
 
@@ -74,7 +80,9 @@ class AbstractTimeModel(AbstractSkillModel):
         """A time by which every skill that will be learned has reached ``threshold`` (for numeric extraction)."""
 
     def learning_times(self, threshold=0.9, **kwargs) -> xr.DataArray:
-        """Learning time of every skill, shape ``(n,)``: `skillode.timing.learning_times` of this model."""
-        from .timing import learning_times
+        """Learning time of every skill, shape ``(n,)``: `skillode.learning_times` of this model
+        (`skillode.timing.model_learning_times`; ``solver=``, ``method=``, ``t_max=`` as there)."""
+        return model_learning_times(self, threshold, **kwargs)
 
-        return learning_times(self, threshold, **kwargs)
+
+_learning_times.register(AbstractTimeModel, model_learning_times)

@@ -280,9 +280,9 @@ def _times(args) -> np.ndarray:
         raise ValueError(f"--t-max must be a finite time > 0, got {args.t_max}")
     if args.num_t < 2:
         raise ValueError(f"--num-t must be >= 2, got {args.num_t}")
-    if args.method == "discrete":
-        return np.arange(0.0, np.floor(args.t_max) + 1.0)
-    return np.linspace(0.0, args.t_max, args.num_t)
+    from .timing import time_grid
+
+    return time_grid(SOLVERS[args.method](), args.t_max, num=args.num_t)  # the library's one rule
 
 
 def _print_table(times, out) -> None:
@@ -306,10 +306,10 @@ def _cmd_solve(args, out) -> int:
     if args.out is not None:
         save(ds, args.out)
         print(f"trajectory written to {args.out}", file=out)
-    if args.method == "exact" and model.has_closed_form_learning_times(as_threshold(args.threshold)):
-        times, how = learning_times(model, args.threshold), "closed form"
-    else:
-        times, how = learning_times(ds, args.threshold), f"{args.method}, t in [0, {ts[-1]:g}]"
+    # The library's learning times: the closed form for --method exact, else a solve on skillode.timing.time_grid.
+    times = learning_times(model, as_threshold(args.threshold), solver=None if args.method == "exact" else solver,
+                           t_max=args.t_max)
+    how = "closed form" if times.attrs["method"] == "closed_form" else f"{args.method}, t in [0, {args.t_max:g}]"
     print(
         f"Resource model: n={args.n}, alpha={args.alpha:g}, eta={args.eta:g}, N0={args.N0:g}, "
         f"loss_kind={args.loss_kind}; learning time = first t with s >= {args.threshold:g} ({how})",

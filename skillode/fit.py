@@ -246,7 +246,8 @@ def measured_learning_times(measured, threshold: float | Threshold = 0.9) -> xr.
     """
     threshold = as_threshold(threshold)
     if isinstance(measured, xr.Dataset) and "learning_time" in measured and TIME not in measured.dims:
-        level, on = measured.attrs.get("threshold"), measured.attrs.get("threshold_on", threshold.on)
+        recorded = Threshold.from_attrs(measured.attrs)  # the one attrs spelling (Threshold.attrs)
+        level, on = (None, threshold.on) if recorded is None else (float(recorded.level), recorded.on)
         if (level is not None and float(level) != float(threshold.level)) or on != threshold.on:
             raise ValueError(f"the sweep tracked learning times at threshold {level} on {on!r}, not "
                              f"{float(threshold.level)} on {threshold.on!r}; keep its curves to use another one")

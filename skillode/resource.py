@@ -36,6 +36,7 @@ from ._validate import LOSS_KINDS, check_array, check_choice, check_scalar, is_c
 from .dependencies import SkillGraph
 from .frequencies import as_frequencies
 from .solvers import AbstractSolver, as_solver, default_solver, solver_or_method
+from .timing import Threshold
 from .trajectory import make_trajectory
 
 __all__ = ["ResourceModel", "LOSS_KINDS"]
@@ -258,8 +259,6 @@ class ResourceModel(AbstractTimeModel):
         From the closed form of the comparable gate-free, $C = I$ model at level ``max(s*, 0.99)``, doubled
         (times ``n`` with gates, whose skills wait for their prerequisites), plus $10/\\eta$.
         """
-        from .timing import Threshold
-
         plain = ResourceModel(p=self.p, eta=self.eta, N0=self.N0, loss_kind=self.loss_kind, l0=self.l0,
                               normalized=False)
         level = self._skill_level_threshold(threshold)

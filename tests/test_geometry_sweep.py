@@ -50,7 +50,8 @@ def lr_runs():
         sweep = sk.GeometrySweep(axes={"learning_rate": LRS, "seed": SEEDS}, n=LR["n"], N=LR["N"], alpha=LR["alpha"],
                                  sigma=LR["sigma"], batch_size=LR["batch_size"], optimizer="signgd")
         ds = sweep.run(LR["steps"], record_every=LR["record_every"], spacing="all",
-                       curves=("skill_level", "skill_loss", "n_aligned"), threshold=0.9, progress=False)
+                       curves=("skill_level", "skill_loss", "n_aligned"), threshold=0.9, check_every=10,
+                       progress=False)
         refs = {(lr, s): hand(s, learning_rate=lr, **LR) for lr in LRS for s in SEEDS}
     return ds, refs
 
@@ -104,7 +105,7 @@ def test_loss_threshold_checked_finer_than_the_records():
                        progress=False)
         assert ds.p.dims == ("alpha", "skill")
         np.testing.assert_array_equal(ds.p.sel(alpha=2.0).values, zipf(3, 2.0))
-        assert ds.attrs["threshold_on"] == "loss" and ds.attrs["check_every"] == 5
+        assert ds.attrs["on"] == "loss" and ds.attrs["check_every"] == 5
         found = []
         for a in alphas:
             for s in (0, 1):
@@ -213,7 +214,7 @@ def fine_hand():
 def test_spaced_times_are_a_subset_of_the_records(spacing, fine_hand):
     sweep = sk.GeometrySweep(axes={"seed": [0, 1]}, n=3, N=10, learning_rate=0.01, optimizer="sgd", batch_size=4)
     ds = sweep.run(1000, record_every=5, n_times=12, spacing=spacing, curves=("skill_level",), chunk=7,
-                   progress=False)
+                   check_every=5, progress=False)
     t = ds.t.values
     assert t[0] == 0 and t[-1] == 1000 and np.all(np.diff(t) > 0)
     assert len(t) <= 13 and np.all(np.mod(t, 5) == 0)

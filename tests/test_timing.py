@@ -67,3 +67,93 @@ def test_discrete_map_times_are_first_steps():
     for i, t in enumerate(times):
         k = int(t)
         assert t == k and s[i, k] >= 0.9 and s[i, k - 1] < 0.9
+
+
+def test_one_crossing_rule_for_trajectories_and_compiled_runs():
+    """`Threshold.reached` decides: on NumPy, under jit (the in-run tracker) and in `first_crossing`."""
+    import jax
+    import jax.numpy as jnp
+
+    th = sk.Threshold(0.5)
+    v = np.array([[0.1, 0.5, 0.4, 0.9], [0.1, 0.2, np.nan, 0.3]])
+    np.testing.assert_array_equal(th.reached(v), v >= 0.5)
+    np.testing.assert_array_equal(jax.jit(lambda x: th.reached(x))(jnp.asarray(v, jnp.float32)), v >= 0.5)
+    loss = sk.Threshold(0.25, on="loss")
+    np.testing.assert_array_equal(loss.reached(v), v <= 0.25)
+    t = np.array([0.0, 10.0, 20.0, 30.0])
+    np.testing.assert_allclose(sk.first_crossing(v, t, th), [10.0, np.nan])
+    np.testing.assert_allclose(sk.first_crossing(v, t, loss.step_exact()), [0.0, 0.0])
+    # a number level: the same rule (kept for scripts): rising= / interpolate= build the Threshold
+    np.testing.assert_allclose(sk.first_crossing(v, t, 0.5), [10.0, np.nan])
+    np.testing.assert_allclose(sk.first_crossing(1.0 - v, t, 0.5, rising=False, interpolate=False), [10.0, np.nan])
+    with pytest.raises(ValueError, match="a Threshold carries its own"):
+        sk.first_crossing(v, t, th, interpolate=False)
+
+
+def test_time_grid_is_the_one_rule():
+    from skillode.solvers import Diffrax, DiscreteMap, Exact
+    from skillode.timing import time_grid
+
+    np.testing.assert_array_equal(time_grid(DiscreteMap(), 7.2), np.arange(0.0, 9.0))
+    assert time_grid(Exact(), 50.0).size == 4001 and time_grid(None, 50.0)[-1] == 50.0
+    np.testing.assert_array_equal(time_grid(Diffrax(), 1.0, num=3), [0.0, 0.5, 1.0])
+    with pytest.raises(ValueError, match="t_max must be finite"):
+        time_grid(Exact(), 0.0)
+    with pytest.raises(ValueError, match="AbstractSolver"):
+        time_grid("discrete", 1.0)
+    # the model, the Resource sweep and the command line solve on it: same times, to the bit
+    model = sk.ResourceModel(p=sk.zipf(3), eta=0.05, N0=0.01)
+    one = model.learning_times(0.9, solver="discrete", t_max=150.0)
+    grid = sk.Sweep(axes={"N0": [0.01, 0.02]}, n=3, eta=0.05).learning_times(0.9, method="discrete", t_max=150.0)
+    np.testing.assert_array_equal(grid.sel(N0=0.01).values, one.values)
+    assert grid.learned.dims == grid.dims
+
+
+def test_threshold_attrs_one_spelling_round_trip():
+    for th in (sk.Threshold(0.8), sk.Threshold(0.02, on="loss", interpolate=False)):
+        back = sk.Threshold.from_attrs(th.attrs())
+        assert (float(back.level), back.on, back.interpolate) == (float(th.level), th.on, th.interpolate)
+    assert set(sk.learning_times(_toy(), 0.75).attrs) == {"threshold", "on", "interpolate", "units"}
+    assert sk.Threshold.from_attrs({"n": 3}) is None
+    legacy = sk.Threshold.from_attrs({"threshold": 0.01, "threshold_on": "loss"})  # stores written before
+    assert legacy.on == "loss" and float(legacy.level) == 0.01
+
+
+def test_learning_times_dispatch_and_no_import_cycle():
+    """`learning_times` dispatches on its source's type; models register themselves (skillode._model imports
+    skillode.timing, never the reverse), so the package's import graph, lazy imports included, has no cycle."""
+    import ast
+    from pathlib import Path
+
+    with pytest.raises(ValueError, match="trajectory Dataset or a skill model, got list"):
+        sk.learning_times([0.1, 0.9], 0.5)
+    root = Path(sk.__file__).parent
+    modules = {".".join(f.relative_to(root.parent).with_suffix("").parts).removesuffix(".__init__"): f
+               for f in root.rglob("*.py")}
+    graph = {}
+    for name, path in modules.items():
+        here = name.split(".") if path.name == "__init__.py" else name.split(".")[:-1]
+        deps = set()
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.level:
+                base = ".".join(here[: len(here) - node.level + 1] + ([node.module] if node.module else []))
+                deps |= {f"{base}.{a.name}" if f"{base}.{a.name}" in modules else base for a in node.names}
+            elif isinstance(node, (ast.Import, ast.ImportFrom)):
+                names = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module]
+                deps |= set(names)
+        graph[name] = {d for d in deps if d in modules and d != name}
+    assert "skillode._model" not in graph["skillode.timing"] and "skillode.timing" in graph["skillode._model"]
+
+    state = {}  # depth-first search: 1 on the stack, 2 done
+
+    def visit(v, path):
+        state[v] = 1
+        for w in sorted(graph[v]):
+            assert state.get(w) != 1, f"import cycle: {' -> '.join([*path, v, w])}"
+            if w not in state:
+                visit(w, [*path, v])
+        state[v] = 2
+
+    for v in sorted(graph):
+        if v not in state:
+            visit(v, [])

@@ -65,7 +65,7 @@ def runs():
                               make_model=make_model, make_task=make_task, task_values={"alpha": 1.0}, width=16,
                               optimizer="adam", batch_size=RUN["batch_size"])
         ds = sweep.run(RUN["steps"], record_every=RUN["log_every"], spacing="all", curves=("skill_level", "accuracy"),
-                       progress=False)
+                       check_every=RUN["log_every"], progress=False)
         refs = {(nc, lr, s): by_hand(n_control=nc, learning_rate=lr, seed=s) for nc, lr, s in HAND}
     return ds, refs
 
@@ -92,7 +92,7 @@ def test_grid_points_equal_train_by_hand(runs):
 
 def test_learning_time_equals_thresholded_train(runs):
     ds, refs = runs
-    assert ds.attrs["threshold"] == 0.9 and ds.attrs["threshold_on"] == "skill_level"
+    assert ds.attrs["threshold"] == 0.9 and ds.attrs["on"] == "skill_level"
     for (nc, lr, s), ref in refs.items():
         expected = sk.learning_times(ref, sk.Threshold(0.9, interpolate=False)).values
         np.testing.assert_array_equal(ds.learning_time.sel(n_control=nc, learning_rate=lr, seed=s).values[:nc],

@@ -121,7 +121,8 @@ class AbstractScanSweep(AbstractSweep):
         **Arguments:**
 
         - `steps`, `record_every` (default ``steps // 100``), `n_times`, `spacing`, `curves`, `curves_at`,
-          `threshold`, `check_every`, `chunk`: what is kept of each run (`Summary`).
+          `threshold`, `check_every`, `chunk`: what is kept of each run (`Summary`). `check_every` (default 1)
+          is how often the threshold is checked: the default makes learning times exact to the step.
         - `block_size`: grid points per compiled block (default: the sweep's).
         - `store`, `client`, `progress`: where the runs go (`skillode.sweeps.execute`).
 

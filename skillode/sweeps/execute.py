@@ -228,7 +228,7 @@ def execute(
     _run_blocks([_Job(plan, todo, accept, "sweep")], client=client, progress=progress, desc=desc,
                 max_in_flight=max_in_flight)
     if sweep_store is not None:
-        return sweep_store.open(load_below)
+        return plan.finish(sweep_store.open(load_below))
     return plan.dataset(out)
 
 

@@ -167,6 +167,13 @@ class AbstractGridPlan(abc.ABC):
         """
         return self, 1.0
 
+    def finish(self, ds: xr.Dataset) -> xr.Dataset:
+        """The result as the user gets it, in memory or read back from a store (default: ``ds`` itself).
+
+        Scan sweeps add the ``learning_time``-derived ``learned`` coordinate here, so that it is computed from the
+        stored values, never from the store's NaN template."""
+        return ds
+
     def nbytes(self) -> int:
         """Uncompressed bytes of all outputs (an upper bound on the store size)."""
         return sum(8 * self.grid.size * math.prod(shape) for _, shape in self.variables().values())

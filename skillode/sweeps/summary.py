@@ -6,8 +6,12 @@ A Geometry or training sweep of many runs cannot store every step of every run. 
 - ``loss`` (the population loss) at ``t = 0`` and at a log- or linearly spaced subset of the record times
   ``r * record_every``, for every run (a scalar per kept time);
 - ``learning_time`` ``(skill,)``: the first step ``t`` (a multiple of ``check_every``, or 0) at which the skill
-  satisfies the `skillode.Threshold`, tracked *during* the run by `LearningTimeTracker` (NaN if never), so its
-  resolution is ``check_every`` steps and costs no stored curve;
+  satisfies the `skillode.Threshold` (`Threshold.reached`, the rule of every learning time), tracked *during* the
+  run by `LearningTimeTracker` (NaN if never; the ``learned`` coordinate says which are finite). It costs no
+  stored curve. By default ``check_every = 1``: the times are exact to the step, the same as
+  ``skillode.learning_times(trajectory, threshold.step_exact())`` of the run recorded at every step. A larger
+  ``check_every`` is cheaper and resolves times to ``check_every`` steps only; a result whose learning times all
+  equal that first check warns;
 - ``final_<variable>`` ``(skill,)``: the per-skill variables of the last step (``final_skill_level`` …);
 - per-skill ``curves`` (``skill_level``, ``skill_loss``, …) at the kept times, only at the grid points that match
   ``curves_at`` (NaN elsewhere, which a zarr store does not even write).
@@ -21,6 +25,7 @@ from __future__ import annotations
 import abc
 import dataclasses
 import math
+import warnings
 from collections.abc import Mapping
 
 import equinox as eqx
@@ -30,7 +35,7 @@ import numpy as np
 
 from .. import _scan
 from .._validate import check_choice, check_int
-from ..timing import Threshold, as_threshold
+from ..timing import Threshold, as_threshold, with_learned
 from ..trajectory import SKILL, TIME, trajectory_dataset
 from .grid import AbstractGridPlan
 
@@ -53,7 +58,8 @@ class Summary:
     - `curves_at`: ``axis -> values``: keep the per-skill curves only at grid points whose axis values are among
       these (default: every point).
     - `threshold`: the `skillode.Threshold` (or a skill level) of the learning times.
-    - `check_every`: steps between threshold checks (default `record_every`).
+    - `check_every`: steps between threshold checks (default 1: learning times exact to the step; a larger value
+      is cheaper and resolves them to ``check_every`` steps).
     - `chunk`: records per compiled scan (bounds memory; never changes the numbers).
     """
 
@@ -64,18 +70,18 @@ class Summary:
     curves: tuple[str, ...] = ()
     curves_at: tuple[tuple[str, tuple], ...] | None = None
     threshold: Threshold = dataclasses.field(default_factory=Threshold)
-    check_every: int | None = None
+    check_every: int = 1
     chunk: int | None = None
 
     @classmethod
     def build(cls, *, steps, record_every=None, n_times=50, spacing="log", curves=(), curves_at=None,
               threshold=0.9, check_every=None, chunk=None) -> Summary:
-        """Checked constructor (``record_every`` defaults to ``steps // 100``, at least 1)."""
+        """Checked constructor (``record_every`` defaults to ``steps // 100``, at least 1; ``check_every`` to 1)."""
         steps = check_int(steps, "steps")
         record_every = max(1, steps // 100) if record_every is None else check_int(record_every, "record_every")
         if steps % record_every:
             raise ValueError(f"steps ({steps}) must be a multiple of record_every ({record_every})")
-        check_every = record_every if check_every is None else check_int(check_every, "check_every")
+        check_every = 1 if check_every is None else check_int(check_every, "check_every")
         if isinstance(curves, str):
             curves = (curves,)
         at = None
@@ -123,35 +129,43 @@ class _Tracked(eqx.Module):
 class LearningTimeTracker(_scan.AbstractJob):
     r"""A job that runs ``job`` and tracks each skill's first crossing of a threshold as it goes.
 
-    Every ``check_every`` steps (and at step 0) it evaluates ``job.measure(state)[variable]`` and records, for
-    each skill not yet crossed, the step ``t = i + 1`` at which it first satisfies
-    ``value >= level`` (rising variables) or ``value <= level`` (losses). Records hold only the ``keep`` variables of
-    ``job.measure``. The crossing is exact on the check grid: a skill crossing between two checks gets the later.
+    Every ``check_every`` steps (and at step 0) it evaluates ``job.measure(state)[threshold.variable]`` and
+    records, for each skill not yet crossed, the step ``t = i + 1`` at which `skillode.Threshold.reached` first
+    holds (the rule `skillode.first_crossing` applies to trajectories). Records hold only the ``keep`` variables
+    of ``job.measure``. With ``check_every = 1`` the times are exact steps; otherwise they are exact on the check
+    grid: a skill crossing between two checks gets the later.
     """
 
     job: _scan.AbstractJob
     level: float = eqx.field(static=True)  # static: a batched job's array leaves all carry the runs axis
-    variable: str = eqx.field(static=True)
-    rising: bool = eqx.field(static=True)
+    on: str = eqx.field(static=True)
     check_every: int = eqx.field(static=True)
     keep: tuple[str, ...] = eqx.field(static=True)
 
+    @property
+    def threshold(self) -> Threshold:
+        """The condition tracked (times in steps: ``interpolate=False``)."""
+        return Threshold(self.level, on=self.on, interpolate=False)
+
     def _crossed(self, state, crossed, t):
-        value = self.job.measure(state)[self.variable]
-        hit = value >= self.level if self.rising else value <= self.level
+        th = self.threshold
+        hit = th.reached(self.job.measure(state)[th.variable])
         return jnp.where(jnp.isnan(crossed) & hit, jnp.asarray(t, crossed.dtype), crossed)
 
     def init(self, key) -> _Tracked:
         inner = self.job.init(key)
-        shape = jax.eval_shape(lambda s: self.job.measure(s)[self.variable], inner)
+        shape = jax.eval_shape(lambda s: self.job.measure(s)[self.threshold.variable], inner)
         dtype = jnp.result_type(shape.dtype, float)
         return _Tracked(inner, self._crossed(inner, jnp.full(shape.shape, jnp.nan, dtype), 0))
 
     def step(self, state: _Tracked, i):
         inner, observed = self.job.step(state.inner, i)
         t = i + 1
-        crossed = jax.lax.cond(t % self.check_every == 0, lambda c: self._crossed(inner, c, t), lambda c: c,
-                               state.crossed)
+        if self.check_every == 1:
+            crossed = self._crossed(inner, state.crossed, t)
+        else:
+            crossed = jax.lax.cond(t % self.check_every == 0, lambda c: self._crossed(inner, c, t), lambda c: c,
+                                   state.crossed)
         return _Tracked(inner, crossed), {k: v for k, v in observed.items() if k in self.keep}
 
     def measure(self, state: _Tracked):
@@ -166,8 +180,7 @@ def run_summary(job: _scan.AbstractJob, keys, summary: Summary, *, batch: tuple[
     ``job.measure``, and each of ``summary.curves`` ``(*batch, n, K + 1)``.
     """
     th = summary.threshold
-    tracker = LearningTimeTracker(job, float(th.level), th.variable, th.rising, summary.check_every,
-                                  ("loss", *summary.curves))
+    tracker = LearningTimeTracker(job, float(th.level), th.on, summary.check_every, ("loss", *summary.curves))
     tracked = _scan.init(tracker, keys, batch=batch)
     schedule = summary.schedule
     keep = summary.kept_records - 1  # 0-based record indices
@@ -266,16 +279,36 @@ class AbstractScanPlan(AbstractGridPlan):
         dims = self.grid.dims
         variables = {k: ((*dims, *tail), data[k]) for k, (tail, _) in self.variables().items()}
         coords = {TIME: self.summary.times, SKILL: np.arange(1, self.n + 1), **self.coords()}
-        th = self.summary.threshold
-        attrs = {**self.attrs(), "threshold": float(th.level), "threshold_on": th.on,
-                 "steps": self.summary.steps, "record_every": self.summary.record_every,
-                 "check_every": self.summary.check_every}
+        s = self.summary
+        tracked = s.threshold.step_exact().attrs()  # what the tracker computes: first steps, never interpolated
+        attrs = {**self.attrs(), **tracked, "steps": s.steps, "record_every": s.record_every,
+                 "check_every": s.check_every}
         ds = trajectory_dataset(variables, coords, attrs)
-        ds["learning_time"].attrs.update({"units": "steps", "resolution": self.summary.check_every})
-        return ds
+        ds["learning_time"].attrs.update({**tracked, "units": "steps", "resolution": s.check_every})
+        if not isinstance(data["learning_time"], np.ndarray):
+            return ds  # lazy (a store's template): a coordinate computed here would be stored stale
+        return self.finish(ds)
+
+    def finish(self, ds):
+        """The result ``ds`` (this plan's Dataset, in memory or read back from a store) with the ``learned``
+        coordinate (`skillode.timing.with_learned`); warns (``UserWarning``) when every learning time equals the
+        first check after ``t = 0`` with ``check_every > 1``, i.e. when the times are not resolved at all."""
+        times = np.asarray(ds["learning_time"].values)
+        learned = times[np.isfinite(times)]
+        every = self.summary.check_every
+        if every > 1 and learned.size and np.all(learned == every):
+            warnings.warn(
+                f"every learning time equals the first threshold check, t = check_every = {every} steps: the skills "
+                f"were learned within the first {every} steps and their times are not resolved. Run with "
+                "check_every=1 (the default: exact to the step) or a smaller check_every.",
+                UserWarning,
+                stacklevel=2,
+            )
+        return with_learned(ds)
 
     def probe(self):
         s = self.summary
         R = s.steps // s.record_every
         records = max(1, min(R, math.ceil(R / 20)))
         return dataclasses.replace(self, summary=s.with_steps(records * s.record_every)), R / records
+
