@@ -57,7 +57,7 @@ from .._validate import LOSS_KINDS, check_int
 from ..frequencies import zipf
 from ..resource import ResourceModel
 from ..solvers import Diffrax, Exact, as_solver, solver_or_method
-from ..timing import as_threshold, time_grid
+from ..timing import as_threshold, time_grid, with_learned
 from ..timing import learning_times as _learning_times
 from ..trajectory import SKILL, TIME, trajectory_dataset
 from . import axes as ax
@@ -584,10 +584,9 @@ class _ClosedFormPlan(AbstractGridPlan):
         coords = {
             SKILL: np.arange(1, sw.n + 1) if skill is None else skill,
             **sw.coords(),
-            "learned": (dims, np.isfinite(times)),
         }
         attrs = {**self.threshold.attrs(), "method": "closed_form", "units": "steps"}
-        return xr.Dataset({"learning_time": (dims, times, attrs)}, coords=coords)
+        return with_learned(xr.Dataset({"learning_time": (dims, times, attrs)}, coords=coords))
 
     def spec(self):
         return {**self.sweep.spec(), "threshold": self.threshold.attrs(), "block": self.grid.block}
