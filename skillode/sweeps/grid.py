@@ -119,10 +119,6 @@ class Grid:
         pad = np.minimum(np.arange(m), flat[0].size - 1) if flat else np.zeros(m, int)
         return {name: f[pad] for name, f in zip(self.names, flat)}
 
-    def static_values(self, index: tuple[int, ...]) -> dict[str, int]:
-        """``name -> value index`` of the static axes in block ``index`` (their extent is 1)."""
-        return {n: b for n, b, s in zip(self.names, index, self.static) if s}
-
 
 def digest(spec) -> str:
     """A short, stable hash of a JSON-able description (the fingerprint of a sweep)."""
