@@ -58,8 +58,10 @@ def site(tmp_path_factory):
 def test_site_builds_strict_and_fast(site):
     out, elapsed = site
     assert elapsed < 120, f"mkdocs build took {elapsed:.0f} s"
-    for page in ("index.html", "getting-started/index.html", "models/resource/index.html", "api/index.html"):
+    for page in ("index.html", "getting-started.html", "models/resource.html", "api/index.html"):
         assert (out / page).is_file(), page
+    # plain file links, so that the site works opened from a folder (no server to map dir/ to dir/index.html)
+    assert 'href="getting-started.html"' in (out / "index.html").read_text()
     assert not (out / "hooks").exists(), "the build hook must not be published"
 
 
@@ -67,10 +69,10 @@ def test_site_builds_strict_and_fast(site):
 @pytest.mark.parametrize(
     "page",
     [
-        "models/resource/index.html",  # Markdown maths, inline and display
-        "api/analysis/index.html",  # skillode.closed_form's docstrings, rendered by mkdocstrings
-        "api/symbolic/index.html",
-        "derivations/index.html",  # maths in headings, hence in the table of contents
+        "models/resource.html",  # Markdown maths, inline and display
+        "api/analysis.html",  # skillode.closed_form's docstrings, rendered by mkdocstrings
+        "api/symbolic.html",
+        "derivations.html",  # maths in headings, hence in the table of contents
     ],
 )
 def test_maths_is_mathml(site, page):
