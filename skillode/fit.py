@@ -4,10 +4,11 @@ r"""Fit the Resource model to measurement: its parameters to skill curves, or to
 and a `ResourceModel` template, `fit_resource` finds the parameters ``theta`` (``N0``, optionally ``eta``) that
 minimise
 
-    sum_{runs, i, t} ( s_i^model(t; theta) - s_i^data(t) )^2
+    sum_{runs, i, t} ( y_i^model(t; theta) - y_i^data(t) )^2
 
-by Levenberg–Marquardt (or Gauss–Newton) *through the solver*: the model's ``skill_levels`` is differentiated with
-JAX, so no grid over ``N0`` is needed. Positive parameters are optimised as ``log theta``. The paper instead picked
+in the space the data were measured in: ``y`` is the skill level, the per-skill loss, or the accuracy (``var``;
+a loss is compared with the model's loss, never with its skill level), by Levenberg–Marquardt (or Gauss–Newton)
+*through the solver*: the model's states are differentiated with JAX, so no grid over ``N0`` is needed. Positive parameters are optimised as ``log theta``. The paper instead picked
 the best ``N0`` from the grid ``10^linspace(-4, 2, 601)`` (arXiv:2501.12391, Figs. 6–7); both minimise the same
 objective.
 
@@ -47,6 +48,7 @@ from .trajectory import SKILL, TIME, validate_trajectory
 
 __all__ = [
     "FITTABLE",
+    "FIT_VARIABLES",
     "LearningTimeFit",
     "ResourceFit",
     "fit_learning_times",
@@ -69,6 +71,7 @@ class ResourceFit(eqx.Module):
     - `num_steps`: solver iterations used (of the best start).
     - `n_points`: number of data points fitted (NaNs are skipped).
     - `solver`: the Resource-model solver used inside the fit (a `skillode.solvers` object).
+    - `var`: the variable fitted (``"skill_level"``, ``"skill_loss"`` or ``"accuracy"``).
     """
 
     model: eqx.Module
@@ -79,6 +82,7 @@ class ResourceFit(eqx.Module):
     num_steps: int
     n_points: int
     solver: AbstractSolver
+    var: str = "skill_level"
 
     def __getitem__(self, name: str) -> float:
         return self.params[name]
@@ -103,15 +107,53 @@ def _data_array(ds, var: str) -> tuple[np.ndarray, np.ndarray]:
     return np.asarray(da[TIME].values, dtype=np.float64), np.asarray(da.values, dtype=np.float64)
 
 
+FIT_VARIABLES = ("skill_level", "skill_loss", "accuracy")
+"""The trajectory variables `fit_resource` can model: skill levels, per-skill losses, accuracies."""
+
+
+def _observe(model, l, var: str, loss0: float, chance: float):
+    """The model's value of ``var`` at state ``l`` (shape of ``l``): what the data measured, in its own space."""
+    if var == "skill_loss":
+        loss = model.skill_loss_of(l)
+        return loss0 * loss if model.loss_kind == "mse" else loss
+    s = model.skill_level_of(l)
+    return chance + (1.0 - chance) * s if var == "accuracy" else s
+
+
+def _fit_variable(ds, var, model) -> tuple[str, float, float]:
+    """``(var, loss0, chance)``: the variable to fit (default: the one the data measured) and its conversion."""
+    attrs = ds.attrs if isinstance(ds, (xr.Dataset, xr.DataArray)) else {}
+    if var is None:
+        measured = attrs.get("measured")
+        var = measured if measured in FIT_VARIABLES else (ds.name if isinstance(ds, xr.DataArray) else "skill_level")
+    if var not in FIT_VARIABLES:
+        raise ValueError(f"fit_resource compares the model with one of {FIT_VARIABLES}; it has no model of {var!r}")
+    loss0, chance = float(attrs.get("loss0", 1.0)), 0.0  # static arguments of the compiled fit: never NaN
+    if var == "skill_loss":
+        recorded = str(attrs.get("loss_kind", "none"))
+        if recorded != "none" and recorded != model.loss_kind:
+            raise ValueError(f"the data's losses are {recorded!r} losses but the template's loss_kind is "
+                             f"{model.loss_kind!r}; fit them with a ResourceModel(loss_kind={recorded!r}, ...)")
+        if not (np.isfinite(loss0) and loss0 > 0):
+            raise ValueError(f"the data's loss0 (MSE loss of an unlearned skill) must be > 0, got {loss0}")
+    if var == "accuracy":
+        chance = float(attrs.get("chance", float("nan")))
+        if not 0.0 < chance < 1.0:
+            raise ValueError("fitting accuracies needs the accuracy of guessing, attrs['chance'] in (0, 1): "
+                             "skillode.from_curves(..., kind='accuracy', chance=...) records it")
+    return var, loss0, chance
+
+
 @eqx.filter_jit
-def _least_squares(y0, template, data, mask, ts, names, model_solver, solver, max_steps):
+def _least_squares(y0, template, data, mask, ts, names, observed, model_solver, solver, max_steps):
     ts = np.asarray(ts)  # static: the discrete map needs concrete integer steps
+    var, loss0, chance = observed  # static
 
     def residuals(y, args):
         template, data, mask = args
         model = eqx.tree_at(lambda m: [getattr(m, k) for k in names], template, [jnp.exp(y[k]) for k in names])
-        s = model.skill_levels(ts, model_solver)
-        return jnp.where(mask, s - jnp.where(mask, data, 0.0), 0.0)
+        pred = _observe(model, model.states(ts, model_solver), var, loss0, chance)
+        return jnp.where(mask, pred - jnp.where(mask, data, 0.0), 0.0)
 
     sol = optx.least_squares(residuals, solver, y0, args=(template, data, mask), max_steps=max_steps, throw=False)
     r = residuals(sol.value, (template, data, mask))
@@ -124,7 +166,7 @@ def fit_resource(
     *,
     params: Sequence[str] = ("N0",),
     solver="discrete",
-    var: str = "skill_level",
+    var: str | None = None,
     init: Mapping[str, float] | None = None,
     starts: Sequence[float] | None = None,
     least_squares: str = "levenberg_marquardt",
@@ -144,6 +186,12 @@ def fit_resource(
     - `params`: names to fit, a subset of ``("N0", "eta")``; both are positive and fitted as logarithms.
     - `solver`: the Resource-model solver, a `skillode.solvers` object or name (default ``"discrete"``, the
       paper's map `skillode.DiscreteMap`, which needs integer times; `Exact()` / `Diffrax()` take any times).
+    - `var`: the variable compared, in its own space: ``"skill_level"`` (the model's $s_i$), ``"skill_loss"`` (its
+      per-skill loss: $\ell_0 l_i^2$ for MSE, $\log(1 + e^{-l_i})$ for CE, with ``loss0`` $= \ell_0$ from the
+      data's ``attrs``, default 1; the template's ``loss_kind`` must be the data's) or ``"accuracy"`` (the
+      accuracy proxy $a_0 + (1 - a_0) s_i$, with the chance level $a_0$ from the data's ``attrs["chance"]``).
+      Default: the variable the data measured (``attrs["measured"]``, set by `skillode.from_curves`), else
+      ``"skill_level"``. Any other variable is refused: the model has no prediction for it.
     - `init`: starting values ``{name: value > 0}`` overriding the template's.
     - `starts`: several starting values of ``N0`` (multi-start; the lowest residual wins). Default: the template's
       (or `init`'s) ``N0`` only, or ``(1e-3, 1e-1)`` if that is 0.
@@ -168,6 +216,7 @@ def fit_resource(
     check_choice(least_squares, "least_squares", ("levenberg_marquardt", "gauss_newton"))
     max_steps = check_int(max_steps, "max_steps")
     model_solver = model.numeric_solver(solver)
+    var, loss0, chance = _fit_variable(ds, var, model)
     t, data = _data_array(ds, var)
     if data.shape[-2] != model.n:
         raise ValueError(f"the data has {data.shape[-2]} skills but the model has {model.n}")
@@ -204,7 +253,8 @@ def fit_resource(
     best = None
     for n0 in n0_starts:
         y0 = {k: jnp.log(jnp.asarray(n0 if k == "N0" else start[k], dtype=jnp.float64)) for k in params}
-        y, ok, steps, ss = _least_squares(y0, model, data_j, mask_j, ts, params, model_solver, lsq, max_steps)
+        y, ok, steps, ss = _least_squares(y0, model, data_j, mask_j, ts, params, (var, loss0, chance), model_solver,
+                                          lsq, max_steps)
         ss = float(ss)
         if np.isfinite(ss) and (best is None or (bool(ok), -ss) > (best[1], -best[3])):
             best = (y, bool(ok), int(steps), ss)
@@ -229,6 +279,7 @@ def fit_resource(
         num_steps=steps,
         n_points=n_points,
         solver=model_solver,
+        var=var,
     )
 
 

@@ -326,3 +326,60 @@ def test_chinchilla_errors(kw, match):
     args = {"n_boot": 5, **_bad(**kw)}
     with pytest.raises(ValueError, match=match):
         fit_chinchilla(args.pop("N"), args.pop("S"), args.pop("L"), **args)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Fitting in the space of the data (skill levels, losses, accuracies)
+
+
+def _noisy_run(loss_kind, var, seed):
+    """A Resource-model run (discrete map) with noise in the space of `var`, as a user's log would have."""
+    from skillode.curves import accuracy_from_skill_level, from_curves
+
+    truth = sk.ResourceModel(p=sk.zipf(5, 1.5), eta=0.05, N0=0.1, loss_kind=loss_kind)
+    ts = np.arange(0.0, 1001.0, 10.0)
+    run = truth.solve(ts, "discrete")
+    rng = np.random.default_rng(seed)
+    if var == "skill_loss":  # 1% multiplicative noise on the losses
+        values, kind = run.skill_loss.values * np.exp(0.01 * rng.standard_normal(run.skill_loss.shape)), "loss"
+    elif var == "accuracy":  # accuracy counted on an evaluation batch of 1e5 samples per skill (unbiased)
+        acc = accuracy_from_skill_level(run.skill_level.values, 0.5)
+        values, kind = rng.binomial(100_000, acc) / 100_000, "accuracy"
+    else:
+        values, kind = run.skill_level.values + 0.002 * rng.standard_normal(run.skill_level.shape), "skill_level"
+    return from_curves(values, ts, kind=kind, loss_kind=loss_kind, layout="skill,step",
+                       chance=0.5 if kind == "accuracy" else None)
+
+
+@pytest.mark.parametrize("loss_kind", ["mse", "ce"])
+@pytest.mark.parametrize("var", ["skill_level", "skill_loss", "accuracy"])
+def test_fit_resource_recovers_parameters_in_the_data_space(loss_kind, var):
+    data = _noisy_run(loss_kind, var, seed=3)
+    assert data.attrs["measured"] == var  # the default var is the variable the data measured
+    template = sk.ResourceModel(p=sk.zipf(5, 1.5), eta=0.2, N0=1.0, loss_kind=loss_kind)
+    fit = fit_resource(data, template, params=("eta", "N0"), starts=(1e-2, 1.0))
+    assert fit.var == var and fit.converged and fit.r2 > 0.99
+    assert fit["eta"] == pytest.approx(0.05, rel=0.02)
+    assert fit["N0"] == pytest.approx(0.1, rel=0.02)
+
+
+def test_fit_resource_on_losses_is_not_a_fit_of_levels():
+    # the bug this replaces: losses compared with the model's skill levels gave N0 ~ 1e3 and R^2 < 0 "converged"
+    data = _noisy_run("ce", "skill_loss", seed=0)
+    fit = fit_resource(data, sk.ResourceModel(p=sk.zipf(5, 1.5), eta=0.2, N0=1.0, loss_kind="ce"),
+                       params=("eta", "N0"), var="skill_loss")
+    pred = fit.predict(data.t.values)["skill_loss"].values
+    np.testing.assert_allclose(pred, data.skill_loss.values, rtol=0.1, atol=1e-3)
+
+
+def test_fit_resource_refuses_what_it_cannot_model():
+    data = _noisy_run("ce", "skill_loss", seed=0)
+    with pytest.raises(ValueError, match="no model of 'n_aligned'"):
+        fit_resource(data, sk.ResourceModel(p=sk.zipf(5, 1.5), eta=0.2, N0=1.0, loss_kind="ce"), var="n_aligned")
+    with pytest.raises(ValueError, match="'ce' losses but the template's loss_kind is 'mse'"):
+        fit_resource(data, sk.ResourceModel(p=sk.zipf(5, 1.5), eta=0.2, N0=1.0, loss_kind="mse"))
+    levels = data.drop_vars("skill_loss")
+    levels.attrs = {k: v for k, v in data.attrs.items() if k not in ("chance",)}
+    with pytest.raises(ValueError, match="accuracy of guessing"):
+        fit_resource(levels.assign(accuracy=levels.skill_level),
+                     sk.ResourceModel(p=sk.zipf(5, 1.5), eta=0.2, N0=1.0, loss_kind="ce"), var="accuracy")
