@@ -1,4 +1,4 @@
-"""`skillode.forecast`: fit what a run has shown, forecast the rest with intervals (predict, then measure)."""
+"""`skillode.forecast` (skillode.forecasting): fit what a run has shown, forecast the rest with intervals (predict, then measure)."""
 
 import numpy as np
 import pytest
@@ -6,7 +6,7 @@ import xarray as xr
 
 import skillode as sk
 from skillode.curves import from_curves
-from skillode.forecast import forecast
+from skillode.forecasting import forecast
 
 P = sk.zipf(12, 1.5)
 TS = np.arange(0.0, 4001.0, 5.0)
@@ -87,3 +87,14 @@ def test_bad_requests_are_named():
         forecast(bare)
     with pytest.raises(ValueError, match="without C"):
         forecast(run, sk.ResourceModel(p=P, eta=1.0, N0=0.0, loss_kind="ce", C=np.eye(P.size)))
+
+
+def test_data_without_scatter_gives_finite_forecasts():
+    # the model's own curves: no scatter to resolve; sigma sits at its floor and is held there, never NaN
+    p = sk.zipf(12, 1.5)
+    steps = np.arange(0.0, 901.0, 10.0)
+    run = sk.ResourceModel(p=p, eta=0.05, N0=0.05, loss_kind="ce").solve(steps)
+    fc = forecast(run, at=400.0)
+    for name in ("learning_time", "lower", "upper"):
+        assert np.all(np.isfinite(fc[name].values)), name
+    assert fc.attrs["sigma"] == pytest.approx(1e-4, rel=1e-3)

@@ -30,12 +30,14 @@ run shares the constants; run-to-run scatter is part of $\sigma$.
 **Intervals.** A forecast time is a draw of the constants from the likelihood's Laplace (normal) approximation at
 its maximum (the parameter uncertainty; in the coordinates $(\ln t_{\rm ref}, \ln N_0, \ln\sigma)$, with
 $t_{\rm ref}$ the model's geometric-mean time over the crossed points, where the likelihood is closest to normal:
-when only $N_0/\eta$ is identified, $\ln\eta$ and $\ln N_0$ lie on a curved ridge), plus the scatter $\varepsilon \sim N(0, \sigma^2)$ *conditioned on the
+when only $N_0/\eta$ is identified, $\ln\eta$ and $\ln N_0$ lie on a curved ridge),
+plus the scatter $\varepsilon \sim N(0, \sigma^2)$ *conditioned on the
 skill not being learned by* $T$ (it is not), so every forecast lies after $T$. The reported time is the median of
 the draws; the interval their central ``interval`` quantiles. Why not the bootstrap over runs: it needs several
 runs, and a user watching one run has one. Where $N_0$ runs to its lower bound ($N_0 \to 0$: the data cannot tell
 it from 0) it is held there and the interval carries the uncertainty of $\eta$ and $\sigma$ only
-(``attrs["N0_at_bound"]``).
+(``attrs["N0_at_bound"]``); where the scatter is below what the data resolve ($\sigma$ at its floor $10^{-4}$,
+e.g. data made by the model itself) it is held at the floor.
 
 **What it cannot know.** The model's $p_i$ are the skills' frequencies *now*; a skill whose frequency changes
 later, or a network that runs out of capacity before it learns the rare skills, breaks the forecast. The scatter
@@ -108,7 +110,8 @@ def _log_eta_of(phi, template, levels, crossed):
     points, the combination the data pin down best (along ``N0 -> inf`` only ``N0/eta`` is identified, a curved
     ridge in ``(ln eta, ln N0)`` but a straight one in ``(ln t_ref, ln N0)``)."""
     log_unit = _log_unit_times(template, phi[1], levels)[None]
-    count = jnp.sum(jnp.broadcast_to(crossed, jnp.broadcast_shapes(crossed.shape, log_unit.shape)), dtype=log_unit.dtype)
+    mask = jnp.broadcast_to(crossed, jnp.broadcast_shapes(crossed.shape, log_unit.shape))
+    count = jnp.sum(mask, dtype=log_unit.dtype)
     return jnp.sum(jnp.where(crossed, log_unit, 0.0)) / count - phi[0]
 
 
@@ -248,7 +251,9 @@ def forecast(
     levels_j, crossed_j = jnp.asarray(levels), jnp.asarray(crossed)
     log_unit_hat = np.asarray(_log_unit_times(template, theta[1], levels_j), np.float64)
     phi = np.array([np.mean(np.broadcast_to(log_unit_hat, crossed.shape)[crossed]) - theta[0], theta[1], theta[2]])
-    cov = _covariance(np.asarray(_hessian_ref(jnp.asarray(phi), *args), np.float64), fixed=[1] if at_bound else [])
+    sigma_floor = bool(theta[2] <= bounds[2][0] + 1e-6)  # no scatter the data resolve (e.g. exact model data)
+    fixed = [i for i, flag in ((1, at_bound), (2, sigma_floor)) if flag]
+    cov = _covariance(np.asarray(_hessian_ref(jnp.asarray(phi), *args), np.float64), fixed=fixed)
 
     # draws of the constants (in phi), then of the scatter conditioned on "not learned by the horizon"
     rng = np.random.default_rng(seed)
@@ -268,6 +273,9 @@ def forecast(
     q_lo, q_hi = (1.0 - interval) / 2.0, (1.0 + interval) / 2.0
     med, low, up = (np.exp(np.quantile(log_times, q, axis=0)) for q in (0.5, q_lo, q_hi))
 
+    if not (np.all(np.isfinite(med)) and np.all(np.isfinite(low)) and np.all(np.isfinite(up))):
+        raise RuntimeError("forecast: the forecast distribution is not finite (the fit's curvature is degenerate); "
+                           "forecast later in the run or with more runs")
     observed = np.isfinite(cross[:, -1])
     lt = np.where(observed, cross[:, -1], med)
     lower = np.where(observed, cross[:, -1], low)
@@ -311,5 +319,6 @@ def _covariance(hessian: np.ndarray, fixed: list[int]) -> np.ndarray:
         raise RuntimeError("forecast: the likelihood's curvature at its maximum is not positive definite (the data "
                            "do not determine eta, N0 and the scatter); forecast later in the run or with more runs")
     cov = np.zeros((k, k))
-    cov[np.ix_(free, free)] = np.linalg.inv(h)
+    inv = np.linalg.inv(h)
+    cov[np.ix_(free, free)] = 0.5 * (inv + inv.T)
     return cov
