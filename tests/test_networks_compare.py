@@ -119,3 +119,10 @@ def test_sweep_learning_times_are_used_at_their_own_threshold():
     np.testing.assert_array_equal(measured_learning_times(ds, 0.9).values, [[10.0, 20.0, 30.0]])
     with pytest.raises(ValueError, match="threshold 0.9"):
         measured_learning_times(ds, 0.5)
+
+
+def test_rank_agreement_refuses_fewer_than_three_skills():
+    truth = ResourceModel(p=sk.zipf(2), eta=0.02, N0=0.05)
+    table = compare_learning_times(_as_measurement(truth, np.arange(0, 1201, 10.0)), truth)
+    with pytest.raises(ValueError, match="at least 3 skills .* got 2 of 2"):
+        rank_agreement(table)

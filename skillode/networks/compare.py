@@ -117,11 +117,13 @@ def rank_agreement(table: xr.Dataset) -> dict[str, float]:
     """Spearman rank correlation of predicted vs median measured times and the median |relative error|.
 
     Only skills with a finite median (learned by more than half of the runs) and a finite prediction count;
-    returns also their number.
+    returns also their number. Raises ``ValueError`` when fewer than three skills count: a rank correlation of two
+    points is +-1 whatever the model, and says nothing (compare the times themselves, `format_comparison`).
     """
     ok = np.isfinite(table["predicted"].values) & np.isfinite(table["median"].values)
     if ok.sum() < 3:
-        return {"spearman": float("nan"), "median_abs_rel_error": float("nan"), "n_skills": int(ok.sum())}
+        raise ValueError(f"rank_agreement needs at least 3 skills learned in more than half of the runs and "
+                         f"predicted, got {int(ok.sum())} of {ok.size}: a rank correlation of fewer says nothing")
     rho = _stats.spearmanr(table["predicted"].values[ok], table["median"].values[ok]).statistic
     return {
         "spearman": float(rho),
