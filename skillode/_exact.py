@@ -43,7 +43,7 @@ def exact_supported(model) -> str | None:
     if model.C is not None and is_concrete(model.C):
         problem = psd_problem(model.C)
         if problem is not None:
-            return f"{problem}, e.g. a Gram matrix T T^T; use skillode.Diffrax() or Scipy() otherwise"
+            return f"{problem}; use skillode.Diffrax() or Scipy() otherwise"
         if is_concrete(model.p) and is_concrete(model.l0):
             _, a, _, _ = mse_modes(model.p, model.l0, model.C)
             a = np.asarray(a)

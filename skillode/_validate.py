@@ -23,6 +23,7 @@ __all__ = [
     "check_positive_vector",
     "check_choice",
     "check_key",
+    "check_times",
 ]
 
 LOSS_KINDS = ("mse", "ce")
@@ -149,3 +150,32 @@ def check_key(key, name: str = "key") -> jax.Array:
     if isinstance(key, (jax.Array, np.ndarray)) and key.dtype == np.uint32 and key.shape[-1:] == (2,):
         return key
     raise ValueError(f"{name} must be a JAX PRNG key (jax.random.key(seed)), got {type(key).__name__}")
+
+
+def check_times(ts, name: str = "ts (times)", *, strict: bool = False) -> np.ndarray:
+    """``ts`` as a non-empty 1-D float64 NumPy array of finite times ``>= 0``, non-decreasing (``strict``: increasing).
+
+    The message says which rule failed and where: "not finite at index k", "negative at index k", "decreasing at
+    index k" or "repeated at index k" (a trajectory's ``t`` coordinate must be strictly increasing).
+    """
+    arr = _as_float_array(ts, name)
+    if arr.ndim != 1 or arr.shape[0] == 0:
+        raise ValueError(f"{name} must be a non-empty 1-D array of times, got shape {arr.shape}")
+    bad = np.flatnonzero(~np.isfinite(arr))
+    if bad.size:
+        raise ValueError(f"{name} must be finite, but entry {bad[0]} is {arr[bad[0]]}")
+    bad = np.flatnonzero(arr < 0)
+    if bad.size:
+        raise ValueError(f"{name} must be >= 0, but entry {bad[0]} is negative ({arr[bad[0]]:g})")
+    step = np.diff(arr)
+    bad = np.flatnonzero(step < 0)
+    if bad.size:
+        k = bad[0] + 1
+        raise ValueError(f"{name} must be non-decreasing, but they decrease at index {k} "
+                         f"({arr[k - 1]:g} then {arr[k]:g})")
+    bad = np.flatnonzero(step == 0)
+    if strict and bad.size:
+        k = bad[0] + 1
+        raise ValueError(f"{name} must be strictly increasing (the trajectory's t coordinate), but the time "
+                         f"{arr[k]:g} is repeated at index {k}")
+    return arr

@@ -88,18 +88,25 @@ def _check_rates(eta, N0):
 
 
 def psd_problem(C) -> str | None:
-    """Why a concrete task-overlap matrix ``C`` (shape ``(n, n)``) does not suit the modal closed form, or ``None``.
+    """Why a concrete task-overlap matrix ``C`` (shape ``(n, n)``) is not a Gram matrix, or ``None``.
 
-    The modal form (`mse_modes`) needs ``C`` symmetric and positive semi-definite (e.g. a Gram matrix $T T^\top$),
-    to round-off: symmetric to ``1e-12`` relative, smallest eigenvalue ``>= -1e-10`` relative.
+    ``C`` must be symmetric and positive semi-definite (a Gram matrix $T T^\top$ of task vectors), to round-off
+    relative to the matrix's size: symmetric to ``1e-12`` of its largest entry, smallest eigenvalue ``>= -1e-10``
+    of its spectral norm. The Resource model refuses any other ``C`` (`skillode.ResourceModel`), and the modal
+    closed form (`mse_modes`) needs it.
     """
     C = np.asarray(C, dtype=np.float64)
-    scale = max(1.0, float(np.abs(C).max()))
-    if not np.allclose(C, C.T, rtol=1e-12, atol=1e-12 * scale):
-        return "C (task-overlap matrix) must be symmetric"
-    smallest = float(np.linalg.eigvalsh(0.5 * (C + C.T)).min())
-    if smallest < -1e-10 * scale:
-        return f"C (task-overlap matrix) must be positive semi-definite (smallest eigenvalue {smallest:.3g})"
+    scale = float(np.abs(C).max(initial=0.0))
+    asym = np.abs(C - C.T)
+    if np.any(asym > 1e-12 * scale):
+        i, j = np.unravel_index(int(np.argmax(asym)), C.shape)
+        return (f"C (task-overlap matrix) must be symmetric (a Gram matrix T T^T), but C[{i}, {j}] = {C[i, j]:.6g} "
+                f"and C[{j}, {i}] = {C[j, i]:.6g}")
+    eigenvalues = np.linalg.eigvalsh(0.5 * (C + C.T))
+    smallest = float(eigenvalues.min(initial=0.0))
+    if smallest < -1e-10 * float(np.abs(eigenvalues).max(initial=0.0)):
+        return (f"C (task-overlap matrix) must be positive semi-definite (a Gram matrix T T^T), but its smallest "
+                f"eigenvalue is {smallest:.3g}")
     return None
 
 

@@ -25,7 +25,7 @@ import xarray as xr
 
 from . import closed_form
 from ._model import AbstractTimeModel
-from ._validate import check_int, check_scalar
+from ._validate import check_int, check_scalar, check_times, is_concrete
 from .frequencies import as_frequencies
 from .trajectory import make_trajectory
 
@@ -62,18 +62,24 @@ class DominoModel(AbstractTimeModel):
     def from_resource(cls, model) -> DominoModel:
         """The Domino limit of a gate-free MSE `ResourceModel`: $t_0 = \\sum_i l^0_i / (n\\eta)$ ($= 1/\\eta$)."""
         if model.loss_kind != "mse" or model.gates is not None:
-            raise ValueError("the Domino limit is defined for gate-free MSE Resource models")
+            gates = "none" if model.gates is None else "a SkillGraph"
+            raise ValueError("the Domino limit is defined for gate-free MSE Resource models, got "
+                             f"loss_kind={model.loss_kind!r}, gates={gates}")
         return cls(p=model.p, t0=float(jnp.sum(model.l0) / (model.n * model.eta)))
 
     def skill_levels(self, ts):
-        """$s_i(t)$ at times ``ts`` (shape ``(T,)``), shape ``(n, T)``."""
-        ts = jnp.asarray(ts, dtype=jnp.float64)
+        """$s_i(t)$ at times ``ts`` (shape ``(T,)``, finite, $\\ge 0$, non-decreasing), shape ``(n, T)``."""
+        ts = jnp.asarray(check_times(ts) if is_concrete(ts) else ts, dtype=jnp.float64)
         i = jnp.arange(1, self.n + 1, dtype=jnp.float64)[:, None]
         return jnp.clip((ts[None, :] - (i - 1.0) * self.t0) / self.t0, 0.0, 1.0)
 
     def solve(self, ts, solver=None) -> xr.Dataset:
-        """The trajectory Dataset: ``skill_level``, ``skill_loss`` $(1 - s)^2$ with dims ``(skill, t)``, ``loss``."""
+        """The trajectory Dataset: ``skill_level``, ``skill_loss`` $(1 - s)^2$ with dims ``(skill, t)``, ``loss``.
+
+        ``ts``: strictly increasing times $\\ge 0$ (the trajectory's ``t`` coordinate).
+        """
         self.numeric_solver(solver)
+        ts = check_times(ts, strict=True)
         s = np.asarray(self.skill_levels(ts))
         skill_loss = (1.0 - s) ** 2
         return make_trajectory(

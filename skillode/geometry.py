@@ -398,7 +398,13 @@ def simulate(
     state = _scan.init(job, check_key(key))
     _, records = _scan.run(job, schedule, state, initial=True, progress=progress, desc="geometry")
     out_attrs = model.attrs(**run_attrs, **(attrs or {}))
-    return _to_dataset(schedule, records, sweep={}, p=np.asarray(model.p), attrs=out_attrs)
+    ds = _to_dataset(schedule, records, sweep={}, p=np.asarray(model.p), attrs=out_attrs)
+    bad = ~np.isfinite(ds.loss.values)
+    if bad.any():  # a run that cannot say where it went: an error, not a NaN-filled trajectory
+        opt = ", ".join(f"{k}={v!r}" for k, v in run_attrs.items() if k in ("optimizer", "learning_rate"))
+        raise ValueError(f"the Geometry-model run diverged: its loss is not finite from t = {ds.t.values[bad][0]:g} "
+                         f"on ({opt}, dtype {run_attrs['dtype']}); lower learning_rate")
+    return ds
 
 
 def _stack_models(models: Sequence[GeometryModel]) -> GeometryModel:

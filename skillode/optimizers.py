@@ -71,7 +71,11 @@ def make_optimizer(name: str, learning_rate: float, **kwargs) -> optax.GradientT
     lr = check_scalar(learning_rate, "learning_rate", low=0.0, strict=True)
     if not isinstance(learning_rate, jax.Array):  # a JAX scalar stays one, so sweeps can vmap over it
         learning_rate = lr
-    return OPTIMIZERS[name](learning_rate, **kwargs)
+    try:
+        return OPTIMIZERS[name](learning_rate, **kwargs)
+    except TypeError as err:  # an unknown or ill-typed keyword: name the preset and the keywords
+        raise ValueError(f"optimizer {name!r}: its optax constructor refused the keyword arguments {sorted(kwargs)} "
+                         f"({err})") from None
 
 
 @functools.lru_cache(maxsize=64)

@@ -32,7 +32,7 @@ import xarray as xr
 
 from . import closed_form
 from ._model import AbstractTimeModel
-from ._validate import LOSS_KINDS, check_array, check_choice, check_scalar, is_concrete
+from ._validate import LOSS_KINDS, check_array, check_choice, check_scalar, check_times, is_concrete
 from .dependencies import SkillGraph
 from .frequencies import as_frequencies
 from .solvers import AbstractSolver, as_solver, default_solver, solver_or_method
@@ -50,10 +50,11 @@ class ResourceModel(AbstractTimeModel):
     - `p`: skill frequencies, shape ``(n,)``, every entry $> 0$; must sum to 1 unless ``normalized=False``.
     - `eta`: effective learning rate $> 0$ (the paper's $\mathrm{lr_{eff}}$; see `skillode.paper.lr_eff`).
     - `N0`: wasted resources, $\ge 0$.
-    - `C`: task-overlap matrix, shape ``(n, n)``, finite; ``None`` means the identity.
+    - `C`: task-overlap matrix, shape ``(n, n)``, finite, symmetric and positive semi-definite (a Gram matrix
+      $T T^\top$, to round-off: `skillode.closed_form.psd_problem`); ``None`` means the identity.
     - `loss_kind`: ``"mse"`` (deficit state) or ``"ce"`` (logit state).
     - `gates`: a `skillode.SkillGraph` over the ``n`` skills, or ``None``.
-    - `l0`: initial state, shape ``(n,)``; default ones (MSE) or zeros (CE).
+    - `l0`: initial state, shape ``(n,)``; default ones (MSE) or zeros (CE). MSE deficits must be $\ge 0$.
     - `normalized`: require $\sum_i p_i = 1$ (default True).
 
     Examples:
@@ -89,7 +90,15 @@ class ResourceModel(AbstractTimeModel):
         n = self.n
         if self.C is not None:
             check_array(self.C, "C (task-overlap matrix)", (n, n))
-        check_array(self.l0, "l0 (initial state)", (n,))
+            if is_concrete(self.C):  # a Gram matrix by definition; an indefinite one makes deficits grow unbounded
+                problem = closed_form.psd_problem(self.C)
+                if problem is not None:
+                    raise ValueError(problem)
+        l0 = check_array(self.l0, "l0 (initial state)", (n,))
+        if self.loss_kind == "mse" and is_concrete(self.l0) and np.any(l0 < 0):
+            i = int(np.argmax(l0 < 0))
+            raise ValueError(f"l0 (initial state: MSE skill deficits 1 - s) must be >= 0 in every entry, got "
+                             f"l0[{i}] = {l0[i]:g}")
         if self.gates is not None:
             if not isinstance(self.gates, SkillGraph):
                 raise ValueError(f"gates must be a skillode.SkillGraph or None, got {type(self.gates).__name__}")
@@ -171,11 +180,7 @@ class ResourceModel(AbstractTimeModel):
         """
         solver = self.numeric_solver(solver_or_method(solver, method))
         if is_concrete(ts):  # validate on the host; keep NumPy so the discrete map sees concrete steps under jit
-            ts = np.asarray(ts, dtype=np.float64)
-            if ts.ndim != 1 or ts.shape[0] == 0:
-                raise ValueError(f"ts must be a non-empty 1-D array of times, got shape {ts.shape}")
-            if not np.all(np.isfinite(ts)) or ts[0] < 0 or np.any(np.diff(ts) < 0):
-                raise ValueError("ts must be finite, >= 0 and non-decreasing")
+            ts = check_times(ts)
         return solver.states(self, ts)
 
     def skill_levels(self, ts, solver=None, *, method: str | None = None):
@@ -186,9 +191,11 @@ class ResourceModel(AbstractTimeModel):
         """Solve the model at times ``ts`` and return the shared trajectory Dataset.
 
         Variables ``skill_level`` and ``skill_loss`` with dims ``(skill, t)`` and ``loss`` with dims ``(t,)``;
-        ``attrs`` record the parameters and the solver. Arguments as for `states`.
+        ``attrs`` record the parameters and the solver. Arguments as for `states`, but ``ts`` must be strictly
+        increasing (the trajectory's ``t`` coordinate; `states` accepts repeated times).
         """
         solver = self.numeric_solver(solver_or_method(solver, method))
+        ts = check_times(ts, strict=True)  # the trajectory's t coordinate: strictly increasing, checked first
         l = self.states(ts, solver)
         skill_loss = self.skill_loss_of(l)
         loss = jnp.sum(self.p[:, None] * skill_loss, axis=0)

@@ -120,7 +120,29 @@ class Diffrax(AbstractSolver):
             raise ValueError(f"solver must be a diffrax solver, e.g. diffrax.Kvaerno5(), got {self.solver!r}")
 
     def states(self, model, ts):
-        return _diffrax_kernel(model, jnp.asarray(ts, dtype=jnp.float64), self)
+        try:
+            return _diffrax_kernel(model, jnp.asarray(ts, dtype=jnp.float64), self)
+        except eqx.EquinoxRuntimeError as err:  # raised at run time: a concrete solve (traced ones: `failure`)
+            raise self.failure(err) from None
+
+    def failure(self, err: Exception) -> RuntimeError:
+        """The one-paragraph error that replaces Equinox's runtime error ``err`` of a failed diffrax solve.
+
+        Callers that run `states` inside their own ``jit`` (a sweep) catch ``equinox.EquinoxRuntimeError`` and
+        raise this.
+        """
+        text = str(err)
+        setting = f"skillode.Diffrax(max_steps={self.max_steps}, rtol={self.rtol:g}, atol={self.atol:g})"
+        if "maximum number of solver steps" in text:
+            return RuntimeError(
+                f"{setting} used all max_steps = {self.max_steps} steps before the last requested time: raise "
+                f"max_steps (e.g. Diffrax(max_steps={10 * self.max_steps})), loosen rtol / atol, request an earlier "
+                "last time, or use skillode.Exact() where it applies (gate-free models)")
+        if "non-finite" in text:
+            return RuntimeError(f"{setting}: the solve produced non-finite values (an unstable model or solver)")
+        lines = [ln for ln in text.splitlines() if ln.startswith("equinox.EquinoxRuntimeError: ")]
+        reason = lines[-1].split(": ", 1)[1] if lines else text.splitlines()[0] if text else type(err).__name__
+        return RuntimeError(f"{setting}: the solve failed: {reason}")
 
 
 @eqx.filter_jit

@@ -122,6 +122,22 @@ def make_trajectory(
             f"got shape {skill_level.shape}"
         )
     n = skill_level.shape[-2]
+    if t.shape != skill_level.shape[-1:]:
+        raise ValueError(f"t must have shape (T,) with T = {skill_level.shape[-1]} (the last axis of skill_level, "
+                         f"shape {skill_level.shape}), got shape {t.shape}")
+    want = {"p": (n,), "skill": (n,), "skill_name": (n,), "loss": (*lead, t.shape[0]),
+            "skill_loss": skill_level.shape}
+    given = {"p": p, "skill": skill, "skill_name": skill_name, "loss": loss, "skill_loss": skill_loss}
+    for name, value in given.items():
+        if value is not None and np.shape(value) != want[name]:
+            rule = {"loss": "(*sweep, T)", "skill_loss": "(*sweep, n, T), as skill_level"}.get(
+                name, "(n,), n = skill_level.shape[-2]")
+            raise ValueError(f"{name} must have shape {rule} = {want[name]}, got shape {np.shape(value)}")
+    for axis, values in sweep.items():
+        if np.ndim(values) != 1 or len(values) != lead[axes.index(axis)]:
+            raise ValueError(f"sweep axis {axis!r} must have {lead[axes.index(axis)]} values (axis "
+                             f"{axes.index(axis)} of skill_level, shape {skill_level.shape}), got shape "
+                             f"{np.shape(values)}")
     coords: dict[str, object] = {TIME: t, SKILL: np.arange(1, n + 1) if skill is None else np.asarray(skill)}
     for axis, values in sweep.items():
         coords[axis] = np.asarray(values)
@@ -134,8 +150,14 @@ def make_trajectory(
         data["loss"] = ((*axes, TIME), np.asarray(loss))
     if skill_loss is not None:
         data["skill_loss"] = ((*axes, SKILL, TIME), np.asarray(skill_loss))
+    sizes = {TIME: t.shape[0], SKILL: n, **dict(zip(axes, lead))}
     for name, (dims, values) in (extra or {}).items():
-        data[name] = (tuple(dims), np.asarray(values))
+        dims, values = tuple(dims), np.asarray(values)
+        if len(dims) != values.ndim or any(sizes.get(d, s) != s for d, s in zip(dims, values.shape)):
+            want = tuple(sizes.get(d, "any") for d in dims)
+            raise ValueError(f"extra variable {name!r} with dims {dims} must have shape {want}, got shape "
+                             f"{values.shape}")
+        data[name] = (dims, values)
     ds = trajectory_dataset(data, coords, attrs)
     if lead != tuple(ds.sizes[a] for a in axes):
         raise ValueError(f"sweep coordinates {dict(ds.sizes)} do not match skill_level shape {skill_level.shape}")
@@ -164,7 +186,9 @@ def validate_trajectory(ds: xr.Dataset) -> xr.Dataset:
     if t.ndim != 1 or t.size == 0 or not np.all(np.isfinite(t)):
         raise ValueError("coordinate 't' must be a non-empty, finite 1-D array")
     if np.any(np.diff(t) <= 0):
-        raise ValueError("coordinate 't' must be strictly increasing")
+        k = int(np.argmax(np.diff(t) <= 0)) + 1
+        raise ValueError(f"coordinate 't' must be strictly increasing, but t[{k}] = {t[k]:g} follows t[{k - 1}] = "
+                         f"{t[k - 1]:g}")
     for name in ("skill_level", "skill_loss"):
         if name in ds and ds[name].dims[-2:] != (SKILL, TIME):
             raise ValueError(f"variable {name!r} must end with dims ('skill', 't'), got {ds[name].dims}")
@@ -199,13 +223,15 @@ def save(ds: xr.Dataset, path) -> Path:
 
     The suffix decides the format; anything else raises ``ValueError`` (`check_output_path`).
     """
+    if not isinstance(ds, xr.Dataset):
+        raise TypeError(f"ds must be an xarray.Dataset (a trajectory or a sweep's Dataset), got {type(ds).__name__}")
     path = check_output_path(path)
     ds = ds.copy()
     ds.attrs = netcdf_attrs(ds.attrs)
     for var in ds.variables.values():
         var.attrs = netcdf_attrs(var.attrs)
-    if path.suffix == ".zarr":
-        ds.to_zarr(path, mode="w")  # zarr's default codecs compress
+    if path.suffix == ".zarr":  # zarr's default codecs compress; no consolidated metadata (not in zarr v3's spec)
+        _strings_as_objects(ds).to_zarr(path, mode="w", consolidated=False)
     else:
         encoding = {name: {"zlib": True, "complevel": 4} for name, v in ds.data_vars.items() if v.dtype.kind in "fiub"}
         ds.to_netcdf(path, engine="netcdf4", encoding=encoding)
@@ -221,11 +247,16 @@ def load(path) -> xr.Dataset:
     path = Path(path)
     if not path.exists():
         raise ValueError(f"no trajectory file at {path}")
-    if path.suffix == ".zarr":
-        ds = xr.open_zarr(path).load()
-    else:
-        with xr.open_dataset(path, engine="netcdf4") as opened:
-            ds = opened.load()
+    kind = "zarr store" if path.suffix == ".zarr" else "netCDF file"
+    try:
+        if path.suffix == ".zarr":
+            ds = _strings_as_str(xr.open_zarr(path, consolidated=False).load())  # save(): no consolidated metadata
+        else:
+            with xr.open_dataset(path, engine="netcdf4") as opened:
+                ds = opened.load()
+    except Exception as err:  # noqa: BLE001 - any failure to read: not a trajectory file this skillode can read
+        raise ValueError(f"cannot read {path} as a skillode trajectory ({kind}; `save` writes .nc or .zarr): "
+                         f"{type(err).__name__}: {_first_line(err)}") from None
     version = ds.attrs.get("skillode_format")
     if version is None:
         raise ValueError(f"{path} is not a skillode trajectory (it has no 'skillode_format' attribute)")
@@ -235,3 +266,29 @@ def load(path) -> xr.Dataset:
         return validate_trajectory(ds)
     except (TypeError, ValueError) as err:
         raise ValueError(f"{path} is not a valid skillode trajectory: {err}") from None
+
+
+def _first_line(err: Exception) -> str:
+    text = str(err).strip()
+    return text.splitlines()[0] if text else type(err).__name__
+
+
+def _strings_as_objects(ds: xr.Dataset) -> xr.Dataset:
+    """``ds`` with fixed-width string variables (NumPy ``<U``) as objects, for zarr: zarr v3 writes objects as its
+    specified variable-length string type, but fixed-width strings with an ``UnstableSpecificationWarning``."""
+    strings = [name for name, v in ds.variables.items() if v.dtype.kind == "U"]
+    if not strings:
+        return ds
+    return ds.assign_coords({n: ds[n].astype(object) for n in strings if n in ds.coords}).assign(
+        {n: ds[n].astype(object) for n in strings if n not in ds.coords})
+
+
+def _strings_as_str(ds: xr.Dataset) -> xr.Dataset:
+    """The inverse of `_strings_as_objects` on reading: zarr's variable-length strings back to NumPy ``<U``."""
+    strings = [name for name, v in ds.variables.items() if v.dtype.kind in "OT"]
+    if not strings:
+        return ds
+    as_str = {n: (ds[n].dims, np.asarray(np.asarray(ds[n].values).tolist(), dtype=str), ds[n].attrs)
+              for n in strings}
+    return ds.assign_coords({n: v for n, v in as_str.items() if n in ds.coords}).assign(
+        {n: v for n, v in as_str.items() if n not in ds.coords})

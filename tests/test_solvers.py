@@ -58,9 +58,10 @@ def test_every_backend_agrees_with_exact():
 
 def test_exact_refuses_what_it_cannot_solve_and_says_what_to_use():
     p = [0.6, 0.4]
+    for C, reason in (([[1.0, 0.5], [0.0, 1.0]], "symmetric"), ([[1.0, 1.5], [1.5, 1.0]], "positive semi-definite")):
+        with pytest.raises(ValueError, match=f"C \\(task-overlap matrix\\) must be {reason}"):  # for every solver
+            sk.ResourceModel(p=p, eta=0.1, N0=0.01, C=C)
     cases = [
-        (dict(C=[[1.0, 0.5], [0.0, 1.0]]), "symmetric"),
-        (dict(C=[[1.0, 1.5], [1.5, 1.0]]), "positive semi-definite"),
         (dict(C=[[1.0, 0.2], [0.2, 1.0]], loss_kind="ce"), "C = I"),
         (dict(gates=sk.SkillGraph(("a", "b"), {"b": sk.chain("a")})), "gated"),
     ]
@@ -71,8 +72,7 @@ def test_exact_refuses_what_it_cannot_solve_and_says_what_to_use():
         with pytest.raises(ValueError, match=reason):
             sk.learning_times(model, 0.9, solver=sk.Exact())
         assert default_solver(model) == sk.Diffrax()
-        if reason != "positive semi-definite":  # (an indefinite C makes deficits grow without bound)
-            assert sk.learning_times(model, 0.9, t_max=100.0).attrs["method"] == "Diffrax"  # the default solves it
+        assert sk.learning_times(model, 0.9, t_max=100.0).attrs["method"] == "Diffrax"  # the default solves it
 
 
 def test_discrete_map_settings():

@@ -19,7 +19,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from .._validate import check_choice, check_int
+from .._validate import check_choice, check_int, check_key
 
 __all__ = ["ACTIVATIONS", "MLP", "BlockDiagonalMLP", "EmbeddingMLP"]
 
@@ -37,7 +37,7 @@ def _check_widths(widths) -> tuple[int, ...]:
 
 
 def _linears(widths: tuple[int, ...], key, dtype) -> tuple[eqx.nn.Linear, ...]:
-    keys = jax.random.split(key, len(widths) - 1)
+    keys = jax.random.split(check_key(key), len(widths) - 1)
     return tuple(eqx.nn.Linear(a, b, dtype=dtype, key=k) for k, a, b in zip(keys, widths[:-1], widths[1:]))
 
 
@@ -155,7 +155,7 @@ class EmbeddingMLP(eqx.Module):
     ):
         vocab_size = check_int(vocab_size, "vocab_size", 2)
         embed_dim = check_int(embed_dim, "embed_dim")
-        ke, km = jax.random.split(key)
+        ke, km = jax.random.split(check_key(key))
         self.embedding = eqx.nn.Embedding(vocab_size, embed_dim, dtype=dtype, key=ke)
         self.mlp = MLP((2 * embed_dim, *hidden, vocab_size), activation, key=km, dtype=dtype)
 

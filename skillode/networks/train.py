@@ -155,10 +155,12 @@ def training_job(
         weights = jnp.broadcast_to(weights, (keys.shape[0], *weights.shape))
     else:
         job_task = task0
+    model0 = make_model(key=jax.random.split(keys[0], 3)[0])
+    _check_network_fits(model0, task0)
     job = NetworkTraining(
         task=job_task,
         weights=weights,
-        static=eqx.filter(make_model(key=jax.random.split(keys[0], 3)[0]), eqx.is_array, inverse=True),
+        static=eqx.filter(model0, eqx.is_array, inverse=True),
         make_model=make_model,
         optimizer=optimizer,
         objective=self_weighted_loss if self_weighted else mean_loss,
@@ -166,6 +168,34 @@ def training_job(
         learning_rate=learning_rate,
     )
     return job, task0
+
+
+def _check_network_fits(model, task: AbstractSkillTask) -> None:
+    """Raise ``ValueError`` before any training if ``model`` does not take ``task``'s inputs or its outputs do not
+    fit the task's targets: one abstract evaluation (`jax.eval_shape`) on the evaluation batch, no computation."""
+    batch = task.eval_batch()
+    sample = batch.x[0]
+    name = type(task).__name__
+    try:
+        pred = jax.eval_shape(jax.vmap(model), batch.x)
+    except Exception as err:  # noqa: BLE001 - any failure here is a network that does not fit the inputs
+        layers = getattr(model, "layers", None)
+        width = getattr(layers[0], "in_features", None) if isinstance(layers, (list, tuple)) and layers else None
+        takes = f"; the network's first layer takes inputs of width {width}" if width is not None else ""
+        raise ValueError(
+            f"the network from make_model does not accept {name}'s inputs: one input has shape {sample.shape} "
+            f"(dtype {sample.dtype}){takes} ({type(err).__name__}: {_first_line(err)})") from None
+    try:
+        jax.eval_shape(task.entry_losses, pred, batch)
+    except Exception as err:  # noqa: BLE001 - the outputs do not fit the task's loss
+        raise ValueError(
+            f"the network's output (shape {pred.shape[1:]} per input) does not fit {name}'s targets (shape "
+            f"{batch.y.shape[1:]} per input) in its loss ({type(err).__name__}: {_first_line(err)})") from None
+
+
+def _first_line(err: Exception) -> str:
+    text = str(err).strip()
+    return text.splitlines()[0] if text else type(err).__name__
 
 
 def _check_seeds(seed) -> tuple[bool, np.ndarray]:
@@ -280,6 +310,12 @@ def train(
         },
     )
     ds = ds.assign_coords(skill_name=("skill", list(task0.skill_names)))
+    bad = ~np.isfinite(ds.loss.values)
+    if bad.any():  # a diverged run: an error, not a trajectory of NaN / inf
+        where = np.argwhere(bad)[0]
+        run = f"seed {seeds[where[0]]}" if vmapped else f"seed {seeds[0]}"
+        raise ValueError(f"training diverged: the loss of {run} is not finite from t = {ds.t.values[where[-1]]:g} on; "
+                         "lower the optimizer's learning rate")
     if return_model:
         return ds, job.network(state)
     return ds

@@ -150,8 +150,9 @@ class Axes:
             shape = np.shape(values) if _rectangular(values) else None
             if shape is None or len(shape) != 1 + axis.rank or shape[0] == 0:
                 kind = "scalars" if axis.rank == 0 else f"arrays of rank {axis.rank}"
+                got = f"shape {shape}" if shape is not None else f"{values!r} (not numbers of one shape)"
                 raise ValueError(f"axis {axis.name!r}: values must be a non-empty sequence (1-D: one value per grid "
-                                 f"point) of {kind}, got shape {shape}")
+                                 f"point) of {kind}, got {got}")
         vals = list(values)
         if not vals:
             raise ValueError(f"axis {axis.name!r}: values must be a non-empty sequence")

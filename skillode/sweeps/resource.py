@@ -53,7 +53,8 @@ import numpy as np
 import xarray as xr
 
 from .._shard import n_devices, over_devices
-from .._validate import LOSS_KINDS, check_int
+from .._validate import LOSS_KINDS, check_int, check_times
+from ..closed_form import psd_problem
 from ..frequencies import zipf
 from ..resource import ResourceModel
 from ..solvers import Diffrax, Exact, as_solver, solver_or_method
@@ -82,11 +83,25 @@ def _vector(name: str, rank: int):
     return check
 
 
+def _gram(name: str):
+    """A check: `_vector` of rank 2, and symmetric positive semi-definite (`skillode.closed_form.psd_problem`)."""
+    matrix = _vector(name, 2)
+
+    def check(value):
+        out = matrix(value)
+        problem = psd_problem(out) if len(out) == len(out[0]) else f"{name} must be a square matrix"
+        if problem is not None:
+            raise ValueError(problem)
+        return out
+
+    return check
+
+
 AXES = Axes("sweep", [
     Axis("N0", ax.finite("N0"), default=0.0, rank=0, doc="wasted resources N0 >= 0"),
     Axis("eta", ax.finite("eta"), default=REQUIRED, rank=0, doc="effective learning rate eta > 0"),
     Axis("p", _vector("p", 1), rank=1, doc="skill frequencies, shape (n,)"),
-    Axis("C", _vector("C", 2), rank=2, doc="skill-overlap matrix, shape (n, n)"),
+    Axis("C", _gram("C"), rank=2, doc="skill-overlap matrix, shape (n, n)"),
     Axis("l0", _vector("l0", 1), rank=1, doc="initial skill losses, shape (n,)"),
     Axis("alpha", ax.finite("alpha"), rank=0, doc="Zipf exponent >= 0 of p = zipf(n, alpha)"),
     Axis("loss_kind", ax.choice("loss_kind", LOSS_KINDS), static=True, default="mse", doc="loss variant"),
@@ -231,12 +246,24 @@ class Sweep(AbstractSweep):
         # Build one model per axis value (the other axes at their first value): ResourceModel's own checks, with
         # the axis named in the error.
         first = self._first_point()
+        try:
+            self.model(**first)
+        except ValueError as err:  # the fixed values' fault unless another axis value mends it
+            if not any(self._builds({**first, name: v}) for name, values in self.axes for v in values[1:]):
+                raise ValueError(f"the sweep's fixed parameters: {err}") from None
         for name, values in self.axes:
             for i, v in enumerate(values):
                 try:
                     self.model(**{**first, name: v})
                 except ValueError as err:
                     raise ValueError(f"axis {name!r}, {_which(name, i, v)}: {err}") from None
+
+    def _builds(self, point: dict) -> bool:
+        try:
+            self.model(**point)
+        except ValueError:
+            return False
+        return True
 
     # ------------------------------------------------------------------ grid bookkeeping
     def _first_point(self) -> dict:
@@ -451,9 +478,7 @@ class Sweep(AbstractSweep):
         variables = tuple(variables)
         if "skill_level" not in variables or any(v not in _VARIABLES for v in variables):
             raise ValueError(f"variables must be a subset of {_VARIABLES} holding 'skill_level', got {variables}")
-        ts = np.asarray(ts, dtype=np.float64)
-        if ts.ndim != 1 or ts.size == 0 or not np.all(np.isfinite(ts)) or ts[0] < 0 or np.any(np.diff(ts) <= 0):
-            raise ValueError("ts must be a non-empty 1-D array of finite times >= 0, strictly increasing")
+        ts = check_times(ts, strict=True)  # the trajectory's t coordinate
         if solver.integer_steps and not np.all(ts == np.round(ts)):
             raise ValueError(f"{type(solver).__name__}() needs integer steps ts (the paper's map has dt = 1)")
         if block_size is None:
@@ -541,7 +566,12 @@ class _TrajectoryPlan(AbstractGridPlan):
 
     def compute(self, index):
         models = self.sweep.block_models(self.grid, index)
-        results = _solve_chunk(models, self.solver, self.ts, self.names)
+        try:
+            results = jax.block_until_ready(_solve_chunk(models, self.solver, self.ts, self.names))
+        except eqx.EquinoxRuntimeError as err:  # a failed diffrax solve: its one-paragraph error, not Equinox's
+            if not isinstance(self.solver, Diffrax):
+                raise
+            raise self.solver.failure(err) from None
         extent = self.grid.extent(index)
         m = math.prod(extent)
         return {v: np.asarray(r)[:m].reshape(*extent, *np.shape(r)[1:]) for v, r in zip(self.names, results)}

@@ -426,7 +426,8 @@ class Study(eqx.Module):
 
     # -------------------------------------------------------------------------------------------- running
     def run(self, *, client=None, progress: bool = True, max_in_flight: int | None = None) -> dict:
-        """Compute what ``root`` lacks: the missing parts, and the missing blocks of a part cut short.
+        """Compute what ``root`` lacks: the missing parts, and the missing blocks of a part cut short (or marked done
+        with missing or corrupt data: `skillode.sweeps.SweepStore` checks a store it resumes).
 
         **Arguments:**
 
@@ -447,9 +448,6 @@ class Study(eqx.Module):
         jobs = []
         for part, found in zip(self.parts, status):
             label = f"part {dict(part.coords)}"
-            if found is not None and found.complete:
-                jobs.append(_Job(part.plan, [], None, label))
-                continue
             if found is None:
                 path = self._new_path(part, taken)
                 taken.add(path)
