@@ -8,14 +8,13 @@ axis table, `skillode.sweeps.axes`), `skillode.networks.sweep` and `skillode.rep
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
-
-from . import paper
-from ._validate import LOSS_KINDS
-from .solvers import SOLVERS
+if TYPE_CHECKING:
+    import numpy as np
 
 __all__ = ["add_run_flags", "build_parser", "client_of", "main", "parse_axis"]
 
@@ -47,6 +46,8 @@ def parse_axis(text: str, name: str = "axis") -> np.ndarray:
 
     Raises ``ValueError`` naming ``name`` if the text is not one of these forms.
     """
+    import numpy as np
+
     text = text.strip()
     try:
         if ":" in text:
@@ -71,7 +72,13 @@ def parse_axis(text: str, name: str = "axis") -> np.ndarray:
         ) from None
 
 
-_ETA = paper.lr_eff(paper.LR, paper.DIM)
+# What `build_parser` shows and checks, written out here so that ``skillode --help`` and ``skillode solve --help``
+# import no JAX (skillode.paper, skillode.solvers and skillode._validate do); tests/test_cli.py keeps them equal to
+# paper.lr_eff(paper.LR, paper.DIM), tuple(solvers.SOLVERS) and _validate.LOSS_KINDS.
+_LR, _DIM = 3e-4, 1000
+_ETA = 2.0 * _LR * math.sqrt(_DIM)
+_METHODS = ("exact", "diffrax", "scipy", "discrete")
+_LOSS_KINDS = ("mse", "ce")
 
 
 def _model_flags(parser: argparse.ArgumentParser) -> None:
@@ -79,9 +86,9 @@ def _model_flags(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--n", type=int, default=10, help="number of skills (default 10)")
     g.add_argument("--alpha", type=float, default=2.0, help="Zipf exponent of the skill frequencies, >= 0 (default 2)")
     g.add_argument("--eta", type=float, default=_ETA, help=f"effective learning rate lr_eff > 0 (default 2 lr sqrt(N) "
-                   f"= {_ETA:.6g} for lr = {paper.LR:g}, N = {paper.DIM})")
+                   f"= {_ETA:.6g} for lr = {_LR:g}, N = {_DIM})")
     g.add_argument("--N0", type=float, default=0.003, help="wasted resources N0 >= 0 (default 0.003)")
-    g.add_argument("--loss-kind", choices=LOSS_KINDS, default="mse", help="loss variant (default mse)")
+    g.add_argument("--loss-kind", choices=_LOSS_KINDS, default="mse", help="loss variant (default mse)")
     _time_flags(parser)
 
 
@@ -130,11 +137,13 @@ def _sweep_flags(parser: argparse.ArgumentParser, kind: str) -> None:
         g.add_argument(f"--{axis.name.replace('_', '-')}", dest=f"axis_{axis.name}", default=default,
                        help=f"{axis.doc} ({shown}; {'compiled per value' if axis.static else 'vmapped'})")
     if kind == "resource":
+        from .solvers import SOLVERS
+
         g.add_argument("--n", type=int, default=10, help="number of skills (default 10)")
         g.add_argument("--method", choices=tuple(k for k, v in SOLVERS.items() if v.traceable), default="exact",
                        help="exact (default), diffrax, or discrete (the paper's map)")
         _time_flags(parser)
-        parser.add_argument("--out", type=Path, help="save the sweep Dataset and its learning times: .nc or .zarr")
+        parser.add_argument("--out", type=_path, help="save the sweep Dataset and its learning times: .nc or .zarr")
         return
     if kind == "geometry":
         g.add_argument("--n", type=int, default=100, help="number of skills (default 100)")
@@ -170,11 +179,11 @@ def add_run_flags(parser: argparse.ArgumentParser, *, study: bool = False) -> No
     """
     g = parser.add_argument_group("where the runs go (in process by default)")
     if study:
-        g.add_argument("--store", type=Path, default=None,
+        g.add_argument("--store", type=_path, default=None,
                        help="folder of the study's zarr stores (one per part); a rerun, or a larger run, computes "
                             "only what the folder does not hold yet")
     else:
-        g.add_argument("--store", type=Path, default=None,
+        g.add_argument("--store", type=_path, default=None,
                        help="a .zarr store: finished blocks are written there and a rerun resumes from them")
         g.add_argument("--block-size", type=int, default=None, help="grid points per compiled block")
     where = g.add_mutually_exclusive_group()
@@ -205,7 +214,42 @@ def _scan_flags(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--curves", default="", help="per-skill curves to keep, e.g. skill_level (default none)")
     g.add_argument("--curves-at", action="append", default=[], metavar="AXIS=VALUES",
                    help="keep per-skill curves only where AXIS is among VALUES (repeatable), e.g. N=100")
-    g.add_argument("--out", type=Path, help="also save the Dataset: .nc or .zarr")
+    g.add_argument("--out", type=_path, help="also save the Dataset: .nc or .zarr")
+
+
+class _LazyFlagsParser(argparse.ArgumentParser):
+    """A parser that adds its flags (``add_flags(parser)``) when it is first used: to parse, or to print its help
+    or usage. A sweep kind's flags come from its axis table, and the sweep modules import JAX: ``skillode --help``
+    and ``skillode sweep --help`` do not wait for that, ``skillode sweep geometry ...`` does."""
+
+    def __init__(self, *args, add_flags=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._add_flags = add_flags
+
+    def _ready(self) -> None:
+        add, self._add_flags = self._add_flags, None
+        if add is not None:
+            add(self)
+
+    def parse_known_args(self, args=None, namespace=None):
+        self._ready()
+        return super().parse_known_args(args, namespace)
+
+    def format_usage(self):
+        self._ready()
+        return super().format_usage()
+
+    def format_help(self):
+        self._ready()
+        return super().format_help()
+
+
+def _kind_flags(kind: str):
+    def add(parser: argparse.ArgumentParser) -> None:
+        _sweep_flags(parser, kind)
+        add_run_flags(parser)
+
+    return add
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -231,12 +275,12 @@ def build_parser() -> argparse.ArgumentParser:
     _model_flags(p_solve)
     p_solve.add_argument(
         "--method",
-        choices=tuple(SOLVERS),
+        choices=_METHODS,
         default="exact",
         help="the solver's default object: exact (tau-time closed form), diffrax, scipy, or discrete (the paper's "
         "map)",
     )
-    p_solve.add_argument("--out", type=Path, help="save the trajectory: .nc (netCDF, compressed) or .zarr")
+    p_solve.add_argument("--out", type=_path, help="save the trajectory: .nc (netCDF, compressed) or .zarr")
 
     p_sweep = sub.add_parser(
         "sweep",
@@ -248,35 +292,75 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    kinds = p_sweep.add_subparsers(dest="kind", metavar="KIND", required=True)
+    kinds = p_sweep.add_subparsers(dest="kind", metavar="KIND", required=True, parser_class=_LazyFlagsParser)
     for kind, (text, _) in _SWEEP_KINDS.items():
-        p_kind = kinds.add_parser(kind, help=text, description=text, epilog=_EPILOG,
-                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-        _sweep_flags(p_kind, kind)
-        add_run_flags(p_kind)
+        kinds.add_parser(kind, help=text, description=text, epilog=_EPILOG,
+                         formatter_class=argparse.RawDescriptionHelpFormatter, add_flags=_kind_flags(kind))
+
+    p_fit = sub.add_parser(
+        "fit",
+        help="fit the Resource model to your own run's per-skill curves (CSV or Parquet); --forecast the rest",
+        description="Read a table of per-skill curves logged during training (long: columns step, skill, value "
+        "[, run]; or wide: a step column and one column per skill [, a run column]), convert them to skill levels "
+        "(skillode.read_curves), fit the Resource model's eta and N0, and print the fitted parameters and each "
+        "skill's learning time. Without --forecast: a least-squares fit of the curves in the space they were logged "
+        "in (skillode.fit_resource). With --forecast: the censored fit of the learning times seen so far and a "
+        "forecast, with an interval, of every skill not learned yet (skillode.forecast). --out DIR writes "
+        "fit.nc (the result) and fit.png (the figure).",
+        epilog="example:\n  skillode fit run.csv --kind loss --loss-kind ce --p zipf:1.5 --forecast --out fit/\n",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p_fit.add_argument("table", type=_path, help="the run's table: .csv, .parquet or .pq")
+    p_fit.add_argument("--kind", choices=("loss", "skill_level", "accuracy"), default="loss",
+                       help="what the values are (default loss)")
+    p_fit.add_argument("--loss-kind", choices=_LOSS_KINDS, default=None,
+                       help="the training loss: ce or mse (needed for --kind loss)")
+    p_fit.add_argument("--p", required=True,
+                       help="the skills' frequencies in table order: a list a,b,c (summing to 1) or zipf:ALPHA")
+    p_fit.add_argument("--step", default="step", help="the step column (default step)")
+    p_fit.add_argument("--skill", default=None, help="the skill column of a long table (default: a wide table)")
+    p_fit.add_argument("--value", default="value", help="the value column of a long table (default value)")
+    p_fit.add_argument("--run", default=None, help="the run (seed) column, for several runs")
+    p_fit.add_argument("--chance", type=float, default=None, help="accuracy of guessing (for --kind accuracy)")
+    p_fit.add_argument("--loss0", type=float, default=1.0, help="MSE loss of an unlearned skill (default 1)")
+    p_fit.add_argument("--threshold", type=float, default=0.9, help="skill level s* of a learned skill (0.9)")
+    p_fit.add_argument("--forecast", action="store_true", help="forecast the skills not learned yet, with intervals")
+    p_fit.add_argument("--at", type=float, default=None, help="forecast from the run up to this step (default all)")
+    p_fit.add_argument("--out", type=_path, default=None, help="folder for fit.nc and fit.png")
 
     p_report = sub.add_parser(
         "report",
         help="run the example scripts and write the reproduction scorecard (report.md, index.html)",
         description="Run every example script (its --quick mode unless --full), each in a subprocess with a "
-        "timeout, and collect their check records into one table: report.md and a self-contained index.html "
-        "(figures embedded). Exit status 1 if any check failed.",
+        "timeout,\none per CPU core at a time, the longest expected first, and collect their check records into "
+        "one table:\nreport.md and a self-contained index.html (figures embedded). Exit status 1 if any check "
+        "failed.\n\nA header gives the expected time (from the previous run's runs.json in --out, else from "
+        "measured\nquick-mode times); a line marks each example's start and end. The examples share JAX's "
+        "persistent\ncompilation cache ($XDG_CACHE_HOME/skillode/jax or ~/.cache/skillode/jax; SKILLODE_JAX_CACHE="
+        "DIR moves it,\nSKILLODE_JAX_CACHE=off or --no-jax-cache turns it off): a second report compiles little.",
         epilog=_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p_report.add_argument("--out", type=Path, default=Path("report"), help="output directory (default ./report)")
+    p_report.add_argument("--out", type=_path, default=Path("report"), help="output directory (default ./report)")
     mode = p_report.add_mutually_exclusive_group()
     mode.add_argument("--quick", action="store_true", help="the examples' quick modes (the default)")
     mode.add_argument("--full", action="store_true", help="the examples' full runs (minutes to hours)")
     p_report.add_argument("--only", default=None, help="comma-separated example names to run (default all)")
     p_report.add_argument("--list", action="store_true", help="list the example scripts and exit")
     p_report.add_argument("--timeout", type=float, default=None, help="seconds per example (default 600; full 7200)")
-    p_report.add_argument("--jobs", type=int, default=1, help="examples run at the same time (default 1)")
+    p_report.add_argument("--jobs", type=int, default=None,
+                          help="examples run at the same time, one process each (default: one per CPU core)")
+    p_report.add_argument("--threads", type=int, default=None,
+                          help="numeric threads per example (default: the cores divided among the jobs; 0: no limit)")
+    p_report.add_argument("--no-jax-cache", action="store_true",
+                          help="no persistent JAX compilation cache (each example compiles everything)")
     return parser
 
 
 def _times(args) -> np.ndarray:
-    if not (np.isfinite(args.t_max) and args.t_max > 0):
+    from .solvers import SOLVERS
+
+    if not (math.isfinite(args.t_max) and args.t_max > 0):
         raise ValueError(f"--t-max must be a finite time > 0, got {args.t_max}")
     if args.num_t < 2:
         raise ValueError(f"--num-t must be >= 2, got {args.num_t}")
@@ -286,6 +370,8 @@ def _times(args) -> np.ndarray:
 
 
 def _print_table(times, out) -> None:
+    import numpy as np
+
     print(f"{'skill':>5}  {'p':>10}  {'learning time [steps]':>22}", file=out)
     for s, p, t in zip(times.skill.values, times.p.values, times.values):
         print(f"{s!s:>5}  {p:10.4g}  {('not learned' if np.isnan(t) else f'{t:.2f}'):>22}", file=out)
@@ -294,6 +380,7 @@ def _print_table(times, out) -> None:
 def _cmd_solve(args, out) -> int:
     from .frequencies import zipf
     from .resource import ResourceModel
+    from .solvers import SOLVERS
     from .timing import as_threshold, learning_times
     from .trajectory import check_output_path, save
 
@@ -377,6 +464,8 @@ def _summary_kwargs(args) -> dict:
 
 
 def _print_scan_summary(ds, out) -> None:
+    import numpy as np
+
     final = ds.loss.isel(t=-1)
     learned = np.isfinite(ds.learning_time.values)
     print(f"final loss: min {float(final.min()):.4g}, median {float(final.median()):.4g}, "
@@ -458,6 +547,8 @@ def _cmd_sweep(args, out) -> int:
 
 
 def _print_resource_summary(ds, args, out) -> None:
+    import numpy as np
+
     from .timing import learning_times
     from .trajectory import save
 
@@ -475,6 +566,113 @@ def _print_resource_summary(ds, args, out) -> None:
         print(f"sweep Dataset {dict(ds.sizes)} with its learning times written to {args.out}", file=out)
 
 
+def _frequencies(text: str, n: int):
+    from .frequencies import as_frequencies, zipf
+
+    if text.startswith("zipf:"):
+        return zipf(n, float(_value(text[5:])))
+    values = [float(_value(v)) for v in _words(text, "--p")]
+    if len(values) != n:
+        raise ValueError(f"--p gives {len(values)} frequencies but the table has {n} skills")
+    return as_frequencies(values)
+
+
+def _cmd_fit(args, out) -> int:
+    import numpy as np
+
+    from .curves import read_curves
+    from .fit import fit_resource
+    from .forecasting import forecast
+    from .resource import ResourceModel
+    from .timing import learning_times
+    from .trajectory import SKILL, save
+
+    if args.out is not None:
+        args.out.mkdir(parents=True, exist_ok=True)
+    first = read_curves(args.table, kind=args.kind, loss_kind=args.loss_kind, step=args.step, skill=args.skill,
+                        value=args.value, run=args.run, chance=args.chance, loss0=args.loss0)
+    p = _frequencies(args.p, first.sizes[SKILL])
+    run = first.assign_coords(p=(SKILL, p))
+    loss_kind = args.loss_kind or "mse"
+    template = ResourceModel(p=p, eta=1.0, N0=0.1, loss_kind=loss_kind)
+    names = run["skill_name"].values if "skill_name" in run.coords else run[SKILL].values
+    print(f"{args.table}: {run.sizes[SKILL]} skills, {run.sizes['t']} logged steps ({float(run.t[0]):g} to "
+          f"{float(run.t[-1]):g}), {args.kind} -> skill level by {run.attrs['conversion']}", file=out)
+    if args.forecast:
+        result = forecast(run, template, at=args.at, threshold=args.threshold)
+        a = result.attrs
+        print(f"fitted (censored learning times up to step {a['at']:g}): eta = {a['eta']:.4g}, N0 = {a['N0']:.4g}"
+              f"{' (at its lower bound: N0 -> 0)' if a['N0_at_bound'] else ''}, scatter sigma = {a['sigma']:.3f} "
+              "(log time)", file=out)
+        lt = result.learning_time
+        runs = [d for d in lt.dims if d != SKILL]
+        table = {"time": lt, "lower": result.lower, "upper": result.upper, "observed": result.observed}
+        if runs:  # one line per skill: the median over runs
+            table = {k: v.median(runs) if k != "observed" else v.all(runs) for k, v in table.items()}
+        print(f"{'skill':>12s} | {'p':>8s} | learning time [steps] | {int(a['interval'] * 100)}% interval", file=out)
+        for i, name in enumerate(names):
+            t, lo, hi, seen = (float(table[k].values[i]) for k in ("time", "lower", "upper", "observed"))
+            what = "observed" if seen else f"forecast [{lo:.0f}, {hi:.0f}]"
+            print(f"{str(name):>12s} | {p[i]:8.4g} | {t:21.1f} | {what}", file=out)
+    else:
+        result = fit_resource(run, template, params=("eta", "N0"), solver="exact", starts=(1e-3, 1e-1, 10.0))
+        measured = learning_times(run, args.threshold)
+        predicted = result.model.learning_times(args.threshold).values
+        print(f"fitted ({result.var} curves, least squares): eta = {result['eta']:.4g}, N0 = {result['N0']:.4g}, "
+              f"R^2 = {result.r2:.4f}", file=out)
+        med = np.asarray(measured.median([d for d in measured.dims if d != SKILL]).values if measured.ndim > 1
+                         else measured.values)
+        print(f"{'skill':>12s} | {'p':>8s} | measured [steps] | model [steps]", file=out)
+        for i, name in enumerate(names):
+            print(f"{str(name):>12s} | {p[i]:8.4g} | {med[i]:16.1f} | {predicted[i]:13.1f}", file=out)
+        result = measured.to_dataset(name="learning_time").assign(model_time=(SKILL, predicted)).assign_attrs(
+            eta=result["eta"], N0=result["N0"], r2=result.r2, var=result.var)
+    if args.out is not None:
+        save(result.drop_vars("learned", errors="ignore"), args.out / "fit.nc")
+        _fit_figure(run, result, args).savefig(args.out / "fit.png", dpi=150)
+        print(f"written: {args.out / 'fit.nc'}, {args.out / 'fit.png'}", file=out)
+    return 0
+
+
+def _fit_figure(run, result, args):
+    """Curves seen (solid), the fitted model's or the forecast's times (squares, with intervals), one panel each."""
+    import numpy as np
+
+    from .plotting import new_axes, plain_log_ticks, skill_colors
+    from .trajectory import SKILL
+
+    fig, axes = new_axes(2, 1, size=(4.6, 3.4))
+    ax_c, ax_t = axes.ravel()
+    level = run.skill_level
+    runs = [d for d in level.dims if d not in (SKILL, "t")]
+    shown = level.isel({d: 0 for d in runs}) if runs else level
+    colors = skill_colors(shown.sizes[SKILL])
+    for i in range(shown.sizes[SKILL]):
+        ax_c.plot(run.t.values, shown.values[i], color=colors[i], lw=0.8)
+    ax_c.axhline(args.threshold, color="0.5", lw=0.6)
+    ax_c.set(xlabel="step", ylabel="skill level", title="the run" + (" (first run)" if runs else ""))
+    p = run.p.values
+    lt = result.learning_time
+    if runs:
+        lt = lt.median(runs)
+    if "observed" in result.coords:
+        seen = result.observed.all(runs).values if runs else result.observed.values
+        lo = result.lower.median(runs).values if runs else result.lower.values
+        hi = result.upper.median(runs).values if runs else result.upper.values
+        mid = lt.values
+        ax_t.loglog(p[seen], mid[seen], "o", ms=3, color="k", label="observed")
+        ax_t.errorbar(p[~seen], mid[~seen], yerr=np.vstack([mid[~seen] - lo[~seen], hi[~seen] - mid[~seen]]),
+                      fmt="s", ms=3, color="tab:blue", elinewidth=0.8, label="forecast, interval")
+        ax_t.set_yscale("log")
+    else:
+        ax_t.loglog(p, lt.values, "o", ms=3, color="k", label="measured")
+        ax_t.loglog(p, result.model_time.values, "s", ms=3, mfc="none", color="tab:blue", label="fitted model")
+    ax_t.set(xlabel="skill frequency $p_i$", ylabel="learning time [steps]", title="learning times")
+    plain_log_ticks(ax_t)
+    ax_t.legend(fontsize="small")
+    return fig
+
+
 def _cmd_report(args, out) -> int:
     from .report import examples_dir, list_examples, write_report
 
@@ -484,11 +682,12 @@ def _cmd_report(args, out) -> int:
         print(f"({examples_dir()})", file=out)
         return 0
     only = [s.strip() for s in args.only.split(",") if s.strip()] if args.only else None
-    report = write_report(args.out, quick=not args.full, only=only, timeout=args.timeout, jobs=args.jobs)
+    report = write_report(args.out, quick=not args.full, only=only, timeout=args.timeout, jobs=args.jobs,
+                          threads=args.threads, jax_cache=not args.no_jax_cache)
     c = report.counts()
     print(
-        f"report written to {report.markdown} and {report.html}: {c['pass']} passed, {c['fail']} failed, "
-        f"{c['not-run']} not run ({report.wall_s:.0f} s)",
+        f"report written to {report.markdown} and {report.html}: {c['pass']} passed, {c['differs']} differ from "
+        f"the paper (explained), {c['fail']} failed, {c['not-run']} not run ({report.wall_s:.0f} s)",
         file=out,
     )
     for row in report.rows:
@@ -497,11 +696,31 @@ def _cmd_report(args, out) -> int:
     return 1 if report.n_failed else 0
 
 
+def _path(text: str) -> Path:
+    """A path flag's value; an empty one is refused (``Path("")`` would silently be the current folder)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("give a path, not an empty string")
+    return Path(text)
+
+
+def _joined_values(argv: list[str]) -> list[str]:
+    """``--flag -1,0`` as ``--flag=-1,0``: argparse reads a value that starts with ``-`` (other than a plain
+    negative number) as a flag and says only "expected one argument"; joined, the flag's own check names the rule."""
+    out: list[str] = []
+    for token in argv:
+        if out and out[-1].startswith("--") and "=" not in out[-1] and token[:1] == "-" and token[1:2] in set(
+                "0123456789."):
+            out[-1] = f"{out[-1]}={token}"
+        else:
+            out.append(token)
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``skillode`` console script; returns the exit status."""
     parser = build_parser()
-    args = parser.parse_args(argv)
-    command = {"solve": _cmd_solve, "sweep": _cmd_sweep, "report": _cmd_report}[args.command]
+    args = parser.parse_args(_joined_values(sys.argv[1:] if argv is None else list(argv)))
+    command = {"solve": _cmd_solve, "sweep": _cmd_sweep, "fit": _cmd_fit, "report": _cmd_report}[args.command]
     try:
         return command(args, sys.stdout)
     except ValueError as err:

@@ -1,0 +1,245 @@
+"""`skillode report`'s runner: examples side by side, the header and progress lines, the longest first, results in
+the scripts' order, crashes and timeouts as failed rows, the subprocess environment (compilation cache, threads).
+
+Every example here is a tiny fake script (plain Python, no imports of skillode or JAX): each test takes seconds.
+"""
+
+import json
+import os
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from skillode import report as rp
+from skillode.report import example_env, jax_cache_dir, run_example, write_report
+
+PRELUDE = '''\
+import json, os, sys, time
+from pathlib import Path
+ARGS = sys.argv[1:]
+OUT = Path(ARGS[ARGS.index("--out") + 1])
+NAME = Path(__file__).stem
+HERE = Path(__file__).resolve().parent
+
+def check(cid, status="pass"):
+    return {"id": cid, "description": cid, "claim": "-", "paper": 1, "value": 1, "spread": None,
+            "spread_label": None, "tolerance": 0, "status": status, "reason": None, "figure": None,
+            "script": f"examples/{NAME}.py"}
+
+def finish(*checks, numbers=None, rc=0):
+    (OUT / f"{NAME}.json").write_text(json.dumps({
+        "schema": "skillode-example/1", "name": NAME, "script": f"examples/{NAME}.py",
+        "mode": "quick" if "--quick" in ARGS else "full", "figures": [], "checks": list(checks),
+        "numbers": numbers or {}}))
+    sys.exit(rc)
+
+def meet(other, timeout=20.0):
+    """Say this script has started, wait for `other` to say so too (only possible if both run at once)."""
+    (HERE / f"{NAME}.started").touch()
+    end = time.time() + timeout
+    while not (HERE / f"{other}.started").exists():
+        if time.time() > end:
+            finish(check(f"{NAME}.met", "fail"))
+        time.sleep(0.02)
+'''
+
+
+def script(directory: Path, name: str, body: str) -> Path:
+    path = directory / f"{name}.py"
+    path.write_text(PRELUDE + textwrap.dedent(body))
+    return path
+
+
+@pytest.fixture
+def src(tmp_path):
+    d = tmp_path / "examples"
+    d.mkdir()
+    return d
+
+
+def started_order(text: str) -> list[str]:
+    return [line.split("start  ", 1)[1].split()[0] for line in text.splitlines() if "] start  " in line]
+
+
+def finished_order(text: str) -> list[str]:
+    return [line.split("] ", 1)[1].split()[1].rstrip(":") for line in text.splitlines()
+            if "] done" in line or "] FAILED" in line]
+
+
+def test_examples_run_side_by_side_and_come_back_in_the_scripts_order(src, tmp_path, capsys):
+    # a_slow waits for b_fast to start (both at once, or a_slow fails), then ends last
+    script(src, "a_slow", 'meet("b_fast")\ntime.sleep(0.5)\nfinish(check("a.met"))\n')
+    script(src, "b_fast", 'meet("a_slow")\nfinish(check("b.met"))\n')
+    report = write_report(tmp_path / "out", directory=src, jobs=2, jax_cache=False)
+    text = capsys.readouterr().out
+    assert {r["id"]: r["status"] for r in report.rows} == {"a.met": "pass", "b.met": "pass"}
+    assert finished_order(text) == ["b_fast", "a_slow"]
+    assert [run.name for run in report.runs] == ["a_slow", "b_fast"]  # not the order they finished in
+    record = json.loads((tmp_path / "out" / "runs.json").read_text())
+    assert record["jobs"] == 2 and set(record["examples"]) == {"a_slow", "b_fast"}
+    assert record["examples"]["a_slow"]["counts"]["pass"] == 1
+
+
+def test_header_and_progress_lines(src, tmp_path, capsys):
+    script(src, "one", 'finish(check("one.a"), check("one.b", "not-run"))\n')
+    script(src, "two", 'finish(check("two.a", "fail"), rc=1)\n')
+    out = tmp_path / "out"
+    write_report(out, directory=src, jobs=2, jax_cache=False)
+    text = capsys.readouterr().out
+    first = text.splitlines()[0]
+    assert "2 examples, quick mode, 2 at a time" in first and "no JAX compilation cache" in first
+    assert "no time estimate" in text  # fake names: not in the shipped table, and no previous run
+    assert sorted(started_order(text)) == ["one", "two"]
+    assert "done   one: 1 pass, 0 fail, 1 not-run" in text
+    assert "FAILED two: 0 pass, 1 fail" in text and str(out / "two" / "log.txt") in text
+    write_report(out, directory=src, jobs=1, jax_cache=False)  # the second run estimates from the first
+    text = capsys.readouterr().out
+    assert "1 at a time" in text and "expected about" in text and "previous run's times in" in text
+
+
+def test_a_quiet_minute_names_what_is_still_running(src, tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(rp._Progress, "QUIET_S", 0.3)
+    script(src, "sleepy", 'time.sleep(1.5)\nfinish(check("sleepy.a"))\n')
+    write_report(tmp_path / "out", directory=src, jax_cache=False)
+    assert "running: sleepy (" in capsys.readouterr().out
+
+
+def test_longest_expected_runs_first(src, tmp_path, capsys):
+    for name in ("a", "b", "c"):
+        script(src, name, f'finish(check("{name}.x"))\n')
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "runs.json").write_text(json.dumps({"schema": rp.RUNS_SCHEMA, "mode": "quick", "examples": {
+        "a": {"wall_s": 1.0}, "b": {"wall_s": 30.0}, "c": {"wall_s": 5.0}}}))
+    write_report(out, directory=src, jobs=1, jax_cache=False)
+    text = capsys.readouterr().out
+    assert started_order(text) == ["b", "c", "a"]
+    assert "expected about 36 s" in text and "longest first: b ~30 s, c ~5 s, a ~1 s" in text
+    # a partial run keeps the other examples' times for the next estimate
+    write_report(out, directory=src, only=["a"], jobs=1, jax_cache=False, progress=False)
+    assert set(json.loads((out / "runs.json").read_text())["examples"]) == {"a", "b", "c"}
+
+
+def test_the_estimate_is_the_makespan_of_longest_first():
+    assert rp._makespan([10, 10, 10], 2) == 20
+    assert rp._makespan([30, 20, 10, 5], 2) == 35  # 30 | 20 + 10 + 5
+    assert rp._makespan([], 3) == 0
+
+
+def test_crashes_timeouts_and_unstartable_examples_are_failed_rows(src, tmp_path, monkeypatch):
+    script(src, "crash", 'raise RuntimeError("boom")\n')
+    script(src, "hang", 'time.sleep(60)\n')
+    script(src, "ok", 'finish(check("ok.a"))\n')
+    script(src, "unstartable", 'finish(check("never"))\n')
+    real = rp.run_example
+
+    def run(path, *args, **kwargs):
+        if Path(path).stem == "unstartable":
+            raise OSError("no such interpreter")
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(rp, "run_example", run)
+    start = time.perf_counter()
+    report = write_report(tmp_path / "out", directory=src, jobs=4, timeout=3, jax_cache=False, progress=False)
+    assert time.perf_counter() - start < 30
+    status = {r["id"]: (r["status"], r["value"]) for r in report.rows}
+    assert status["ok.a"] == ("pass", 1)
+    assert status["crash.run"][0] == "fail" and "no result file" in status["crash.run"][1]
+    assert status["hang.run"][0] == "fail" and status["hang.run"][1].startswith("timed out after")
+    assert status["unstartable.run"][0] == "fail"
+    runs = {run.name: run for run in report.runs}
+    assert "boom" in runs["crash"].log and "boom" in (tmp_path / "out" / "crash" / "log.txt").read_text()
+    assert "no such interpreter" in runs["unstartable"].log
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_a_timeout_ends_the_processes_the_example_started(src, tmp_path):
+    script(src, "spawner", '''\
+    import subprocess
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    (OUT / "child.pid").write_text(str(child.pid))
+    time.sleep(60)
+    ''')
+    run = run_example(src / "spawner.py", tmp_path / "out", timeout=3)
+    assert run.timed_out and run.returncode is None
+    pid = int((tmp_path / "out" / "child.pid").read_text())
+    time.sleep(0.2)
+    stat = Path(f"/proc/{pid}/stat")
+    assert not stat.exists() or stat.read_text().split(")")[-1].split()[0] in ("Z", "X")  # gone, or a zombie
+
+
+def test_the_subprocess_environment(src, tmp_path, monkeypatch):
+    for var in ("JAX_COMPILATION_CACHE_DIR", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
+                "XLA_FLAGS", "SKILLODE_JAX_CACHE"):
+        monkeypatch.delenv(var, raising=False)
+    script(src, "env", '''\
+    keys = ("JAX_COMPILATION_CACHE_DIR", "JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS",
+            "JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES", "OMP_NUM_THREADS", "XLA_FLAGS", "MPLBACKEND")
+    finish(check("env.a"), numbers={k: os.environ.get(k) for k in keys})
+    ''')
+    cache = tmp_path / "cache"
+    report = write_report(tmp_path / "out", directory=src, jax_cache=cache, threads=1, progress=False)
+    seen = report.runs[0].result["numbers"]
+    assert seen["JAX_COMPILATION_CACHE_DIR"] == str(cache) and cache.is_dir()
+    assert seen["JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS"] == "0"
+    assert seen["JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES"] == "-1"
+    assert seen["OMP_NUM_THREADS"] == "1" and "--xla_cpu_multi_thread_eigen=false" in seen["XLA_FLAGS"]
+    assert seen["MPLBACKEND"] == "Agg"
+    report = write_report(tmp_path / "out", directory=src, jax_cache=False, threads=0, progress=False)
+    seen = report.runs[0].result["numbers"]
+    assert seen["JAX_COMPILATION_CACHE_DIR"] is None and seen["OMP_NUM_THREADS"] is None
+    assert seen["XLA_FLAGS"] is None
+
+
+def test_example_env_keeps_what_the_user_set(monkeypatch):
+    monkeypatch.setenv("OMP_NUM_THREADS", "3")
+    monkeypatch.setenv("XLA_FLAGS", "--xla_dump_to=/nowhere")
+    monkeypatch.delenv("JAX_COMPILATION_CACHE_DIR", raising=False)
+    env = example_env(cache=Path("c"), threads=1)
+    assert "OMP_NUM_THREADS" not in env and env["OPENBLAS_NUM_THREADS"] == "1"
+    assert env["XLA_FLAGS"] == "--xla_dump_to=/nowhere --xla_cpu_multi_thread_eigen=false"
+    monkeypatch.setenv("JAX_COMPILATION_CACHE_DIR", "mine")
+    assert "JAX_COMPILATION_CACHE_DIR" not in example_env(cache=Path("c"))
+    assert example_env() == {}
+
+
+def test_jax_cache_dir(monkeypatch, tmp_path):
+    monkeypatch.delenv("SKILLODE_JAX_CACHE", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    assert jax_cache_dir() == tmp_path / "skillode" / "jax"
+    monkeypatch.delenv("XDG_CACHE_HOME")
+    assert jax_cache_dir() == Path.home() / ".cache" / "skillode" / "jax"
+    monkeypatch.setenv("SKILLODE_JAX_CACHE", str(tmp_path / "elsewhere"))
+    assert jax_cache_dir() == tmp_path / "elsewhere"
+    for off in ("0", "off", "false", "no"):
+        monkeypatch.setenv("SKILLODE_JAX_CACHE", off)
+        assert jax_cache_dir() is None
+
+
+def test_bad_jobs_and_threads(src, tmp_path):
+    script(src, "x", 'finish(check("x.a"))\n')
+    with pytest.raises(ValueError, match="jobs must be >= 1"):
+        write_report(tmp_path, directory=src, jobs=0, progress=False)
+    with pytest.raises(ValueError, match="threads must be >= 0"):
+        write_report(tmp_path, directory=src, threads=-1, progress=False)
+
+
+def test_default_jobs_is_the_usable_cores():
+    expected = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    assert rp.default_jobs() == expected >= 1
+
+
+def test_a_first_run_estimates_from_the_shipped_table(src, tmp_path, capsys):
+    shortest = min(rp.QUICK_SECONDS, key=rp.QUICK_SECONDS.get)
+    longest = max(rp.QUICK_SECONDS, key=rp.QUICK_SECONDS.get)
+    middle = sorted(rp.QUICK_SECONDS, key=rp.QUICK_SECONDS.get)[len(rp.QUICK_SECONDS) // 2]
+    for name in (shortest, middle, longest, "a_new_example"):
+        script(src, name, f'finish(check("{name}.x"))\n')
+    write_report(tmp_path / "out", directory=src, jobs=1, jax_cache=False)
+    text = capsys.readouterr().out
+    assert "expected about" in text and "skillode's table of quick-mode times" in text
+    order = started_order(text)
+    assert order[0] == longest and order[-1] == shortest  # the new example counts as the median of the others
