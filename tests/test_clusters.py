@@ -63,3 +63,36 @@ def test_local_cluster_pins_each_worker_to_its_cores():
     with local_cluster(2, dashboard_address=None, pin=False) as client:
         client.wait_for_workers(2)
         assert all(set(c) == mine for c in client.run(os.sched_getaffinity, 0).values())
+
+
+@pytest.mark.parametrize(
+    ("source", "line", "expected"),
+    [
+        ("import x\nwith x.local_cluster(2) as c:\n    pass\n", 2, False),
+        ("if __name__ == '__main__':\n    with local_cluster(2) as c:\n        pass\n", 2, True),
+        ("def main():\n    local_cluster(2)\n\nmain()\n", 4, False),  # the top-level line that leads there
+        ("def main():\n    local_cluster(2)\n\nif __name__ == '__main__':\n    main()\n", 5, True),
+        ("x = (\n  local_cluster(2))\n", 2, False),
+        ("not python (\n", 1, True),  # unreadable: do not refuse
+    ],
+)
+def test_guarded(source, line, expected):
+    from skillode.sweeps.clusters import guarded
+
+    assert guarded(source, line) is expected
+
+
+def test_local_cluster_without_main_guard_fails_with_one_clear_line(tmp_path):
+    """A script that starts a cluster at top level gets one error line naming the fix, before any worker starts
+    (not the page of multiprocessing tracebacks of each worker re-running the script)."""
+    import subprocess
+
+    script = tmp_path / "unguarded.py"
+    script.write_text("from skillode.distributed import local_cluster\n\n"
+                      "with local_cluster(2, dashboard_address=None) as client:\n    print(client)\n")
+    proc = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert proc.returncode != 0
+    errors = [ln for ln in proc.stderr.splitlines() if "Error: " in ln and not ln.startswith(" ")]
+    assert len(errors) == 1, proc.stderr
+    assert 'unguarded.py, line 3: start local_cluster under `if __name__ == "__main__":`' in errors[0]
+    assert "bootstrapping" not in proc.stderr and len(proc.stderr.splitlines()) < 15, proc.stderr

@@ -104,3 +104,16 @@ def test_hook_converts_and_refuses():
 
     with pytest.raises(PluginError, match=r"notacommand.*on page 'x\.md'"):
         hook.render_maths('<span class="arithmatex">\\(\\notacommand\\)</span>', "page 'x.md'")
+
+
+@needs_mkdocs
+def test_code_scrolls_in_the_column_and_figures_open_full_size(site):
+    out, _ = site
+    assert 'stylesheets/code.css' in (out / "getting-started.html").read_text(encoding="utf-8")
+    css = (out / "stylesheets" / "code.css").read_text()
+    assert "overflow-x: auto" in css and "max-width: 100%" in css
+    gallery = (out / "gallery.html").read_text(encoding="utf-8")
+    figures = re.findall(r'<a class="gallery-figure" href="([^"]+)"[^>]*><img src="([^"]+)"', gallery)
+    assert len(figures) >= 10 and all(href == src for href, src in figures)  # a click opens the figure itself
+    assert all((out / href).is_file() for href, _ in figures)
+    assert "<img" not in re.sub(r'<a class="gallery-figure"[^>]*><img[^>]*></a>', "", gallery)

@@ -5,13 +5,16 @@ A sweep's blocks (`skillode.sweeps.execute`) run on any ``dask.distributed.Clien
 
 from __future__ import annotations
 
+import ast
 import contextlib
+import multiprocessing
 import os
+import sys
 from collections.abc import Iterable, Sequence
 
 from .._validate import check_int
 
-__all__ = ["client_for", "local_cluster", "partition_cores", "slurm_cluster"]
+__all__ = ["MainGuardError", "client_for", "local_cluster", "partition_cores", "slurm_cluster"]
 
 _PIN_ENV = "SKILLODE_WORKER_CORES"  # the partition, "0,1;2,3", read by `dask_setup` in each worker
 
@@ -69,7 +72,72 @@ def dask_setup(worker) -> None:
     _pin_process(groups[index % len(groups)])
 
 
-@contextlib.contextmanager
+_GUARD_MESSAGE = (
+    "{where}: start local_cluster under `if __name__ == \"__main__\":` (each worker process re-runs the script's "
+    "top-level code when it starts; see the docs page 'Studies that outgrow one process')"
+)
+
+
+class MainGuardError(RuntimeError):
+    """`local_cluster` was called where its worker processes would start it again (no ``__main__`` guard)."""
+
+
+def guarded(source: str, lineno: int) -> bool:
+    r"""Whether line ``lineno`` of the module ``source`` is inside an ``if`` (such as ``if __name__ == "__main__":``)
+    or a function, i.e. not run unconditionally when the module is imported. Lenient: any ``if`` counts, and a source
+    that does not parse counts as guarded.
+
+    >>> guarded("import os\nif __name__ == '__main__':\n    os.getcwd()\n", 3), guarded("x = 1\n", 1)
+    (True, False)
+    """
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return True
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.If, ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)) and node is not tree:
+            inner = node.body if isinstance(node, ast.Lambda) else [*node.body, *getattr(node, "orelse", [])]
+            inner = inner if isinstance(inner, list) else [inner]
+            if any(child.lineno <= lineno <= (child.end_lineno or child.lineno) for child in inner):
+                return True
+    return False
+
+
+def _refuse_unguarded_start() -> None:
+    """Raise `MainGuardError` (one line) where starting a cluster would start one again in every worker.
+
+    Worker processes are spawned (``distributed.worker.multiprocessing-method``, default ``spawn``): each re-runs the
+    main script, as ``__mp_main__``, before it can take work, and a cluster started there fails with a page of
+    multiprocessing tracebacks. Two cases are caught: a worker re-running the script (``multiprocessing`` is still
+    bootstrapping it), and, before any worker starts, a script whose top-level line that leads here is not under an
+    ``if`` (read from the script's source; notebooks, ``python -c`` and the command line have none to re-run).
+    """
+    main = sys.modules.get("__main__")
+    path = getattr(main, "__file__", None)
+    if getattr(multiprocessing.current_process(), "_inheriting", False):
+        raise MainGuardError(_GUARD_MESSAGE.format(where="a worker process re-ran the script and got here"))
+    try:
+        import dask
+
+        method = dask.config.get("distributed.worker.multiprocessing-method", "spawn")
+    except ImportError:
+        method = "spawn"
+    if method == "fork" or not path:
+        return
+    frame = sys._getframe(1)
+    while frame is not None and frame.f_globals is not getattr(main, "__dict__", None):
+        frame = frame.f_back
+    if frame is None or frame.f_code.co_name != "<module>":
+        return  # not called from the script's top-level code (a thread, an exec'd namespace, ...)
+    try:
+        with open(frame.f_code.co_filename, encoding="utf-8") as f:
+            source = f.read()
+    except (OSError, UnicodeDecodeError):
+        return
+    if not guarded(source, frame.f_lineno):
+        raise MainGuardError(_GUARD_MESSAGE.format(where=f"{os.path.basename(path)}, line {frame.f_lineno}"))
+
+
 def local_cluster(n_workers: int, *, threads_per_worker: int = 1, dashboard_address: str | None = ":0",
                   env: dict | None = None, pin: bool = True, **kwargs):
     """A ``LocalCluster`` of ``n_workers`` worker *processes* and a ``Client`` on it, closed on exit.
@@ -87,7 +155,18 @@ def local_cluster(n_workers: int, *, threads_per_worker: int = 1, dashboard_addr
     instead of x1.6 (``bench/distributed.py``). Workers added later (``cluster.scale``) reuse the partition
     round-robin. Where ``os.sched_setaffinity`` does not exist (macOS, Windows) ``pin`` does nothing: the workers
     share all cores, as with ``pin=False``.
+
+    In a script, call it under ``if __name__ == "__main__":``: each worker process re-runs the script's top-level
+    code when it starts (Python's ``spawn`` start method). Called from unguarded top-level code it raises
+    `MainGuardError`, with that advice, before it starts anything.
     """
+    _refuse_unguarded_start()
+    return _local_cluster(n_workers, threads_per_worker=threads_per_worker, dashboard_address=dashboard_address,
+                          env=env, pin=pin, **kwargs)
+
+
+@contextlib.contextmanager
+def _local_cluster(n_workers, *, threads_per_worker, dashboard_address, env, pin, **kwargs):
     from distributed import Client, LocalCluster
 
     n_workers = check_int(n_workers, "n_workers")

@@ -30,8 +30,9 @@ Examples:
     With a store and a cluster (not run here)::
 
         from skillode.distributed import local_cluster
-        with local_cluster(2) as client:
-            ds = sweep.run(ts, store="sweep.zarr", client=client)
+        if __name__ == "__main__":               # in a script: the workers re-run it
+            with local_cluster(2) as client:
+                ds = sweep.run(ts, store="sweep.zarr", client=client)
 """
 
 from __future__ import annotations
