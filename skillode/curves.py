@@ -282,7 +282,8 @@ def from_curves(
     if kind == "loss":
         level = skill_level_from_loss(v, loss_kind, loss0=loss0)
         loss = v
-        conversion = "skill_level = exp(-skill_loss)" if loss_kind == "ce" else "skill_level = 1 - sqrt(skill_loss / loss0)"
+        conversion = ("skill_level = exp(-skill_loss)" if loss_kind == "ce"
+                      else "skill_level = 1 - sqrt(skill_loss / loss0)")
     elif kind == "skill_level":
         level = v
         loss = None if loss_kind is None else skill_loss_from_level(v, loss_kind, loss0=loss0)

@@ -8,7 +8,8 @@ minimise
 
 in the space the data were measured in: ``y`` is the skill level, the per-skill loss, or the accuracy (``var``;
 a loss is compared with the model's loss, never with its skill level), by Levenberg–Marquardt (or Gauss–Newton)
-*through the solver*: the model's states are differentiated with JAX, so no grid over ``N0`` is needed. Positive parameters are optimised as ``log theta``. The paper instead picked
+*through the solver*: the model's states are differentiated with JAX, so no grid over ``N0`` is needed. Positive
+parameters are optimised as ``log theta``. The paper instead picked
 the best ``N0`` from the grid ``10^linspace(-4, 2, 601)`` (arXiv:2501.12391, Figs. 6–7); both minimise the same
 objective.
 

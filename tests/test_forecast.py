@@ -1,4 +1,4 @@
-"""`skillode.forecast` (skillode.forecasting): fit what a run has shown, forecast the rest with intervals (predict, then measure)."""
+"""`skillode.forecast` (in skillode.forecasting): fit what a run has shown, forecast the rest with intervals."""
 
 import numpy as np
 import pytest
