@@ -13,6 +13,8 @@ Examples:
 
 from __future__ import annotations
 
+import warnings
+
 import matplotlib as mpl
 import numpy as np
 import xarray as xr
@@ -32,6 +34,9 @@ __all__ = [
     "skill_colorbar",
     "plain_log_ticks",
     "plot_fit_window",
+    "running_mean",
+    "plot_smoothed",
+    "text_overlaps",
 ]
 
 
@@ -241,17 +246,19 @@ def skill_colorbar(target, n: int, *, cmap: str = "viridis", label: str = "skill
 
 
 def plain_log_ticks(ax, axis: str = "both"):
-    """Readable log-axis labels: decades only (``10^k``), or ``1, 2, 5 x 10^k`` as plain numbers when the axis spans
-    under two decades; minor labels such as ``2 x 10^1`` (which overlap) are dropped. Call after plotting (it reads
-    the axis limits). Returns ``ax``."""
+    """Readable log-axis labels: decades only (``10^k``) when the axis spans two decades or more; under two decades
+    plain numbers, ``1, 2, 5 x 10^k`` under one decade and ``1, 3 x 10^k`` from one to two (denser labels run
+    together); minor labels such as ``2 x 10^1`` (which overlap) are dropped. Call after plotting (it reads the
+    axis limits). Returns ``ax``."""
     ax.autoscale_view()
     for name in ("x", "y") if axis == "both" else (axis,):
         a = ax.xaxis if name == "x" else ax.yaxis
         if a.get_scale() != "log":
             continue
         lo, hi = sorted(ax.get_xlim() if name == "x" else ax.get_ylim())
-        if lo > 0 and np.log10(hi / lo) < 2.0:  # under two decades: label 1, 2, 5 x 10^k in plain numbers
-            a.set_major_locator(LogLocator(base=10.0, subs=(1.0, 2.0, 5.0), numticks=12))
+        if lo > 0 and np.log10(hi / lo) < 2.0:  # under two decades: label 1, 2, 5 (or 1, 3) x 10^k in plain numbers
+            subs = (1.0, 2.0, 5.0) if np.log10(hi / lo) < 1.0 else (1.0, 3.0)
+            a.set_major_locator(LogLocator(base=10.0, subs=subs, numticks=12))
             a.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
         else:
             a.set_major_locator(LogLocator(base=10.0, numticks=12))
@@ -281,3 +288,214 @@ def plot_fit_window(ax, x, y, window, exponent: float, *, color="k", label: str 
     if shade:
         ax.axvspan(lo, hi, color="0.85", alpha=0.5, lw=0, zorder=0)
     return line
+
+
+def _kernel(window: int) -> np.ndarray:
+    window = check_int(window, "window (samples)")
+    if window < 1:
+        raise ValueError(f"window must be >= 1 sample, got {window}")
+    if window % 2:
+        return np.ones(window)
+    return np.concatenate([[0.5], np.ones(window - 1), [0.5]])  # window + 1 taps summing to window
+
+
+def running_mean(y, window: int) -> np.ndarray:
+    """Centred running mean of ``y`` over ``window`` samples (1-D); NaNs inside a window are skipped, and the first
+    and last ``window // 2`` samples, where the window is incomplete, are NaN.
+
+    An even window takes half weights at its two ends (``window + 1`` taps summing to ``window``), so it averages
+    a period-2 oscillation (a level flipping at every sample) away exactly; an odd window is a plain boxcar.
+    """
+    y = np.asarray(y, dtype=np.float64)
+    k = _kernel(window)
+    if y.ndim != 1:
+        raise ValueError(f"running_mean needs a 1-D series, got shape {y.shape}")
+    if len(y) < len(k):
+        return np.full(y.shape, np.nan)
+    ok = np.isfinite(y)
+    num = np.convolve(np.where(ok, y, 0.0), k, mode="same")
+    den = np.convolve(ok.astype(np.float64), k, mode="same")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.where(den > 0, num / den, np.nan)
+    half = len(k) // 2
+    if half:
+        mean[:half] = np.nan
+        mean[-half:] = np.nan
+    return mean
+
+
+def _running_range(y, window: int) -> tuple[np.ndarray, np.ndarray]:
+    y = np.asarray(y, dtype=np.float64)
+    half = len(_kernel(window)) // 2
+    padded = np.concatenate([np.full(half, np.nan), y, np.full(half, np.nan)])
+    views = np.lib.stride_tricks.sliding_window_view(padded, 2 * half + 1)
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN windows give NaN
+        return np.nanmin(views, axis=1), np.nanmax(views, axis=1)
+
+
+def plot_smoothed(ax, x, y, window: int, *, color="k", raw: str | None = "band", raw_alpha: float = 0.25,
+                  label: str | None = None, **line_kwargs):
+    """Draw a noisy or oscillating series readably: its `running_mean` over ``window`` samples as a line, and the
+    raw samples lightly behind it. Say in the legend or caption that the line is a running mean.
+
+    ``raw`` is ``"band"`` (the min–max of the raw samples in each window, a light band: for linear axes),
+    ``"dots"`` (every raw sample a small light dot: for log axes, where a band would reach down to zero) or None.
+    Returns the Line2D of the running mean.
+    """
+    x = np.asarray(x, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    if raw == "band":
+        lo, hi = _running_range(y, window)
+        ax.fill_between(x, lo, hi, color=color, alpha=raw_alpha, lw=0)
+    elif raw == "dots":
+        ax.plot(x, y, ".", color=color, alpha=raw_alpha, ms=1.5, mew=0)
+    elif raw is not None:
+        raise ValueError(f"raw must be 'band', 'dots' or None, got {raw!r}")
+    (line,) = ax.plot(x, running_mean(y, window), color=color, label=label, **line_kwargs)
+    return line
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Layout check
+
+
+def _tick_drawn(axis, tick) -> bool:
+    """Whether ``tick`` of ``axis`` lies inside the view interval (ticks outside it are not drawn)."""
+    lo, hi = sorted(axis.get_view_interval())
+    tr = axis.get_transform()
+    with np.errstate(all="ignore"):
+        a, b, x = tr.transform([lo, hi, tick.get_loc()])
+    a, b = min(a, b), max(a, b)
+    if not (np.isfinite(a) and np.isfinite(b) and np.isfinite(x)):
+        return False
+    eps = 1e-10 * max(abs(a), abs(b), b - a, 1e-300)
+    return a - eps <= x <= b + eps
+
+
+def _drawn_ticks(axis):
+    """The ticks ``axis`` draws: what ``Axis.draw`` draws (``_update_ticks``), else every tick inside the view."""
+    update = getattr(axis, "_update_ticks", None)
+    if update is not None:
+        return list(update())
+    return [t for t in (*axis.get_major_ticks(), *axis.get_minor_ticks()) if _tick_drawn(axis, t)]
+
+
+def _visible_texts(fig, renderer):
+    """``(Text, where)`` for every text the figure draws: titles, axis and tick labels, legends, colourbars,
+    annotations, figure texts and the suptitle; invisible artists (or below an invisible parent), empty strings and
+    tick labels outside the view limits are left out."""
+    from matplotlib.axis import Axis
+    from matplotlib.text import Annotation, Text
+
+    found = []
+
+    def where_of(ax):
+        k = fig.axes.index(ax) + 1 if ax in fig.axes else 0
+        title = (ax.get_title() or ax.get_title("left") or ax.get_title("right")).strip()
+        return f"axes {k}" + (f" {title[:30]!r}" if title else "")
+
+    def add(text, where):
+        if not text.get_visible() or not text.get_text().strip():
+            return
+        if isinstance(text, Annotation):
+            check = getattr(text, "_check_xy", None)
+            if check is not None and not check(renderer):
+                return  # an annotation whose point is clipped away is not drawn
+        found.append((text, where))
+
+    def walk(artist, where):
+        if not artist.get_visible():
+            return
+        if isinstance(artist, Axis):
+            name = artist.axis_name
+            add(artist.label, f"{name} label, {where}")
+            add(artist.offsetText, f"{name} offset text, {where}")
+            for tick in _drawn_ticks(artist):
+                if tick.get_visible():
+                    for lab in (tick.label1, tick.label2):
+                        add(lab, f"{name} tick label, {where}")
+            return
+        if isinstance(artist, Text):
+            add(artist, where)
+            return
+        for child in artist.get_children():
+            walk(child, where)
+
+    for text in fig.texts:
+        add(text, "figure text")
+    for leg in fig.legends:
+        walk(leg, "figure legend")
+    for sub in getattr(fig, "subfigs", []):
+        walk(sub, "subfigure")
+    for ax in fig.axes:
+        if not ax.get_visible():
+            continue
+        where = where_of(ax)
+        titles = [getattr(ax, name, None) for name in ("title", "_left_title", "_right_title")]
+        for child in ax.get_children():
+            if child is getattr(ax, "patch", None):
+                continue
+            if any(child is t for t in titles):
+                add(child, f"title, axes {fig.axes.index(ax) + 1}")
+            else:
+                walk(child, "legend, " + where if child is ax.get_legend() else where)
+    return found
+
+
+def text_overlaps(fig, *, dpi: float | None = None, tol: float = 0.5) -> list[str]:
+    """Layout defects of a figure: pairs of drawn texts whose boxes overlap, and texts leaving the canvas.
+
+    The figure is drawn (running its layout engine, e.g. constrained layout) and every text it draws (titles,
+    suptitle, axis labels, tick labels inside the view limits, offset texts, legend texts, colourbar labels,
+    annotations, figure texts; not invisible ones or empty strings) is measured with ``get_window_extent``. Two
+    boxes overlap when they share more than `tol` pixels in both directions; a box leaves the canvas when it
+    sticks out by more than `tol` pixels.
+
+    **Arguments:**
+
+    - `fig`: a matplotlib Figure (with or without pyplot; an Agg canvas is attached if it has none that renders).
+    - `dpi`: measure at this resolution, e.g. the one it is saved at (default: the figure's own).
+    - `tol`: the slack in pixels.
+
+    **Returns:** one line per defect naming the texts, e.g. ``"'2×10³' (x tick label, axes 1) overlaps '3×10³'
+    (x tick label, axes 1)"``; an empty list for a clean figure.
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    if not hasattr(fig.canvas, "get_renderer"):
+        FigureCanvasAgg(fig)
+    old_dpi = fig.dpi
+    if dpi is not None:
+        fig.set_dpi(dpi)
+    try:
+        fig.canvas.draw()
+        renderer = fig.canvas.get_renderer()
+        texts = _visible_texts(fig, renderer)
+        boxes = np.array([t.get_window_extent(renderer).extents for t, _ in texts]).reshape(-1, 4)
+        canvas = fig.bbox.extents
+    finally:
+        if dpi is not None:
+            fig.set_dpi(old_dpi)
+
+    def name(i):
+        text, where = texts[i]
+        shown = text.get_text().replace("\n", " ").replace("\\mathdefault", "")
+        return f"{shown[:60]!r} ({where})"
+
+    problems = []
+    x0, y0, x1, y1 = boxes.T
+    ok = np.isfinite(boxes).all(axis=1) & (x1 - x0 > 0) & (y1 - y0 > 0)
+    for i in np.flatnonzero(ok):
+        out = (x0[i] < canvas[0] - tol or y0[i] < canvas[1] - tol or x1[i] > canvas[2] + tol
+               or y1[i] > canvas[3] + tol)
+        if out:
+            problems.append(f"{name(i)} leaves the canvas")
+    for i in np.flatnonzero(ok):
+        j = np.arange(i + 1, len(texts))
+        j = j[ok[j]]
+        w = np.minimum(x1[i], x1[j]) - np.maximum(x0[i], x0[j])
+        h = np.minimum(y1[i], y1[j]) - np.maximum(y0[i], y0[j])
+        for k in j[(w > tol) & (h > tol)]:
+            problems.append(f"{name(i)} overlaps {name(k)}")
+    return problems
