@@ -1,14 +1,22 @@
 """The reproduction scorecard: run every example script, collect its checks, write ``report.md`` and ``index.html``.
 
 Each script in ``examples/`` reproduces one result of arXiv:2501.12391 and writes ``<out>/<name>.json`` with its
-check records (see ``examples/_common.py``: id, the paper's claim and value, skillode's value and spread, the
-tolerance, pass / fail / not-run, the figure). This module keeps no numbers of its own: `write_report` runs the
-scripts (``--quick`` unless ``quick=False``), each in a subprocess with a timeout, and turns their records into one
-table, a row per check. A script that crashes, times out or writes no result becomes a failed row, not a crashed
-report.
+check records (see ``examples/_common.py``: id, the paper's claim, the reference value and its kind of evidence,
+skillode's value and spread, the numeric tolerance and its reason, pass / differs / fail / not-run, the figure).
+This module keeps no numbers of its own: `write_report` runs the scripts (``--quick`` unless ``quick=False``),
+each in a subprocess with a timeout, and turns their records into one table, a row per check. A script that
+crashes, times out or writes no result becomes a failed row, not a crashed report. Rows and figures are in the
+paper's order (by figure number, then the sections without one, then the rows beyond the paper), and the summary
+counts each kind of evidence apart: only ``paper`` and ``authors-code`` rows are agreement with the paper.
 
 The scripts ship inside the wheel as ``skillode/_examples`` (hatch ``force-include``); in a source checkout or an
 editable install they are read from the repository's ``examples/`` folder.
+
+The runner: the scripts run side by side, one subprocess per CPU core (`default_jobs`), the longest expected
+first, each with its share of the numeric threads and with JAX's persistent compilation cache (`jax_cache_dir`,
+`example_env`), so that a second report loads its compiled programs instead of compiling them. It prints a header
+(how many examples, how many at a time, the expected time), a line as each starts and ends, and keeps a record of
+each example's wall time and exit status in ``runs.json``, from which the next report estimates its time.
 
 Examples:
     >>> report = write_report("report", only=["fig9_domino"])  # doctest: +SKIP
@@ -23,18 +31,30 @@ import dataclasses
 import html
 import json
 import os
+import re
 import shutil
+import signal
 import subprocess
 import sys
+import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from pathlib import Path
 
-__all__ = ["Report", "ExampleRun", "examples_dir", "list_examples", "run_example", "write_report"]
+__all__ = ["Report", "ExampleRun", "examples_dir", "list_examples", "run_example", "write_report", "order_rows",
+           "KINDS", "STATUSES", "default_jobs", "example_env", "jax_cache_dir", "QUICK_SECONDS"]
 
 RESULT_SCHEMA = "skillode-example/1"
 PAPER = "arXiv:2501.12391"
-STATUSES = ("pass", "fail", "not-run")
+STATUSES = ("pass", "differs", "fail", "not-run")
+#: the kinds of evidence a row's reference value can be (as in examples/_common.py); the first two are the paper's
+KINDS = {
+    "paper": "read from the paper's figure or text",
+    "authors-code": "the authors' research code re-run",
+    "derived": "derived here: skillode's own closed form, identity or independent implementation",
+    "beyond": "skillode's own target beyond the paper",
+}
+PAPER_KINDS = ("paper", "authors-code")
 
 
 def examples_dir() -> Path:
@@ -93,11 +113,78 @@ class ExampleRun:
         return rows
 
 
-def run_example(script: Path, outdir: Path, *, quick: bool = True, timeout: float = 600.0) -> ExampleRun:
+def default_jobs() -> int:
+    """The CPU cores this process may run on (``os.sched_getaffinity`` where the system has it): `write_report`'s
+    default number of examples at a time."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):  # macOS, Windows
+        return max(1, os.cpu_count() or 1)
+
+
+def jax_cache_dir() -> Path | None:
+    """The folder of JAX's persistent compilation cache that `write_report` gives the examples; None: off.
+
+    ``SKILLODE_JAX_CACHE`` decides: ``0``, ``off``, ``no`` or ``false`` turn the cache off, a path chooses the
+    folder; unset, it is ``$XDG_CACHE_HOME/skillode/jax`` (``~/.cache/skillode/jax``).
+    """
+    choice = os.environ.get("SKILLODE_JAX_CACHE", "").strip()
+    if choice.lower() in ("0", "off", "no", "false", "none"):
+        return None
+    if choice:
+        return Path(choice).expanduser()
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "skillode" / "jax"
+
+
+def example_env(*, cache: Path | None = None, threads: int | None = None) -> dict[str, str]:
+    """The environment variables `write_report` adds for each example's subprocess; a variable already set in this
+    process's environment is left as it is.
+
+    - `cache`: JAX's persistent compilation cache in that folder, keeping every compiled program (the thresholds
+      on compile time and entry size off: the examples' CPU programs are small), so that a second report loads
+      its XLA programs instead of compiling them again.
+    - `threads`: threads of one example's numerics (OpenMP, OpenBLAS and MKL pools; with 1, XLA's Eigen pool
+      off too), so that K examples side by side on K cores do not oversubscribe them. None: no limit.
+    """
+    env: dict[str, str] = {}
+    if cache is not None:
+        env["JAX_COMPILATION_CACHE_DIR"] = str(cache)
+        env["JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS"] = "0"
+        env["JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES"] = "-1"
+    if threads is not None:
+        for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+            env[var] = str(threads)
+        xla = os.environ.get("XLA_FLAGS", "")
+        if threads == 1 and "xla_cpu_multi_thread_eigen" not in xla:
+            env["XLA_FLAGS"] = f"{xla} --xla_cpu_multi_thread_eigen=false".strip()
+    return {k: v for k, v in env.items() if k == "XLA_FLAGS" or k not in os.environ}
+
+
+_RUNNING: set[subprocess.Popen] = set()  # the example processes alive now (ended all at once on an interrupt)
+_RUNNING_LOCK = threading.Lock()
+
+
+def _end(proc: subprocess.Popen) -> None:
+    """Kill an example and whatever it started (its own session: one process group), then reap it."""
+    try:
+        if os.name == "posix":
+            os.killpg(proc.pid, signal.SIGKILL)
+        else:
+            proc.kill()
+    except (ProcessLookupError, PermissionError):
+        pass
+    proc.wait()
+
+
+def run_example(script: Path, outdir: Path, *, quick: bool = True, timeout: float = 600.0,
+                env: dict[str, str] | None = None) -> ExampleRun:
     """Run one example script in a subprocess (``--out outdir``, ``--quick`` if asked) and read its result file.
 
     The output folder is emptied first, so a stale result can never be reported. stdout and stderr go to
-    ``outdir/log.txt``; a copy of the script is kept next to its figures so that the report can link to it.
+    ``outdir/log.txt`` as they come (``tail -f`` it to watch a long example); a copy of the script is kept next to
+    its figures so that the report can link to it. `env`: environment variables on top of this process's (e.g.
+    `example_env`). The script runs in a session of its own: past `timeout` it is killed together with any process
+    it started. A script that cannot be started at all gives a run with no exit status and the reason in its log.
     """
     script, outdir = Path(script).resolve(), Path(outdir).resolve()
     name = script.stem
@@ -105,19 +192,32 @@ def run_example(script: Path, outdir: Path, *, quick: bool = True, timeout: floa
         shutil.rmtree(outdir)
     outdir.mkdir(parents=True)
     cmd = [sys.executable, str(script), "--out", str(outdir)] + (["--quick"] if quick else [])
-    env = {**os.environ, "MPLBACKEND": "Agg", "PYTHONUNBUFFERED": "1"}
+    env = {**os.environ, "MPLBACKEND": "Agg", "PYTHONUNBUFFERED": "1", **(env or {})}
+    log_path = outdir / "log.txt"
+    head = f"$ {' '.join(cmd)}\n"
     start = time.perf_counter()
-    timed_out = False
-    try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env, cwd=outdir)
-        rc, log = proc.returncode, proc.stdout + proc.stderr
-    except subprocess.TimeoutExpired as err:
-        timed_out, rc = True, None
-        out = err.stdout or b""
-        errs = err.stderr or b""
-        log = (out.decode() if isinstance(out, bytes) else out) + (errs.decode() if isinstance(errs, bytes) else errs)
+    timed_out, rc = False, None
+    with open(log_path, "w", encoding="utf-8") as log_file:
+        log_file.write(head)
+        log_file.flush()
+        try:
+            proc = subprocess.Popen(cmd, stdout=log_file, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                    env=env, cwd=outdir, start_new_session=os.name == "posix")
+        except OSError as err:
+            log_file.write(f"cannot start the script: {err}\n")
+        else:
+            with _RUNNING_LOCK:
+                _RUNNING.add(proc)
+            try:
+                rc = proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                timed_out = True
+                _end(proc)
+            finally:
+                with _RUNNING_LOCK:
+                    _RUNNING.discard(proc)
     wall = time.perf_counter() - start
-    (outdir / "log.txt").write_text(f"$ {' '.join(cmd)}\n{log}")
+    log = log_path.read_text(encoding="utf-8", errors="replace")[len(head):]
     shutil.copy2(script, outdir / script.name)
     result = None
     path = outdir / f"{name}.json"
@@ -141,12 +241,22 @@ class Report:
     rows: list[dict]
     wall_s: float
 
+    def __post_init__(self):
+        self.rows = order_rows(self.rows)
+        self.runs = order_runs(self.runs)
+
     @property
     def n_failed(self) -> int:
+        """Failed rows (an explained difference, status ``"differs"``, is not a failure)."""
         return sum(r["status"] == "fail" for r in self.rows)
 
     def counts(self) -> dict[str, int]:
-        return {s: sum(r["status"] == s for r in self.rows) for s in STATUSES}
+        """Rows by status."""
+        return _counts(self.rows)
+
+    def counts_by_kind(self) -> dict[str, dict[str, int]]:
+        """Rows by kind of evidence, then by status (rows with no kind, such as a crashed script's, under "—")."""
+        return _counts_by_kind(self.rows)
 
 
 def write_report(
@@ -156,10 +266,15 @@ def write_report(
     only=None,
     directory: Path | None = None,
     timeout: float | None = None,
-    jobs: int = 1,
+    jobs: int | None = None,
     progress: bool = True,
+    jax_cache: bool | str | os.PathLike = True,
+    threads: int | None = None,
 ) -> Report:
     """Run the examples and write ``outdir/report.md`` and a self-contained ``outdir/index.html``.
+
+    The examples run side by side, one subprocess each, the longest expected first (expected: from the previous
+    run's ``outdir/runs.json``, else from `QUICK_SECONDS`); each new run rewrites ``runs.json``.
 
     **Arguments:**
 
@@ -168,8 +283,13 @@ def write_report(
     - `only`: names of the examples to run (default all); an unknown name raises ``ValueError``.
     - `directory`: where the scripts are (default `examples_dir`).
     - `timeout`: seconds per example (default 600 quick, 7200 full); past it the example's row fails.
-    - `jobs`: examples run at the same time.
-    - `progress`: print a line per example.
+    - `jobs`: examples run at the same time (default `default_jobs`: one per CPU core).
+    - `progress`: print a header (examples, jobs, expected time), a line as each example starts and ends, and
+      which are still running when a minute passes without news.
+    - `jax_cache`: give the examples JAX's persistent compilation cache: True (default) in `jax_cache_dir`, a path
+      for another folder, False for none.
+    - `threads`: numeric threads per example (`example_env`); default: the cores divided among the jobs when
+      examples run side by side, no limit when they run one at a time; 0: no limit.
 
     **Returns:** a `Report`; ``report.n_failed`` is the number of failed rows.
     """
@@ -180,31 +300,265 @@ def write_report(
         if unknown:
             raise ValueError(f"unknown example(s) {unknown}; choose from {', '.join(scripts)}")
         scripts = {k: v for k, v in scripts.items() if k in only}
+    jobs = default_jobs() if jobs is None else jobs
     if jobs < 1:
         raise ValueError(f"jobs must be >= 1, got {jobs}")
+    if threads is not None and threads < 0:
+        raise ValueError(f"threads must be >= 0, got {threads}")
     timeout = timeout if timeout is not None else (600.0 if quick else 7200.0)
     outdir = Path(outdir)
-    outdir.mkdir(parents=True, exist_ok=True)
-    start = time.perf_counter()
+    try:
+        outdir.mkdir(parents=True, exist_ok=True)
+    except OSError as err:  # a file in the way, no permission, a read-only disk: say so before any example runs
+        raise ValueError(f"cannot create the report folder {str(outdir)!r} (outdir): {err.strerror or err}") from None
+    workers = max(1, min(jobs, len(scripts)))
+    if threads is None:
+        threads = max(1, default_jobs() // workers) if workers > 1 else 0
+    cache = None if jax_cache is False else (jax_cache_dir() if jax_cache is True else Path(jax_cache))
+    if cache is not None:
+        try:
+            cache.mkdir(parents=True, exist_ok=True)
+        except OSError:
+            cache = None
+    env = example_env(cache=cache, threads=threads or None)
+    expected, source = _expected_times(outdir / RUNS_FILE, list(scripts), quick)
+    order = sorted(scripts, key=lambda name: -expected.get(name, 0.0))  # longest first: the shortest makespan
+    say = _Progress(len(scripts), progress)
+    say.header(quick=quick, workers=workers, threads=threads, cache=cache, expected=expected, order=order,
+               source=source)
 
-    def one(item):
-        name, script = item
-        run = run_example(script, outdir / name, quick=quick, timeout=timeout)
-        if progress:
-            counts = {s: sum(r["status"] == s for r in run.rows()) for s in STATUSES}
-            print(f"[report] {name}: {counts['pass']} pass, {counts['fail']} fail, {counts['not-run']} not run "
-                  f"({run.wall_s:.0f} s)", flush=True)
+    def one(name):
+        say.start(name, expected.get(name))
+        try:
+            run = run_example(scripts[name], outdir / name, quick=quick, timeout=timeout, env=env)
+        except Exception as err:  # an example that cannot even be set up is a failed row, too
+            run = ExampleRun(name, scripts[name], (outdir / name).resolve(), None, 0.0, False, None,
+                             f"{type(err).__name__}: {err}")
+        say.done(run)
         return run
 
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
-        runs = list(pool.map(one, scripts.items()))
+    start = time.perf_counter()
+    pool = ThreadPoolExecutor(max_workers=workers)
+    futures = {}
+    try:
+        futures = {pool.submit(one, name): name for name in order}
+        pending = set(futures)
+        while pending:
+            finished, pending = wait(pending, timeout=say.quiet_for(), return_when=FIRST_COMPLETED)
+            if not finished:
+                say.heartbeat()
+        done = {futures[f]: f.result() for f in futures}
+    except BaseException:  # Ctrl-C: drop the queued examples, end the running ones (in sessions of their own)
+        pool.shutdown(wait=False, cancel_futures=True)
+        while not all(f.done() for f in futures):
+            with _RUNNING_LOCK:
+                running = list(_RUNNING)
+            for proc in running:
+                _end(proc)
+            time.sleep(0.05)
+        raise
+    finally:
+        pool.shutdown(wait=True)
+    runs = [done[name] for name in scripts]  # the scripts' order, whatever order they finished in
     rows = [row for run in runs for row in run.rows()]
     wall = time.perf_counter() - start
+    _write_runs(outdir / RUNS_FILE, runs, quick=quick, jobs=workers, threads=threads, cache=cache, wall=wall)
     md = outdir / "report.md"
     md.write_text(_markdown(runs, rows, quick=quick, wall=wall))
     page = outdir / "index.html"
     page.write_text(_html(runs, rows, quick=quick, wall=wall))
     return Report(md, page, runs, rows, wall)
+
+
+# ---------------------------------------------------------------------------------------------- the runner's record
+RUNS_FILE = "runs.json"
+RUNS_SCHEMA = "skillode-report-runs/1"
+
+#: Wall seconds of each example's quick mode, for the first report's time estimate and order (later reports use
+#: their own previous run's ``runs.json``): measured with the defaults (two at a time on a 2-core x86 machine that
+#: other work kept busy, empty JAX compilation cache), so on the high side. An example missing here counts as the
+#: median of the others.
+QUICK_SECONDS = {
+    "backend_agreement": 36, "domino_limit": 32, "fig10_scaling": 87, "fig12_quadratic": 16, "fig13_grokking": 91,
+    "fig15_optimizers": 52, "fig16_parity_theory": 92, "fig17_gates": 15, "fig18_modular_scaling": 53,
+    "fig19_modularity": 77, "fig2_domino_parity": 52, "fig4_two_skills": 34, "fig5_n_skills": 22,
+    "fig6_7_resource_bridge": 56, "fig6_resource_theory": 14, "fig7_collapse": 10, "fig8_underparam": 34,
+    "fig9_domino": 8, "forecast_emergence": 154, "learning_times_closed_form": 10, "loss_exponents": 12,
+    "self_weighted_loss": 50, "two_skill_ratio": 8, "validation_at_scale": 191,
+}
+
+
+def _expected_times(record: Path, names: list[str], quick: bool) -> tuple[dict[str, float], str]:
+    """Expected wall seconds per example and where they come from: the previous run's record in the output
+    folder (same mode), else `QUICK_SECONDS` (quick mode); examples with neither get the median of the rest."""
+    previous, source = {}, None
+    try:
+        data = json.loads(record.read_text())
+        if data.get("schema") == RUNS_SCHEMA and data.get("mode") == ("quick" if quick else "full"):
+            previous = {k: float(v["wall_s"]) for k, v in data.get("examples", {}).items()
+                        if isinstance(v, dict) and isinstance(v.get("wall_s"), (int, float))}
+    except (OSError, ValueError, TypeError, AttributeError):
+        pass
+    known = {n: previous[n] for n in names if n in previous}
+    if known:
+        source = f"the previous run's times in {record}"
+    shipped = {n: float(QUICK_SECONDS[n]) for n in names if n not in known and n in QUICK_SECONDS} if quick else {}
+    if shipped:
+        table = "skillode's table of quick-mode times measured on a 2-core machine"
+        source = f"{source} and {table}" if source else table
+    known.update(shipped)
+    if not known:
+        return {}, None
+    values = sorted(known.values())
+    median = values[len(values) // 2]
+    return {n: known.get(n, median) for n in names}, source
+
+
+def _makespan(seconds: list[float], workers: int) -> float:
+    """The wall time of running jobs of these lengths, longest first, each on the first free one of `workers`."""
+    free = [0.0] * workers
+    for s in sorted(seconds, reverse=True):
+        free[free.index(min(free))] += s
+    return max(free) if seconds else 0.0
+
+
+def _write_runs(path: Path, runs: list[ExampleRun], *, quick, jobs, threads, cache, wall) -> None:
+    """Write the runner's record (exit status, wall time and row counts per example); examples of the same mode
+    that this run left out keep their previous entries, so that a partial run does not lose the estimates."""
+    mode = "quick" if quick else "full"
+    examples = {}
+    try:
+        old = json.loads(path.read_text())
+        if old.get("schema") == RUNS_SCHEMA and old.get("mode") == mode:
+            examples.update(old.get("examples", {}))
+    except (OSError, ValueError, AttributeError):
+        pass
+    for run in runs:
+        examples[run.name] = {"wall_s": round(run.wall_s, 2), "returncode": run.returncode,
+                              "timed_out": run.timed_out, "counts": _run_counts(run)}
+    path.write_text(json.dumps({
+        "schema": RUNS_SCHEMA, "mode": mode, "jobs": jobs, "threads": threads or None,
+        "jax_cache": cache is not None, "wall_s": round(wall, 2), "examples": dict(sorted(examples.items())),
+    }, indent=1) + "\n")
+
+
+def _run_counts(run: ExampleRun) -> dict[str, int]:
+    rows = run.rows()
+    return {s: sum(r["status"] == s for r in rows) for s in STATUSES}
+
+
+def _duration(seconds: float) -> str:
+    seconds = round(seconds)
+    return f"{seconds} s" if seconds < 60 else f"{seconds // 60} min {seconds % 60:02d} s"
+
+
+class _Progress:
+    """The report's progress lines: the header, each example's start and end, and a word while nothing ends."""
+
+    QUIET_S = 60.0  # seconds without a line before the still-running line
+
+    def __init__(self, total: int, enabled: bool):
+        self.total, self.enabled = total, enabled
+        self.lock = threading.Lock()
+        self.start_time = self.last = time.perf_counter()
+        self.started: dict[str, float] = {}
+        self.finished = 0
+
+    def _print(self, text: str) -> None:
+        with self.lock:
+            self.last = time.perf_counter()
+            if self.enabled:
+                print(f"[report {_clock(self.last - self.start_time)}] {text}", flush=True)
+
+    def header(self, *, quick, workers, threads, cache, expected, order, source) -> None:
+        if not self.enabled:
+            return
+        where = f"JAX compilation cache in {cache}" if cache is not None else "no JAX compilation cache"
+        limit = f", {threads} numeric thread{'s' if threads != 1 else ''} each" if threads else ""
+        self._print(f"{self.total} example{'s' if self.total != 1 else ''}, {'quick' if quick else 'full'} mode, "
+                    f"{workers} at a time{limit} (one process each); {where}")
+        if expected:
+            longest = ", ".join(f"{n} ~{_duration(expected[n])}" for n in order[:3])
+            self._print(f"expected about {_duration(_makespan(list(expected.values()), workers))} (from {source}); "
+                        f"longest first: {longest}")
+        else:
+            self._print("no time estimate (no previous run of this mode in the output folder)")
+
+    def start(self, name: str, expected: float | None) -> None:
+        with self.lock:
+            self.started[name] = time.perf_counter()
+        guess = f" (expected ~{_duration(expected)})" if expected else ""
+        self._print(f"start  {name}{guess}")
+
+    def done(self, run: ExampleRun) -> None:
+        counts = _run_counts(run)
+        with self.lock:
+            self.started.pop(run.name, None)
+            self.finished += 1
+            n = self.finished
+        shown = ", ".join(f"{v} {k}" for k, v in counts.items() if v or k in ("pass", "fail"))
+        verdict = "FAILED" if counts.get("fail") else "done  "
+        log = f"; log {run.outdir / 'log.txt'}" if counts.get("fail") else ""
+        self._print(f"{verdict} {run.name}: {shown} ({_duration(run.wall_s)}; {n}/{self.total} done{log})")
+
+    def quiet_for(self) -> float:
+        """Seconds until the next still-running line is due."""
+        return max(1.0, self.QUIET_S - (time.perf_counter() - self.last))
+
+    def heartbeat(self) -> None:
+        if time.perf_counter() - self.last < self.QUIET_S - 0.5:
+            return
+        now = time.perf_counter()
+        with self.lock:
+            running = ", ".join(f"{n} ({_duration(now - t)})" for n, t in self.started.items())
+        self._print(f"running: {running or 'nothing'}; {self.finished}/{self.total} done")
+
+
+def _clock(seconds: float) -> str:
+    seconds = int(seconds)
+    return f"{seconds // 60}:{seconds % 60:02d}"
+
+
+# ---------------------------------------------------------------------------------------------- order and counts
+def _figure_number(row) -> int | None:
+    """The paper's figure a row belongs to: from its id (``fig10.x``), else its claim (``Fig. 6``), else its
+    example's name; None for a section without a figure number."""
+    for text, pattern in ((row.get("id"), r"fig(\d+)"), (row.get("claim"), r"\bFigs?\.\s*(\d+)"),
+                          (row.get("example"), r"fig(\d+)")):
+        match = re.match(pattern, str(text or "")) if pattern.startswith("fig") else re.search(pattern, str(text or ""))
+        if match:
+            return int(match.group(1))
+    return None
+
+
+def _order_key(row) -> tuple[int, int]:
+    if row.get("kind") == "beyond":
+        return (2, 0)
+    number = _figure_number(row)
+    return (0, number) if number is not None else (1, 0)
+
+
+def order_rows(rows: list[dict]) -> list[dict]:
+    """Rows in the paper's order: by figure number (Fig. 2, 4, ..., 19), then sections without a figure number,
+    then the rows beyond the paper; rows that tie keep their order."""
+    return sorted(rows, key=_order_key)
+
+
+def order_runs(runs: list) -> list:
+    """Example runs in the paper's order: by the first (in `order_rows` order) of their rows."""
+    def key(run):
+        rows = run.rows()
+        return min(map(_order_key, rows)) if rows else (1, 0)
+    return sorted(runs, key=key)
+
+
+def _counts(rows) -> dict[str, int]:
+    return {s: sum(r["status"] == s for r in rows) for s in STATUSES}
+
+
+def _counts_by_kind(rows) -> dict[str, dict[str, int]]:
+    kinds = list(KINDS) + sorted({str(r.get("kind") or "—") for r in rows} - set(KINDS))
+    return {k: _counts([r for r in rows if str(r.get("kind") or "—") == k]) for k in kinds}
 
 
 # ---------------------------------------------------------------------------------------------- formatting
@@ -228,6 +582,8 @@ def _num(x) -> str:
 
 def _value(row) -> str:
     text = _num(row["value"]) if row["status"] != "not-run" else "not run"
+    if row.get("detail") and row["status"] != "not-run":
+        text += f" ({row['detail']})"
     spread = row.get("spread")
     if spread is not None:
         text += f" [{_num(spread[0])}–{_num(spread[1])}]" if isinstance(spread, list) and len(spread) == 2 else (
@@ -238,6 +594,10 @@ def _value(row) -> str:
 def _status(row) -> str:
     if row["status"] == "not-run":
         return f"not run ({row.get('reason') or 'quick mode'})"
+    if row["status"] == "differs":
+        return f"differs (explained): {row.get('explanation') or 'no explanation given'}"
+    if row["status"] == "fail" and row.get("reason"):
+        return f"fail ({row['reason']})"
     return row["status"]
 
 
@@ -245,15 +605,32 @@ def _tolerance(row) -> str:
     tol = row.get("tolerance")
     if tol is None:
         return "—"
-    return f"± {_num(tol)}" if isinstance(tol, (int, float)) else str(tol)
+    text = f"± {_num(tol)}" if isinstance(tol, (int, float)) and not isinstance(tol, bool) else str(tol)
+    if isinstance(tol, str) and tol.strip().endswith("%"):
+        text = f"± {tol.strip()}"
+    return text + (f" ({row['tolerance_reason']})" if row.get("tolerance_reason") else "")
 
 
-def _summary(runs, rows, *, quick, wall) -> tuple[str, str]:
-    counts = {s: sum(r["status"] == s for r in rows) for s in STATUSES}
-    head = (f"{counts['pass']} passed, {counts['fail']} failed, {counts['not-run']} not run, from {len(runs)} "
-            f"examples ({'quick' if quick else 'full'} mode, {wall:.0f} s wall time).")
+def _summary(runs, rows, *, quick, wall) -> tuple[str, str, str]:
+    counts = _counts(rows)
+    head = (f"{counts['pass']} passed, {counts['differs']} differ from the paper (explained), {counts['fail']} "
+            f"failed, {counts['not-run']} not run, from {len(runs)} examples ({'quick' if quick else 'full'} mode, "
+            f"{wall:.0f} s wall time).")
+    parts = []
+    for kind, c in _counts_by_kind(rows).items():
+        if kind in KINDS or sum(c.values()):
+            parts.append(f"{kind}: {c['pass']} pass, {c['differs']} differ, {c['fail']} fail, {c['not-run']} not run")
+    ours = [r for r in rows if r.get("kind") in PAPER_KINDS]
+    kinds = (f"By kind of evidence — {'; '.join(parts)}. Only the paper and authors-code rows count as agreement "
+             f"with the paper ({sum(r['status'] == 'pass' for r in ours)} of {len(ours)} pass); derived rows check "
+             "skillode against its own closed forms, identities and independent implementations, and beyond rows "
+             "are skillode's own targets beyond the paper.")
     times = ", ".join(f"{r.name} {r.wall_s:.0f} s" for r in runs)
-    return head, f"Wall time per example (machine-dependent): {times}."
+    return head, kinds, f"Wall time per example (machine-dependent): {times}."
+
+
+def _kinds_legend() -> str:
+    return "; ".join(f"{k}: {v}" for k, v in KINDS.items())
 
 
 def _md_cell(text) -> str:
@@ -261,27 +638,34 @@ def _md_cell(text) -> str:
 
 
 def _markdown(runs, rows, *, quick, wall) -> str:
-    head, times = _summary(runs, rows, quick=quick, wall=wall)
+    runs, rows = order_runs(runs), order_rows(rows)
+    head, kinds, times = _summary(runs, rows, quick=quick, wall=wall)
     out = [
         "# skillode reproduction scorecard",
         "",
         f"Liu, Liu, Michaud, Gore & Tegmark, *Physics of Skill Learning*, {PAPER}. Every row is a check recorded by "
-        "one example script (`examples/`): the paper's claim and value, skillode's value (with its spread over "
-        "seeds where the run is random), the tolerance and the verdict. Regenerate with `skillode report` "
-        "(`--full` for the full runs).",
+        "one example script (`examples/`): the paper's claim, the reference value and its kind of evidence, "
+        "skillode's value (with its spread over seeds where the run is random), the numeric tolerance with its "
+        "reason, and the verdict (a value that really differs from the paper is shown as *differs (explained)*, "
+        "never as a pass). Rows are in the paper's order. Regenerate with `skillode report` (`--full` for the full "
+        "runs).",
+        "",
+        f"Kinds of evidence: {_kinds_legend()}.",
         "",
         f"**{head}**",
         "",
-        "| status | check | claim | paper | skillode | tolerance | figure | script |",
-        "|---|---|---|---|---|---|---|---|",
+        kinds,
+        "",
+        "| status | check | kind | claim | reference | skillode | tolerance | figure | script |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         fig = f"[{r['figure']}]({r['example']}/{r['figure']})" if r.get("figure") else "—"
         script = f"[{r['example']}.py]({r['example']}/{r['example']}.py)"
-        status = {"pass": "pass", "fail": "**FAIL**"}.get(r["status"], _status(r))
+        status = "**FAIL**" + _status(r)[4:] if r["status"] == "fail" else _status(r)
         out.append("| " + " | ".join(_md_cell(c) for c in (
-            status, f"`{r['id']}` {r['description']}", r["claim"], _num(r["paper"]), _value(r), _tolerance(r),
-            fig, script)) + " |")
+            status, f"`{r['id']}` {r['description']}", r.get("kind") or "—", r["claim"], _num(r["paper"]),
+            _value(r), _tolerance(r), fig, script)) + " |")
     out += ["", "## Figures", ""]
     for run in runs:
         figures = (run.result or {}).get("figures", [])
@@ -300,6 +684,7 @@ th, td { border: 1px solid #ccc; padding: 0.3em 0.5em; vertical-align: top; text
 th { background: #f0f0f0; position: sticky; top: 0; }
 tr.pass td.status { background: #d9f2d9; } tr.fail td.status { background: #f7c6c6; font-weight: bold; }
 tr.not-run td.status { background: #eee; color: #666; }
+tr.differs td.status { background: #fbe7c6; }
 code { font-size: 0.95em; } img { max-width: 100%; border: 1px solid #ddd; margin: 0.5em 0; }
 .summary { font-size: 1.1em; font-weight: bold; }
 """
@@ -311,17 +696,22 @@ def _anchor(example: str, figure: str) -> str:
 
 def _html(runs, rows, *, quick, wall) -> str:
     esc = html.escape
-    head, times = _summary(runs, rows, quick=quick, wall=wall)
+    runs, rows = order_runs(runs), order_rows(rows)
+    head, kinds, times = _summary(runs, rows, quick=quick, wall=wall)
     body = [
         "<!DOCTYPE html>", "<html lang='en'><head><meta charset='utf-8'>",
         "<title>skillode reproduction scorecard</title>", f"<style>{_CSS}</style></head><body>",
         "<h1>skillode reproduction scorecard</h1>",
         f"<p>Liu, Liu, Michaud, Gore &amp; Tegmark, <i>Physics of Skill Learning</i>, {PAPER}. Every row is a "
-        "check recorded by one example script: the paper's claim and value, skillode's value (with its spread "
-        "over seeds where the run is random), the tolerance and the verdict.</p>",
+        "check recorded by one example script: the paper's claim, the reference value and its kind of evidence, "
+        "skillode's value (with its spread over seeds where the run is random), the numeric tolerance with its "
+        "reason, and the verdict (a value that really differs from the paper is shown as <i>differs "
+        "(explained)</i>, never as a pass). Rows are in the paper's order.</p>",
+        f"<p>Kinds of evidence: {esc(_kinds_legend())}.</p>",
         f"<p class='summary'>{esc(head)}</p>",
-        "<table><thead><tr><th>status</th><th>check</th><th>claim</th><th>paper</th><th>skillode</th>"
-        "<th>tolerance</th><th>figure</th><th>script</th></tr></thead><tbody>",
+        f"<p>{esc(kinds)}</p>",
+        "<table><thead><tr><th>status</th><th>check</th><th>kind</th><th>claim</th><th>reference</th>"
+        "<th>skillode</th><th>tolerance</th><th>figure</th><th>script</th></tr></thead><tbody>",
     ]
     for r in rows:
         fig = (f"<a href='#{_anchor(r['example'], r['figure'])}'>{esc(r['figure'])}</a>" if r.get("figure")
@@ -330,7 +720,8 @@ def _html(runs, rows, *, quick, wall) -> str:
         title = f" title='{esc(r['spread_label'])}'" if r.get("spread_label") else ""
         body.append(
             f"<tr class='{r['status']}'><td class='status'>{esc(_status(r))}</td>"
-            f"<td><code>{esc(r['id'])}</code> {esc(r['description'])}</td><td>{esc(str(r['claim']))}</td>"
+            f"<td><code>{esc(r['id'])}</code> {esc(r['description'])}</td><td>{esc(r.get('kind') or '—')}</td>"
+            f"<td>{esc(str(r['claim']))}</td>"
             f"<td>{esc(_num(r['paper']))}</td><td{title}>{esc(_value(r))}</td><td>{esc(_tolerance(r))}</td>"
             f"<td>{fig}</td><td>{script}</td></tr>"
         )
