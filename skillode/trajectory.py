@@ -95,7 +95,10 @@ def make_trajectory(
     extra: Mapping[str, tuple[tuple[str, ...], object]] | None = None,
     attrs: Mapping | None = None,
 ) -> xr.Dataset:
-    """Build a trajectory Dataset from arrays.
+    """Build a trajectory Dataset from arrays already in the format's order (``(..., skill, t)``).
+
+    For curves logged during training (losses or accuracies, in ``(steps, skills)`` order) use
+    `skillode.from_curves`: it converts them to skill levels and refuses to guess the axes of a square array.
 
     **Arguments:**
 
@@ -112,6 +115,9 @@ def make_trajectory(
     - `attrs`: parameters that produced the data; converted with `netcdf_attrs`.
     """
     t = np.asarray(t, dtype=np.float64)
+    if skill_level is None:
+        raise ValueError("skill_level is required: for a run's logged per-skill losses or accuracies use "
+                         "skillode.from_curves, which converts them to skill levels and says which axis is which")
     skill_level = np.asarray(skill_level)
     sweep = dict(sweep or {})
     axes = tuple(sweep)

@@ -140,3 +140,8 @@ def test_bad_table_files(tmp_path):
     wide = pd.DataFrame({"step": [0, 10, 10], "a": [0.5, 0.4, 0.3]})
     with pytest.raises(ValueError, match="duplicated steps"):
         read_curves(wide, kind="loss", loss_kind="ce")
+
+
+def test_make_trajectory_points_logged_curves_to_from_curves():
+    with pytest.raises(ValueError, match="from_curves"):
+        sk.make_trajectory(STEPS, None, skill_loss=np.ones((2, 4)))
