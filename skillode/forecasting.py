@@ -47,6 +47,8 @@ the intervals are too narrow.
 
 from __future__ import annotations
 
+import warnings
+
 import equinox as eqx
 import jax
 import jax.numpy as jnp
@@ -203,7 +205,6 @@ def forecast(
     keep = t <= at
     if keep.sum() < 2:
         raise ValueError(f"at = {at:g} leaves fewer than two logged steps (the first is {t[0]:g})")
-    run_dims = da.dims[:-2]
     values = np.asarray(da.values, np.float64).reshape(-1, da.sizes[SKILL], t.size)[..., keep]
     t_seen = t[keep]
     n_runs, n = values.shape[:2]
@@ -247,6 +248,9 @@ def forecast(
     theta = res.x if res.fun <= best[0] else best[1]
     if not np.all(np.isfinite(theta)):
         raise RuntimeError(f"forecast: the fit did not converge ({res.message})")
+    if not res.success:
+        warnings.warn(f"forecast: L-BFGS-B stopped without its convergence test ({res.message}); the maximum may be "
+                      "approximate (attrs['converged'] = 0)", RuntimeWarning, stacklevel=2)
     at_bound = bool(theta[1] <= lo + 1e-6 or theta[1] >= hi - 1e-6)
     levels_j, crossed_j = jnp.asarray(levels), jnp.asarray(crossed)
     log_unit_hat = np.asarray(_log_unit_times(template, theta[1], levels_j), np.float64)
@@ -297,12 +301,11 @@ def forecast(
             **threshold.attrs(), "at": horizon, "interval": interval, "levels": levels, "eta": eta, "N0": N0,
             "sigma": sig, "N0_at_bound": int(at_bound), "n_crossed": int(crossed.sum()),
             "n_censored": int(censored.sum()), "n_runs": n_runs, "seed": seed, "n_draws": n_draws,
-            "loss_kind": template.loss_kind, "units": "steps",
+            "converged": int(res.success), "loss_kind": template.loss_kind, "units": "steps",
             "method": "censored log-normal likelihood of crossing times (Resource-model closed form); intervals: "
                       "Laplace approximation of the constants plus the scatter, conditioned on not learned by 'at'",
         },
     )
-    del run_dims
     return with_learned(out)
 
 
