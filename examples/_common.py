@@ -7,14 +7,22 @@ Each script in ``examples/`` reproduces one result of arXiv:2501.12391 and ends 
     ...                                    # compute
     ex.save_figure(fig)                    # <out>/<script>.png at 150 dpi
     ex.check("fig4.signgd_ratio", "SignGD: t2/t1 saturates near 2", claim="arXiv:2501.12391, Fig. 4",
-             paper=1.90, value=1.88, tolerance=0.4)
+             kind="authors-code", paper=1.90, value=1.88, tolerance=0.4,
+             tolerance_reason="seed spread of the re-run: min–max over seeds")
     return ex.finish({"ratios": ...})      # <out>/<script>.json; exit status 1 if any check failed
 
 A check record is the one source of truth for the scorecard (``skillode report`` reads these files and keeps no
-numbers of its own). It holds: ``id``, ``description``, ``claim`` (figure or section of the paper), ``paper`` (the
-paper's value, a number or a short text), ``value`` (skillode's), ``spread`` and ``spread_label`` (over seeds,
-where random), ``tolerance``, ``status`` (``"pass"``, ``"fail"`` or ``"not-run"``), ``reason`` (for not-run),
+numbers of its own). It holds: ``id``, ``description``, ``claim`` (figure or section of the paper), ``kind`` (the
+kind of evidence ``paper`` is, one of `KINDS`), ``paper`` (the reference value: a number or a list of numbers),
+``value`` (skillode's), ``detail`` (optional text shown with it), ``spread`` and ``spread_label`` (over seeds,
+where random), ``tolerance`` and ``tolerance_reason`` (a number, or ``"N%"`` of ``paper``, and why that much),
+``status`` (one of `STATUSES`), ``reason`` (for not-run, or why a value failed), ``explanation`` (for differs),
 ``figure`` and ``script``.
+
+The verdict is always the numeric comparison ``|value - paper| <= tolerance`` (element by element for lists); no
+check passes on a criterion in words or on a value that is not finite. A value that really differs from the paper
+is recorded with ``explanation=`` (status ``"differs"``: shown as an explained difference, never as a pass, and not
+a failure).
 """
 
 from __future__ import annotations
@@ -28,11 +36,21 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["Example", "over_seeds", "RESULT_SCHEMA"]
+__all__ = ["Example", "over_seeds", "seed_tolerance", "median_tolerance", "out_of_order", "RESULT_SCHEMA", "KINDS",
+           "STATUSES"]
 
 RESULT_SCHEMA = "skillode-example/1"
 PAPER = "arXiv:2501.12391"
 DPI = 150
+#: the kinds of evidence a check's reference value (``paper``) can be; only the first two are the paper's
+KINDS = {
+    "paper": "a value read from the paper's figure or text",
+    "authors-code": "the authors' research code re-run",
+    "derived": "derived here: skillode's own closed form, identity or independent implementation",
+    "beyond": "skillode's own target beyond the paper",
+}
+#: a check's verdict: differs = measured value really differs from the paper, with an explanation (not a failure)
+STATUSES = ("pass", "differs", "fail", "not-run")
 
 
 def _plain(x):
@@ -57,6 +75,36 @@ def _plain(x):
 
 def _is_number(x) -> bool:
     return isinstance(x, (int, float, np.integer, np.floating)) and not isinstance(x, (bool, np.bool_))
+
+
+def _numbers(x) -> list[float] | None:
+    """``x`` as a list of floats (a number gives one entry), or None if it is not a number or a list of them."""
+    if _is_number(x):
+        return [float(x)]
+    if isinstance(x, np.ndarray):
+        x = x.tolist()
+    if isinstance(x, (list, tuple)) and x and all(_is_number(v) or v is None for v in x):
+        return [float("nan") if v is None else float(v) for v in x]
+    return None
+
+
+def _tolerance(tolerance) -> tuple[float, bool] | None:
+    """``(amount, relative)`` of a numeric tolerance (a number, or ``"N%"`` of the reference), else None."""
+    if isinstance(tolerance, str) and tolerance.strip().endswith("%"):
+        try:
+            amount = float(tolerance.strip()[:-1]) / 100
+        except ValueError:
+            return None
+        return (amount, True) if math.isfinite(amount) and amount >= 0 else None
+    if _is_number(tolerance) and math.isfinite(float(tolerance)) and float(tolerance) >= 0:
+        return float(tolerance), False
+    return None
+
+
+def _within(value: list[float], paper: list[float], tolerance) -> bool:
+    """Whether every ``|value - paper|`` is within the (absolute or relative) tolerance."""
+    amount, relative = _tolerance(tolerance)
+    return all(abs(v - p) <= (amount * abs(p) if relative else amount) for v, p in zip(value, paper))
 
 
 def _fmt(x) -> str:
@@ -90,6 +138,42 @@ def over_seeds(values, *, what: str = "seeds") -> dict:
         return {"value": float("nan"), "spread": None, "spread_label": label}
     return {"value": float(np.median(x[ok])), "spread": [float(x[ok].min()), float(x[ok].max())],
             "spread_label": label}
+
+
+def seed_tolerance(seeds: dict, read: float = 0.0) -> float:
+    """A tolerance from the seed spread: the larger distance from the median to the min or the max over seeds
+    (``seeds`` as `over_seeds` gives it), plus ``read``, the precision a paper's single run can be read to. The
+    paper's one run passes if it lies inside skillode's range over seeds, widened by the reading precision."""
+    spread = seeds.get("spread")
+    if spread is None or not math.isfinite(seeds["value"]):
+        return float(read)
+    return max(seeds["value"] - spread[0], spread[1] - seeds["value"]) + float(read)
+
+
+def median_tolerance(values, *, level: float = 0.9, n_boot: int = 2000, seed: int = 0) -> float:
+    """A tolerance from the seed spread of a median over seeds: the larger distance from the median to the ends of
+    its bootstrap ``level`` CI (resampling the seeds). For comparing a median over seeds with the paper's median over
+    its runs. NaN entries are left out; 0 with fewer than two finite values."""
+    x = np.asarray(values, dtype=np.float64).ravel()
+    x = x[np.isfinite(x)]
+    if x.size < 2:
+        return 0.0
+    rng = np.random.default_rng(seed)
+    meds = np.median(x[rng.integers(0, x.size, (n_boot, x.size))], axis=1)
+    lo, hi = np.percentile(meds, [50 * (1 - level), 50 * (1 + level)])
+    med = float(np.median(x))
+    return float(max(med - lo, hi - med))
+
+
+def out_of_order(values, *, decreasing: bool = False) -> float:
+
+    """How many neighbouring pairs of ``values`` are not strictly increasing (or decreasing): an ordering claim as
+    a number, to check against 0 with tolerance 0. NaN if any value is not finite (such a check never passes)."""
+    x = np.asarray(values, dtype=np.float64).ravel()
+    if not np.isfinite(x).all():
+        return float("nan")
+    step = -np.diff(x) if decreasing else np.diff(x)
+    return float(np.sum(step <= 0))
 
 
 class Example:
@@ -181,19 +265,31 @@ class Example:
 
     # ------------------------------------------------------------------------------------------ figures
     def save_figure(self, fig, name: str | None = None) -> str:
-        """Save ``fig`` as ``<out>/<name>.png`` (default: the script's name) at 150 dpi; return the file name."""
+        """Save ``fig`` as ``<out>/<name>.png`` (default: the script's name) at 150 dpi; return the file name.
+
+        The figure is saved, then its layout checked (`skillode.plotting.text_overlaps` at the saved dpi): texts
+        that overlap each other or leave the canvas raise ``RuntimeError`` naming them, so every run of every
+        example (the scorecard's included) fails loudly on an unreadable figure; the PNG stays for a look.
+        """
+        from skillode.plotting import text_overlaps
+
         if self.out is None:
             raise RuntimeError("call Example.parse before save_figure")
         fname = (name or self.name) + ("" if (name or "").endswith(".png") else ".png")
         fig.savefig(self.out / fname, dpi=DPI)
+        problems = text_overlaps(fig, dpi=DPI)
+        if problems:
+            raise RuntimeError(f"figure {self.out / fname}: {len(problems)} layout defect(s) (overlapping text or "
+                               "text off the canvas):\n  " + "\n  ".join(problems))
         self.figures.append(fname)
         print(f"  figure {self.out / fname}")
         return fname
 
     # ------------------------------------------------------------------------------------------ checks
-    def check(self, claim_id: str, description: str, *, claim: str, paper=None, value=None, tolerance=None,
-              passed: bool | None = None, spread=None, spread_label: str | None = None, figure: str | None = None,
-              ) -> bool:
+    def check(self, claim_id: str, description: str, *, claim: str, kind: str | None = None, paper=None,
+              value=None, tolerance=None, tolerance_reason: str | None = None, explanation: str | None = None,
+              spread=None, spread_label: str | None = None, detail: str | None = None, figure: str | None = None,
+              passed=None) -> bool:
         """Record and print one check of a paper claim; return whether it passed.
 
         **Arguments:**
@@ -201,58 +297,93 @@ class Example:
         - `claim_id`: a short unique id, e.g. ``"fig4.signgd_ratio_19"``.
         - `description`: the claim in words.
         - `claim`: where the paper makes it, e.g. ``"arXiv:2501.12391, Fig. 4"``.
-        - `paper`: the paper's value (a number, or a text such as ``"≈2"``); None where the paper gives none.
-        - `value`: skillode's value (a number or a text).
-        - `tolerance`: a number (pass if ``|value - paper| <= tolerance``), a text ending in ``%`` (relative to
-          ``paper``), or a text describing the criterion (then `passed` must be given).
-        - `passed`: the verdict; None computes it from `paper`, `value` and a numeric `tolerance`.
+        - `kind`: the kind of evidence `paper` is, one of `KINDS`: ``"paper"`` (read from the paper's figure or
+          text), ``"authors-code"`` (the authors' code re-run), ``"derived"`` (skillode's own closed form, identity
+          or independent implementation), ``"beyond"`` (skillode's own target beyond the paper). Required.
+        - `paper`: the reference value, a finite number or a list of them.
+        - `value`: skillode's value, a number or a list of numbers as long as `paper`.
+        - `tolerance`: a number (pass if ``|value - paper| <= tolerance``, element by element) or a text
+          ``"N%"`` (relative to ``paper``). Required: a check cannot pass on a criterion in words.
+        - `tolerance_reason`: why that tolerance, chosen before looking at the result (e.g. "precision the
+          paper's figure can be read to", "seed spread", "float64 round-off"). Required.
+        - `explanation`: where skillode's value really differs from the paper, why; a check outside its tolerance
+          then gets status ``"differs"`` (an explained difference: never a pass, not a failure) instead of
+          ``"fail"``.
         - `spread`, `spread_label`: skillode's spread over seeds, e.g. from `over_seeds`.
+        - `detail`: a short text shown next to the value (e.g. the times an ordering count was taken from).
         - `figure`: the figure file that shows it (default: the script's first saved figure).
 
-        A NaN or missing `value` never passes.
+        A value that is not finite (NaN, inf, None) fails (give `not_run` instead where the run cannot reach it).
         """
-        if any(c["id"] == claim_id for c in self.checks):
-            raise ValueError(f"duplicate check id {claim_id!r}")
-        if passed is None:
-            passed = self._auto_pass(claim_id, paper, value, tolerance)
-        if _is_number(value) and not math.isfinite(float(value)):
-            passed = False
-        status = "pass" if bool(passed) else "fail"
-        self._record(claim_id, description, claim, paper, value, tolerance, status, spread, spread_label, figure)
+        if passed is not None:
+            raise ValueError(f"check {claim_id!r}: passed= is not accepted: a verdict comes only from numeric "
+                             "paper, value and tolerance (or status 'differs' through explanation=)")
+        self._validate(claim_id, kind, tolerance, tolerance_reason)
+        if explanation is not None and not (isinstance(explanation, str) and explanation.strip()):
+            raise ValueError(f"check {claim_id!r}: explanation must be a non-empty text")
+        ref = _numbers(paper)
+        if ref is None or not all(math.isfinite(x) for x in ref):
+            raise ValueError(f"check {claim_id!r}: paper must be a finite number or a list of them, got {paper!r}")
+        got = _numbers(value)
+        if got is None and value is not None and not _is_number(value):
+            raise ValueError(f"check {claim_id!r}: value must be a number or a list of numbers, got {value!r}")
+        reason = None
+        if got is None or not all(math.isfinite(x) for x in got):
+            status, reason = "fail", "measured value is not finite"
+        elif len(got) != len(ref):
+            raise ValueError(f"check {claim_id!r}: value has {len(got)} entries, paper {len(ref)}")
+        elif _within(got, ref, tolerance):
+            status = "pass"
+        else:
+            status = "differs" if explanation is not None else "fail"
+        self._record(claim_id, description, claim, kind, paper, value, tolerance, tolerance_reason, status,
+                     spread, spread_label, figure, reason=reason, explanation=explanation, detail=detail)
         return status == "pass"
 
-    def not_run(self, claim_id: str, description: str, *, claim: str, paper=None, tolerance=None,
+    def not_run(self, claim_id: str, description: str, *, claim: str, kind: str | None = None, paper=None,
+                tolerance=None, tolerance_reason: str | None = None,
                 reason: str = "full run only (run without --quick)", figure: str | None = None) -> None:
-        """Record a check that this run does not evaluate (status ``"not-run"``), e.g. one that needs the full run."""
-        self._record(claim_id, description, claim, paper, None, tolerance, "not-run", None, None, figure, reason)
+        """Record a check that this run does not evaluate (status ``"not-run"``), e.g. one that needs the full run,
+        or one whose value this run cannot reach (say so in `reason`)."""
+        self._validate(claim_id, kind, tolerance, tolerance_reason, need_tolerance=False)
+        self._record(claim_id, description, claim, kind, paper, None, tolerance, tolerance_reason, "not-run", None,
+                     None, figure, reason=reason)
 
-    @staticmethod
-    def _auto_pass(claim_id, paper, value, tolerance) -> bool:
-        if not (_is_number(paper) and _is_number(value)):
-            raise ValueError(f"check {claim_id!r}: give passed=, or numeric paper, value and tolerance")
-        diff = abs(float(value) - float(paper))
-        if isinstance(tolerance, str) and tolerance.strip().endswith("%"):
-            return diff <= float(tolerance.strip()[:-1]) / 100 * abs(float(paper))
-        if _is_number(tolerance):
-            return diff <= float(tolerance)
-        raise ValueError(f"check {claim_id!r}: tolerance {tolerance!r} is not a number or 'N%'; give passed=")
+    def _validate(self, claim_id, kind, tolerance, tolerance_reason, need_tolerance=True) -> None:
+        if any(c["id"] == claim_id for c in self.checks):
+            raise ValueError(f"duplicate check id {claim_id!r}")
+        if kind not in KINDS:
+            raise ValueError(f"check {claim_id!r}: kind must be one of {', '.join(map(repr, KINDS))}, got {kind!r}")
+        if tolerance is None and not need_tolerance:
+            return
+        if _tolerance(tolerance) is None:
+            raise ValueError(f"check {claim_id!r}: tolerance must be a finite number >= 0 or a text 'N%', "
+                             f"got {tolerance!r}")
+        if not (isinstance(tolerance_reason, str) and tolerance_reason.strip()):
+            raise ValueError(f"check {claim_id!r}: give tolerance_reason= (why this tolerance: the precision the "
+                             "figure can be read to, the seed spread, round-off, ...)")
 
-    def _record(self, claim_id, description, claim, paper, value, tolerance, status, spread, spread_label, figure,
-                reason=None) -> None:
+    def _record(self, claim_id, description, claim, kind, paper, value, tolerance, tolerance_reason, status, spread,
+                spread_label, figure, reason=None, explanation=None, detail=None) -> None:
         rec = {
-            "id": claim_id, "description": description, "claim": claim, "paper": _plain(paper),
-            "value": _plain(value), "spread": _plain(spread), "spread_label": spread_label,
-            "tolerance": _plain(tolerance), "status": status, "reason": reason, "figure": figure,
-            "script": f"examples/{self.name}.py",
+            "id": claim_id, "description": description, "claim": claim, "kind": kind, "paper": _plain(paper),
+            "value": _plain(value), "detail": detail, "spread": _plain(spread), "spread_label": spread_label,
+            "tolerance": _plain(tolerance), "tolerance_reason": tolerance_reason, "status": status, "reason": reason,
+            "explanation": explanation, "figure": figure, "script": f"examples/{self.name}.py",
         }
         self.checks.append(rec)
-        shown = _fmt(value)
+        shown = _fmt(value) + (f" ({detail})" if detail else "")
         if spread is not None:
             shown += f" {_fmt(spread)}" if isinstance(spread, (list, tuple, np.ndarray)) else f" ± {_fmt(spread)}"
         tol = "" if tolerance is None else f", tolerance {_fmt(tolerance)}"
-        tag = {"pass": "pass", "fail": "FAIL", "not-run": "not run"}[status]
-        detail = f"({reason})" if status == "not-run" else f"skillode {shown} vs paper {_fmt(paper)}{tol}"
-        print(f"  [{tag}] {claim_id}: {description} — {detail}", flush=True)
+        tag = {"pass": "pass", "differs": "differs", "fail": "FAIL", "not-run": "not run"}[status]
+        if status == "not-run":
+            detail_text = f"({reason})"
+        else:
+            detail_text = f"skillode {shown} vs {kind} {_fmt(paper)}{tol}"
+            detail_text += f" ({reason})" if reason else ""
+            detail_text += f" — explained: {explanation}" if status == "differs" else ""
+        print(f"  [{tag}] {claim_id}: {description} — {detail_text}", flush=True)
 
     # ------------------------------------------------------------------------------------------ end
     def finish(self, numbers: dict | None = None) -> int:
@@ -273,9 +404,9 @@ class Example:
         }
         path = self.out / f"{self.name}.json"
         path.write_text(json.dumps(result, indent=1, ensure_ascii=False))
-        n_pass = sum(c["status"] == "pass" for c in self.checks)
-        n_skip = sum(c["status"] == "not-run" for c in self.checks)
-        print(f"{self.name}: {n_pass} passed, {len(failed)} failed, {n_skip} not run; results in {path}")
+        n = {s: sum(c["status"] == s for c in self.checks) for s in STATUSES}
+        print(f"{self.name}: {n['pass']} passed, {n['differs']} differ (explained), {len(failed)} failed, "
+              f"{n['not-run']} not run; results in {path}")
         if not self.checks:
             print(f"{self.name}: FAIL — no checks were recorded", file=sys.stderr)
             return 1

@@ -20,7 +20,7 @@ from _common import Example
 
 from skillode import paper
 from skillode.frequencies import zipf
-from skillode.plotting import legend_outside, new_axes, plain_log_ticks
+from skillode.plotting import new_axes, plain_log_ticks
 from skillode.resource import ResourceModel
 
 ETA = paper.lr_eff(paper.LR, paper.DIM)
@@ -36,7 +36,7 @@ def main(argv=None) -> int:
     args = ex.parse(argv)
     ts = np.linspace(0.0, 1000.0, 1001)
     N0s = [0.003] if args.quick else [0.0, 0.003, 0.1]
-    fig, axes = new_axes(len(N0s), 1, size=(4.2, 3.4))
+    fig, axes = new_axes(len(N0s), 1, size=(6.4 if len(N0s) == 1 else 4.2, 3.4))
     axes = np.atleast_1d(axes).ravel()
     rows = {}
     for N0, ax in zip(N0s, axes):
@@ -51,21 +51,29 @@ def main(argv=None) -> int:
             ax.semilogy(ts, np.maximum(gap[name], FLOOR), color=color, lw=0.9, marker=marker, ms=4, mfc="none",
                         markevery=(25 + 33 * k, 100), label=label)
         ax.axhline(TOL, color="0.5", ls=":", lw=0.8, label=f"ODE tolerance {TOL:g}")
-        ax.set(xlabel="time t [steps]", ylim=(FLOOR / 3, 1.0), title=f"N0 = {N0:g}")
+        ax.set(xlabel="time t [steps]", ylim=(FLOOR / 3, 1.0), title=f"$N_0$ = {N0:g}")
         plain_log_ticks(ax, "y")
     axes[0].set_ylabel(r"$\max_i\,|s_i - s_i^{\mathrm{exact}}|$ (skill level $s_i$)")
-    legend_outside(axes[-1], title=f"backend (gap 0 drawn at {FLOOR:g})")
+    # the legend under the plots, so that a single panel (quick mode) still fills the width
+    fig.legend(*axes[-1].get_legend_handles_labels(), loc="outside lower center", ncols=2 if len(N0s) == 1 else 4,
+               title=f"backend (a gap of 0 is drawn at {FLOOR:g})", fontsize="x-small", title_fontsize="small",
+               frameon=False)
     fig.suptitle("Resource model, 10 Zipf(2) skills: gap to the exact solution", fontsize="medium")
     ex.save_figure(fig)
 
     for N0, r in rows.items():
         for name in ("diffrax", "scipy"):
-            ex.check(f"backends.{name}_N0_{N0:g}", f"{name} matches the exact solution (N0 = {N0:g}, t <= 1000)",
-                     claim=CLAIM, value=r[name], tolerance=f"< {TOL:g}", passed=r[name] < TOL)
-        ex.check(f"backends.discrete_N0_{N0:g}", f"the dt = 1 map stays within 0.02 of the ODE (N0 = {N0:g})",
-                 claim=CLAIM, value=r["discrete"], tolerance="< 0.02", passed=r["discrete"] < 0.02)
+            ex.check(f"backends.{name}_N0_{N0:g}", f"{name} matches the exact solution (N0 = {N0:g}, t <= 1000; "
+                     "largest |s - s_exact|)", claim=CLAIM, kind="derived", paper=0, value=r[name], tolerance=TOL,
+                     tolerance_reason="ODE solver tolerances (rtol 1e-10, atol 1e-12) accumulated over the run: "
+                     "1e-6 in s")
+        ex.check(f"backends.discrete_N0_{N0:g}", f"the dt = 1 map stays within 0.02 of the ODE (N0 = {N0:g}; "
+                 "largest |s - s_exact|)", claim=CLAIM, kind="derived", paper=0, value=r["discrete"], tolerance=0.02,
+                 tolerance_reason="the map's discretisation error: one step's change in s is at most eta ≈ 0.019")
     if args.quick:
-        ex.not_run("backends.N0_0_and_0.1", "the same for N0 = 0 (through the 0/0 point) and N0 = 0.1", claim=CLAIM)
+        ex.not_run("backends.N0_0_and_0.1", "the same for N0 = 0 (through the 0/0 point) and N0 = 0.1", claim=CLAIM,
+                   kind="derived")
+
     return ex.finish({"max_abs_gap": rows})
 
 

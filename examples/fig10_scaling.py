@@ -35,7 +35,7 @@ alpha_N / alpha_S the exponents of L ∝ N^-alpha_N (final loss) and L ∝ t^-al
 from __future__ import annotations
 
 import numpy as np
-from _common import Example
+from _common import Example, out_of_order
 from _scaling_grid import (
     ALPHAS,
     MODES,
@@ -62,7 +62,18 @@ PAPER = {
     "signgd": {"alpha_N": (0.35, 0.48, 0.63, 0.79, 0.95, 0.97), "alpha_S": (0.18, 0.30, 0.45, 0.62, 0.81, 1.03)},
     "adam": {"alpha_N": (0.35, 0.48, 0.63, 0.79, 0.96, 1.13), "alpha_S": (0.17, 0.24, 0.34, 0.46, 0.58, 0.71)},
 }
-PLATEAU = 0.011  # the loss both optimizers settle at, N = 100, alpha = 2 (the cell titled "alpha=1" runs alpha = 2)
+READ = 0.05  # the precision the paper's exponent plots (Fig. 10) can be read to
+# where the exponents of a run shorter than the paper's (3000 vs 1e5 steps, other seeds) differ from its table
+ALPHA_N_DIFFERS = {
+    "signgd": "SignGD's alpha_N at alpha = 2 comes out above the paper's (also in the default mode, 3 seeds: 1.08 "
+              "vs 0.97); this run is shorter than the paper's (3000 vs 1e5 steps) with other seeds, and the "
+              "like-for-like check, fig10.signgd_alpha_N_table, needs the paper's grid (--paper)",
+    "adam": "at 3000 steps Adam's loss is still falling at the large-N end (the paper: Adam reaches its plateau by "
+            "≈1e4 steps), which flattens the slope at large alpha; the like-for-like check, "
+            "fig10.adam_alpha_N_table, needs the paper's grid (--paper)",
+}
+PLATEAU = 0.011
+  # the loss both optimizers settle at, N = 100, alpha = 2 (the cell titled "alpha=1" runs alpha = 2)
 N_WINDOW, S_WINDOW = (40, 220), (80, 200)
 OPTS = ("signgd", "adam")
 OPT_NAME = {"signgd": "SignGD", "adam": "Adam"}
@@ -188,30 +199,51 @@ def figure(ex, results, studies):
     ex.save_figure(fig)
 
 
+def _half(ci) -> float:
+    """The half-width of a CI (0 where there is none, e.g. one seed)."""
+    return 0.0 if ci is None or not np.all(np.isfinite(ci)) else float(ci[1] - ci[0]) / 2
+
+
 def checks(ex, results, grid, studies):
     a0 = ALPHAS.index(1.0)
     grow = [ALPHAS.index(a) for a in (1.0, 1.4, 2.0)]
+    why = (f"precision the paper's exponent plot can be read to: ±{READ}, plus skillode's 95% bootstrap CI "
+           "(half-width) of the least-squares slope")
     for opt in OPTS:
         r = results[opt]
         ex.check(f"fig10.{opt}_alpha_N_at_1", f"{opt}: alpha_N at alpha = 1 is Chinchilla-like (two-point, N = 40-220)",
-                 claim=CLAIM, paper=PAPER[opt]["alpha_N"][0], value=r["alpha_N"][a0], spread=r["alpha_N_ci"][a0],
-                 spread_label="95% bootstrap CI of the least-squares slope", tolerance="within [0.25, 0.45]",
-                 passed=0.25 < r["alpha_N"][a0] < 0.45)
+                 claim=CLAIM, kind="paper", paper=PAPER[opt]["alpha_N"][0], value=r["alpha_N"][a0],
+                 spread=r["alpha_N_ci"][a0], spread_label="95% bootstrap CI of the least-squares slope",
+                 tolerance=READ + _half(r["alpha_N_ci"][a0]), tolerance_reason=why)
         vals = [r["alpha_N"][i] for i in grow]
-        ex.check(f"fig10.{opt}_alpha_N_grows", f"{opt}: alpha_N grows with alpha (alpha = 1.0, 1.4, 2.0)", claim=CLAIM,
-                 paper=", ".join(f"{PAPER[opt]['alpha_N'][TABLE_ALPHAS.index(ALPHAS[i])]:.2f}" for i in grow),
-                 value=", ".join(f"{v:.2f}" for v in vals), tolerance="increasing",
-                 passed=bool(np.all(np.diff(vals) > 0)))
+        ref = [PAPER[opt]["alpha_N"][TABLE_ALPHAS.index(ALPHAS[i])] for i in grow]
+        shown = f"skillode {', '.join(f'{v:.2f}' for v in vals)}; paper {', '.join(f'{v:.2f}' for v in ref)}"
+        ex.check(f"fig10.{opt}_alpha_N_grows", f"{opt}: alpha_N grows with alpha (alpha = 1.0, 1.4, 2.0; pairs out of "
+                 "order)", claim=CLAIM, kind="paper", paper=0, value=out_of_order(vals), detail=shown, tolerance=0,
+                 tolerance_reason="an ordering: exact")
+        ex.check(f"fig10.{opt}_alpha_N_values", f"{opt}: alpha_N at alpha = 1.0, 1.4, 2.0 against the paper's (this "
+                 f"run's grid: {grid['steps']} steps, {len(grid['seeds'])} seed(s))", claim=CLAIM, kind="paper",
+                 paper=ref, value=vals, tolerance=READ + max(_half(r["alpha_N_ci"][i]) for i in grow),
+                 tolerance_reason=why, explanation=ALPHA_N_DIFFERS[opt])
     big = [k for k, a in enumerate(ALPHAS) if a >= 1.4]
     sg, ad = results["signgd"]["alpha_S"], results["adam"]["alpha_S"]
-    ex.check("fig10.alpha_S_signgd_above_adam", "alpha_S: SignGD > Adam for alpha >= 1.4", claim=CLAIM,
-             paper=", ".join(f"{PAPER['signgd']['alpha_S'][TABLE_ALPHAS.index(ALPHAS[k])]:.2f} > "
-                             f"{PAPER['adam']['alpha_S'][TABLE_ALPHAS.index(ALPHAS[k])]:.2f}" for k in big),
-             value=", ".join(f"{sg[k]:.2f} > {ad[k]:.2f}" for k in big), tolerance="SignGD > Adam",
-             passed=all(sg[k] > ad[k] for k in big))
+    ex.check("fig10.alpha_S_signgd_above_adam", "alpha_S: SignGD > Adam for alpha >= 1.4 (pairs out of order)",
+             claim=CLAIM, kind="paper", paper=0, value=float(sum(not sg[k] > ad[k] for k in big)),
+             detail="skillode " + ", ".join(f"{sg[k]:.2f} > {ad[k]:.2f}" for k in big) + "; paper " + ", ".join(
+                 f"{PAPER['signgd']['alpha_S'][TABLE_ALPHAS.index(ALPHAS[k])]:.2f} > "
+                 f"{PAPER['adam']['alpha_S'][TABLE_ALPHAS.index(ALPHAS[k])]:.2f}" for k in big),
+             tolerance=0, tolerance_reason="an ordering: exact")
     worst = max(big, key=lambda k: abs(sg[k] - (ALPHAS[k] - 1)))
-    ex.check("fig10.alpha_S_signgd_domino", f"alpha_S of SignGD ≈ alpha - 1 (Domino) for alpha >= 1.4 (worst: "
-             f"alpha = {ALPHAS[worst]})", claim=CLAIM, paper=ALPHAS[worst] - 1, value=sg[worst], tolerance=0.25)
+    own = max(abs(PAPER["signgd"]["alpha_S"][TABLE_ALPHAS.index(ALPHAS[k])] - (ALPHAS[k] - 1)) for k in big)
+    ex.check("fig10.alpha_S_signgd_domino", f"alpha_S of SignGD ≈ alpha - 1 (the paper's Domino line) for alpha >= "
+             f"1.4 (worst: alpha = {ALPHAS[worst]})", claim=CLAIM, kind="paper", paper=ALPHAS[worst] - 1,
+             value=sg[worst], tolerance=round(own + READ + _half(results["signgd"]["alpha_S_ci_seeds"][worst]), 6),
+             tolerance_reason=f"the paper's own SignGD points lie within {own:.2f} of alpha - 1 (alpha >= 1.4), plus "
+             f"±{READ} reading of its plot, plus skillode's seed-bootstrap CI (none with one seed)",
+             explanation="alpha_S here is the slope of one seed's curve in the quick mode (the table check "
+             "fig10.signgd_alpha_S_table needs the median over >= 3 seeds); in the default mode SignGD's alpha_S "
+             "lies 0.04–0.08 above the paper's for alpha >= 1.6")
+
     # the like-for-like comparisons with the paper's table need its grid: 1e5 steps, 4 seeds, N every 20
     full = grid["steps"] >= MODES["paper"]["steps"] and len(grid["seeds"]) >= MODES["paper"]["seeds"]
     why = (f"needs the paper's grid (--paper: 1e5 steps, 4 seeds); this run has {grid['steps']} steps and "
@@ -220,28 +252,34 @@ def checks(ex, results, grid, studies):
         for name in ("alpha_N", "alpha_S"):
             cid = f"fig10.{opt}_{name}_table"
             desc = f"{opt}: {name} matches the paper's table at every alpha (max |diff|)"
-            paper_row = ", ".join(f"{v:.2f}" for v in PAPER[opt][name])
+            paper_row = list(PAPER[opt][name])
+            cis = results[opt]["alpha_N_ci" if name == "alpha_N" else "alpha_S_ci_seeds"]
+            table_why = (f"precision the paper's exponent plot can be read to: ±{READ}, plus skillode's 95% bootstrap "
+                         "CI (half-width, the widest over alpha)")
             # alpha_S (steps 80..200) does not depend on the run's length; it needs a median over >= 3 seeds
             seeds_S = results[opt]["alpha_S_seeds"]
             if name == "alpha_S" and seeds_S < 3:
-                ex.not_run(cid, desc, claim=CLAIM, paper=paper_row, tolerance=0.1,
+                ex.not_run(cid, desc, claim=CLAIM, kind="paper", paper=paper_row,
                            reason=f"the median over >= 3 seeds at N = 100 (the store holds {seeds_S})")
                 continue
             if name == "alpha_N" and not full:
-                ex.not_run(cid, desc, claim=CLAIM, paper=paper_row, tolerance=0.1, reason=why)
+                ex.not_run(cid, desc, claim=CLAIM, kind="paper", paper=paper_row, reason=why)
                 continue
-            ours = [results[opt][name][ALPHAS.index(a)] for a in TABLE_ALPHAS]
-            diff = max(abs(o - p) for o, p in zip(ours, PAPER[opt][name]))
-            ex.check(cid, desc, claim=CLAIM, paper=paper_row, value=", ".join(f"{v:.2f}" for v in ours),
-                     tolerance="max |diff| <= 0.1 (values read from plots)", passed=bool(diff <= 0.1))
+            idx = [ALPHAS.index(a) for a in TABLE_ALPHAS]
+            ours = [results[opt][name][i] for i in idx]
+            ex.check(cid, desc, claim=CLAIM, kind="paper", paper=paper_row, value=ours,
+                     tolerance=READ + max(_half(cis[i]) for i in idx), tolerance_reason=table_why)
     desc = "N = 100, alpha = 2: SignGD and Adam settle at the same plateau ≈ 0.011"
+    plateau_why = "the plateau is read off a log-scale loss plot spanning decades: ±30%"
     if not full:
-        ex.not_run("fig10.plateau_N100", desc, claim=CLAIM, paper=PLATEAU, tolerance="30% each",
+        ex.not_run("fig10.plateau_N100", desc, claim=CLAIM, kind="paper", paper=PLATEAU, tolerance="30%",
+                   tolerance_reason=plateau_why,
                    reason="needs >= 1e4 steps (Adam reaches the plateau by ≈1e4): --paper")
     else:
         finals = [float(np.nanmedian(studies[o].loss[studies[o].index(100), :, ALPHAS.index(2.0), -1])) for o in OPTS]
-        ex.check("fig10.plateau_N100", desc, claim=CLAIM, paper=PLATEAU, value=", ".join(f"{v:.4f}" for v in finals),
-                 tolerance="30% each", passed=all(abs(v - PLATEAU) <= 0.3 * PLATEAU for v in finals))
+        ex.check("fig10.plateau_N100", desc, claim=CLAIM, kind="paper", paper=[PLATEAU, PLATEAU], value=finals,
+                 tolerance="30%", tolerance_reason=plateau_why)
+
 
 
 def main(argv=None) -> int:
@@ -258,7 +296,8 @@ def main(argv=None) -> int:
         print("\nthe study's dry run (skillode.sweeps.Study.dry_run):\n  " + format_dry_run(info).replace("\n", "\n  "))
         numbers["dry_run"] = info
         for cid in ("fig10.signgd_alpha_N_at_1", "fig10.adam_alpha_N_at_1"):
-            ex.not_run(cid, "alpha_N at alpha = 1 (not computed: --dry-run)", claim=CLAIM, reason="--dry-run")
+            ex.not_run(cid, "alpha_N at alpha = 1 (not computed: --dry-run)", claim=CLAIM, kind="paper",
+                       reason="--dry-run")
         return ex.finish(numbers)
     with ex.client() as client:
         numbers["parts"] = run(study, client, progress=not args.no_progress)

@@ -22,7 +22,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import optax
-from _common import Example
+from _common import Example, out_of_order
 
 import skillode  # noqa: F401  (float64)
 from skillode.optimizers import make_optimizer
@@ -83,23 +83,25 @@ def main(argv=None) -> int:
     ex.save_figure(fig)
 
     sgd_rot = float(np.max(np.abs(runs[("I", "sgd")] - runs[("H4/2", "sgd")])))
+    roundoff = "float64 round-off over 10,000 steps"
     ex.check("fig12.sgd_rotation_invariant", "SGD: the same mode losses for R = I and R = H4/2 (max difference)",
-             claim=CLAIM, paper=0, value=sgd_rot, tolerance=1e-10)
+             claim=CLAIM, kind="derived", paper=0, value=sgd_rot, tolerance=1e-10, tolerance_reason=roundoff)
     sgd_formula = float(np.max(np.abs(runs[("I", "sgd")] - expected_sgd)))
-    ex.check("fig12.sgd_formula", "SGD: ell_i = (1 - 2 lr lambda_i)^(2t) (max difference)", claim=CLAIM, paper=0,
-             value=sgd_formula, tolerance=1e-10)
-    together = bool(np.all(np.isfinite(sign_I)) and np.ptp(sign_I) < 0.05 * 3333)
-    ex.check("fig12.signgd_I_together", "SignGD, R = I: all modes finish together at |theta_i(0)|/lr ≈ 3333 (mean)",
-             claim=CLAIM, paper=3333, value=float(np.mean(sign_I)), spread=[float(sign_I.min()), float(sign_I.max())],
-             spread_label="min–max over the 4 modes", tolerance=400,
-             passed=together and abs(np.mean(sign_I) - 3333) < 400)
-    ex.check("fig12.signgd_H_sequential", "SignGD, R = H4/2: modes finish one after another (> 500 steps apart)",
-             claim=CLAIM, paper=", ".join(map(str, PAPER_SIGN_H)), value=", ".join(f"{v:.0f}" for v in sign_H),
-             tolerance="gaps > 500", passed=bool(np.all(np.isfinite(sign_H)) and np.all(np.diff(sign_H) > 500)))
-    rel = np.abs(sign_H / np.array(PAPER_SIGN_H) - 1)
-    ex.check("fig12.signgd_H_times", "SignGD, R = H4/2: finish times within 25% of the paper's (worst mode)",
-             claim=CLAIM, paper=float(PAPER_SIGN_H[int(np.argmax(rel))]), value=float(sign_H[int(np.argmax(rel))]),
-             tolerance="25%")
+    ex.check("fig12.sgd_formula", "SGD: ell_i = (1 - 2 lr lambda_i)^(2t) (max difference)", claim=CLAIM,
+             kind="derived", paper=0, value=sgd_formula, tolerance=1e-10, tolerance_reason=roundoff)
+    ex.check("fig12.signgd_I_together", "SignGD, R = I: all modes finish together (latest minus earliest finish "
+             "step)", claim=CLAIM, kind="paper", paper=0, value=float(np.ptp(sign_I)),
+             detail=f"all at {np.mean(sign_I):.0f}: ell_i <= 0.01 at (1 - 0.1)/lr = 3000; the paper's plot ≈3300, "
+             "ell_i → 0 at |theta_i(0)|/lr = 3333", tolerance=0.05 * 3300,
+             tolerance_reason="precision the paper's figure can be read to: ±5% of its ≈3300 steps")
+    ex.check("fig12.signgd_H_sequential", "SignGD, R = H4/2: modes finish one after another (pairs out of order)",
+             claim=CLAIM, kind="paper", paper=0, value=out_of_order(sign_H),
+             detail="finish steps " + ", ".join(f"{v:.0f}" for v in sign_H), tolerance=0,
+             tolerance_reason="an ordering: exact")
+    ex.check("fig12.signgd_H_times", "SignGD, R = H4/2: each mode's finish step against the paper's", claim=CLAIM,
+             kind="paper", paper=list(PAPER_SIGN_H), value=[float(v) for v in sign_H], tolerance="5%",
+             tolerance_reason="precision the paper's figure can be read to: ±5%")
+
     return ex.finish({"finish_steps": {f"{o}_R={r}": v for (r, o), v in times.items()},
                       "paper_signgd_H": PAPER_SIGN_H})
 

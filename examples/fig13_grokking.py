@@ -20,7 +20,7 @@ from functools import partial
 import jax
 import jax.numpy as jnp
 import numpy as np
-from _common import Example
+from _common import Example, out_of_order
 
 import skillode as sk
 from skillode.networks import EmbeddingMLP, ModularAddition, train
@@ -96,22 +96,33 @@ def main(argv=None) -> int:
     sg, ad = results["signgd, wd 0.03"], results["adam, wd 0.03"]
     train_min = min(sg["final_train_acc_median"], ad["final_train_acc_median"])
     ex.check("fig13.fit_training_set", "both optimizers fit the training set (final train accuracy, worse one)",
-             claim=CLAIM, paper=1.0, value=train_min, tolerance="> 0.99", passed=train_min > 0.99)
+             claim=CLAIM, kind="authors-code", paper=1.0, value=train_min, tolerance=0.01,
+             tolerance_reason="the authors' logged train accuracy is 1, read to two digits: ±0.01")
     level = 0.5 if args.quick else 0.9  # the quick run is too short for 90%
     t_sg = sg[f"test_{level}"]["median"] if sg[f"test_{level}"]["n"] > len(seeds) / 2 else np.inf
     t_ad = ad[f"test_{level}"]["median"] if ad[f"test_{level}"]["n"] > len(seeds) / 2 else np.inf
-    paper_steps = {0.5: "200 vs 2200", 0.9: "400 vs 3000"}[level]
-    ex.check(f"fig13.signgd_groks_first_{level:g}", f"wd 0.03: SignGD reaches {level:.0%} test accuracy in under "
-             "half Adam's steps (SignGD vs Adam, median over seeds)", claim=CLAIM, paper=paper_steps,
-             value=f"{t_sg:.0f} vs {t_ad:.0f}", tolerance="SignGD < Adam / 2", passed=bool(t_sg < 0.5 * t_ad))
+    paper_steps = {0.5: [200, 2200], 0.9: [400, 3000]}[level]
+    cid = f"fig13.signgd_groks_first_{level:g}"
+    desc = (f"wd 0.03: SignGD reaches {level:.0%} test accuracy long before Adam (steps: SignGD, Adam; median over "
+            "seeds)")
+    if not (np.isfinite(t_sg) and np.isfinite(t_ad)):
+        late = "Adam" if np.isfinite(t_sg) else "SignGD"
+        ex.not_run(cid, desc, claim=CLAIM, kind="authors-code", paper=paper_steps,
+                   reason=f"{late} does not reach {level:.0%} test accuracy in most seeds within this run's {steps} "
+                   f"steps (the authors' log: {paper_steps[1]} steps for Adam); run with --steps 4000 or more")
+    else:
+        ex.check(cid, desc, claim=CLAIM, kind="authors-code", paper=paper_steps, value=[t_sg, t_ad], tolerance=200,
+                 tolerance_reason="the authors' log records test accuracy every 200 steps (one seed)")
+    desc = "wd 0: SignGD generalises better than Adam (final test accuracy; pairs out of order)"
     if args.quick:
-        ex.not_run("fig13.no_wd_generalisation", "wd 0: SignGD generalises better than Adam (final test accuracy)",
-                   claim=CLAIM, paper="0.915 vs 0.034", reason="full run only (quick mode trains wd = 0.03 only)")
+        ex.not_run("fig13.no_wd_generalisation", desc, claim=CLAIM, kind="authors-code", paper=0,
+                   reason="full run only (quick mode trains wd = 0.03 only)")
     else:
         a, b = results["signgd, wd 0.0"]["final_test_acc_median"], results["adam, wd 0.0"]["final_test_acc_median"]
-        ex.check("fig13.no_wd_generalisation", "wd 0: SignGD generalises better than Adam (final test accuracy)",
-                 claim=CLAIM, paper="0.915 vs 0.034", value=f"{a:.3f} vs {b:.3f}", tolerance="SignGD > Adam",
-                 passed=a > b)
+        ex.check("fig13.no_wd_generalisation", desc, claim=CLAIM, kind="authors-code", paper=0,
+                 value=out_of_order([b, a]), detail=f"SignGD {a:.3f}, Adam {b:.3f} (the authors' log: 0.915, 0.034)",
+                 tolerance=0, tolerance_reason="an ordering: exact")
+
     return ex.finish({"steps": steps, "seeds": len(seeds), **results})
 
 

@@ -20,7 +20,7 @@ from functools import partial
 import jax
 import jax.numpy as jnp
 import numpy as np
-from _common import Example, over_seeds
+from _common import Example, over_seeds, seed_tolerance
 
 import skillode as sk
 from skillode import paper
@@ -90,19 +90,30 @@ def main(argv=None) -> int:
                  "p3-switch theory", fontsize="small")
     ex.save_figure(fig)
 
-    ex.check("fig16.T3_after_T1_T2", "compositional: T3 learned after T1 and T2 (median learning times)",
-             claim=CLAIM, paper="≈300, ≈300, ≈600", value=", ".join(f"{v:.0f}" for v in med),
-             tolerance="t3 > t1, t2", passed=bool(med[2] > max(med[0], med[1])))
+    read = 0.1  # a ratio of two times read off the paper's figure (each about ±5%)
+    ex.check("fig16.T3_after_T1_T2", "compositional: T3 learned after T1 and T2 (median learning times; pairs out of "
+             "order)", claim=CLAIM, kind="paper", paper=0,
+             value=float((med[2] <= med[0]) + (med[2] <= med[1])) if np.all(np.isfinite(med)) else float("nan"),
+             detail="t = " + ", ".join(f"{v:.0f}" for v in med) + " (the paper: ≈300, ≈300, ≈600)", tolerance=0,
+             tolerance_reason="an ordering: exact")
     ratio = over_seeds(per_seed_ratio)
-    ex.check("fig16.T3_over_T1", "compositional: t3 / t1 (median over seeds)", claim=CLAIM, paper="≈2",
-             **ratio, tolerance="within [1.5, 3.5]", passed=bool(1.5 < ratio["value"] < 3.5))
+    ex.check("fig16.T3_over_T1", "compositional: t3 / t1 (the paper: ≈600 / ≈300)", claim=CLAIM, kind="paper",
+             paper=2.0, **ratio, tolerance=seed_tolerance(ratio, read * 2.0),
+             tolerance_reason="seed spread (min–max over seeds; the paper shows one run) plus ±10% reading of a "
+             "ratio of two times read off the figure")
     worst = float(np.max(np.abs(fitted["rel_error"])))
     ex.check("fig16.fitted_theory", "gated Resource model fitted to (eta, N0): every skill's time (largest relative "
-             "error)", claim=CLAIM, paper="theory matches", value=worst, tolerance="< 0.25", passed=worst < 0.25)
-    later = bool(np.isnan(med4[2]) or med4[2] > 3 * max(med4[0], med4[1]))
-    ex.check("fig16.independent_4bit_later", "independent: the 4-bit parity much later than the 2-bit ones (> 3x)",
-             claim=CLAIM, paper="≈2500 vs ≈300", value=", ".join(f"{v:.0f}" for v in med4), tolerance="> 3x",
-             passed=later)
+             "error; the paper: the theory matches, no number)", claim=CLAIM, kind="beyond", paper=0, value=worst,
+             tolerance=0.25, tolerance_reason="skillode's own target (the paper gives no number): 25% per skill")
+    t4 = sk.learning_times(indep, 0.9)
+    later = over_seeds((t4.sel(skill=3) / np.maximum(t4.sel(skill=1), t4.sel(skill=2))).values)
+    ex.check("fig16.independent_4bit_later", "independent: the 4-bit parity much later than the 2-bit ones "
+             "(t3 / max(t1, t2); the paper: ≈2500 / ≈300)", claim=CLAIM, kind="paper", paper=2500 / 300, **later,
+             detail="median t = " + ", ".join(f"{v:.0f}" for v in med4),
+             tolerance=seed_tolerance(later, read * 2500 / 300),
+             tolerance_reason="seed spread (min–max over seeds; the paper shows one run) plus ±10% reading of a "
+             "ratio of two times read off the figure")
+
     return ex.finish(numbers)
 
 

@@ -75,15 +75,19 @@ def main(argv=None) -> int:
 
     for case, res in results.items():
         order = sorted(res, key=lambda k: res[k]["ours"])
-        ex.check(f"fig17.case{case}_order", f"case {case}: skills learned in the paper's order", claim=CLAIM,
-                 paper=" < ".join(PAPER_STEPS[case]), value=" < ".join(order), tolerance="same order",
-                 passed=order == list(PAPER_STEPS[case]))
+        ex.check(f"fig17.case{case}_order", f"case {case}: skills learned in the paper's order (skills out of the "
+                 "re-simulation's place)", claim=CLAIM, kind="authors-code", paper=0,
+                 value=float(sum(a != b for a, b in zip(order, PAPER_STEPS[case]))),
+                 detail=" < ".join(order) + " (the re-simulation: " + " < ".join(PAPER_STEPS[case]) + ")",
+                 tolerance=0, tolerance_reason="an ordering: exact")
         worst = max(res.values(), key=lambda v: abs(v["diff"] - 1) / v["paper"])
-        rel = (worst["ours"] - 1 - worst["paper"]) / worst["paper"]
         name = next(k for k, v in res.items() if v is worst)
-        ex.check(f"fig17.case{case}_steps", f"case {case}: learning steps within 1% of the paper's (+1 expected; "
-                 f"worst skill {name})", claim=CLAIM, paper=worst["paper"], value=worst["ours"],
-                 tolerance="1%", passed=abs(rel) <= 0.01)
+        ex.check(f"fig17.case{case}_steps", f"case {case}: learning steps against a re-simulation of the authors' "
+                 f"code (worst skill {name})", claim=CLAIM, kind="authors-code", paper=worst["paper"],
+                 value=worst["ours"], tolerance=round(0.01 * worst["paper"] + 1, 2),
+                 tolerance_reason="1% of the step count (rounding of the clipped map where deficits reach 0), plus "
+                 "the +1 of counting map steps taken")
+
     return ex.finish({"cases": results})
 
 

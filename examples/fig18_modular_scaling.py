@@ -66,6 +66,10 @@ LEVEL = 0.999  # a run has converged at N when every skill i <= N has reached th
 CLOSED_FORM_TOL = 1e-3  # relative
 PAPER_MOD = {20: 0.36, 100: 0.21}  # modular final loss, alpha = 1 (read from the plot)
 PAPER_EARLY = (0.2, 100)  # the lowest ratio and its step, alpha = 2
+# The lowest ratio at N = 100, alpha = 2, measured once per seed over seeds 0-7 (this grid's settings, 3000 steps):
+# 0.223 to 0.329, median 0.256, at steps 120-140 (the ratio of the median curves: 0.256 at 130, 0.267 at 100).
+# The modular loss is the same in every seed to 0.1% there (fixed one-hot vectors; only the batches differ).
+EARLY_SEEDS_MEASURED = (0.223, 0.329, 0.256)
 PAPER_CROSS = (300, 500)
 PAPER_LATE = {1.0: 1.7, 2.0: 2.9}
 FIG10_SIGNGD = {"alpha_N": (0.35, 0.48, 0.63, 0.79, 0.95, 0.97), "alpha_S": (0.18, 0.30, 0.45, 0.62, 0.81, 1.03)}
@@ -298,59 +302,83 @@ def checks(ex, grid, cf, rat, fits, mod):
     worst = max((cf["rel_err_max_seed"][k] for k in conv), default=math.nan)
     where = f"{len(conv)} of {len(cf['N'])} (alpha, N) points converged" if conv else "no converged point"
     ex.check("fig18.modular_closed_form", f"modular final loss = log 2 · sum_(i>N) p_i where every skill i <= N is "
-             f"learned (max relative error over seeds; {where})", claim=CLAIM, paper=0.0, value=worst,
-             tolerance=CLOSED_FORM_TOL)
+             f"learned (max relative error over seeds; {where})", claim=CLAIM, kind="derived", paper=0.0, value=worst,
+             tolerance=CLOSED_FORM_TOL, tolerance_reason=f"a run counts as converged once every learned skill "
+             f"reaches s = {LEVEL}: a residual loss of order 1e-3")
     a1 = ALPHAS.index(1.0)
+    read = "the paper's value read off its plot to two digits: ±0.01"
     for N, v in PAPER_MOD.items():
         cid, desc = f"fig18.modular_loss_N{N}", f"modular final loss at alpha = 1, N = {N}"
         if not mod.has(N):
-            ex.not_run(cid, desc, claim=CLAIM, paper=v, tolerance=0.01, reason=f"N = {N} is not in the store")
+            ex.not_run(cid, desc, claim=CLAIM, kind="paper", paper=v, tolerance=0.01, tolerance_reason=read,
+                       reason=f"N = {N} is not in the store")
             continue
-        ex.check(cid, desc, claim=CLAIM, paper=v, value=float(np.nanmedian(mod.final()[mod.index(N), :, a1])),
-                 tolerance=0.01)
+        ex.check(cid, desc, claim=CLAIM, kind="paper", paper=v,
+                 value=float(np.nanmedian(mod.final()[mod.index(N), :, a1])), tolerance=0.01, tolerance_reason=read)
     ids = ("fig18.slower_early", "fig18.early_ratio_alpha2", "fig18.crossover_alpha2", "fig18.late_ratio_alpha1",
            "fig18.late_ratio_alpha2")
     if not len(rat["crossover"]):
         for cid in ids:
-            ex.not_run(cid, "the ratio against steps at N = 100", claim=CLAIM, reason="N = 100 is not in the store")
+            ex.not_run(cid, "the ratio against steps at N = 100", claim=CLAIM, kind="paper",
+                       reason="N = 100 is not in the store")
     else:
         cr = rat["crossover"]
         mins = [cr[ALPHAS.index(a)]["min_ratio"] for a in TABLE_ALPHAS]
-        ex.check("fig18.slower_early", "N = 100: the modular model is worse early (lowest ratio non-modular / modular "
-                 "< 1, alpha = 1.0 … 2.0)", claim=CLAIM, paper="< 1", value=", ".join(f"{v:.2f}" for v in mins),
-                 tolerance="< 1 at every alpha", passed=all(v < 1 for v in mins))
+        ex.check("fig18.slower_early", "N = 100: the modular model is worse early (alphas, of 1.0 … 2.0, whose lowest "
+                 "ratio non-modular / modular is not below 1)", claim=CLAIM, kind="paper", paper=0,
+                 value=float(sum(not v < 1 for v in mins)),
+                 detail="lowest ratios " + ", ".join(f"{v:.2f}" for v in mins),
+                 tolerance=0, tolerance_reason="a count: exact")
         c2 = cr[ALPHAS.index(2.0)]
+        one_seed = f" ({len(grid['seeds'])} seed(s): no seed spread measured)" if len(grid["seeds"]) < 3 else ""
         ex.check("fig18.early_ratio_alpha2", f"N = 100, alpha = 2: the lowest ratio (at step {c2['min_step']:.0f}; "
-                 "paper ≈100)", claim=CLAIM, paper=PAPER_EARLY[0], value=c2["min_ratio"], tolerance=0.1)
-        lo, hi = PAPER_CROSS[0] / 1.5, PAPER_CROSS[1] * 1.5
+                 "paper ≈100)", claim=CLAIM, kind="paper", paper=PAPER_EARLY[0], value=c2["min_ratio"],
+                 tolerance="5%", tolerance_reason="precision of a value read off the paper's plot: ±5%" + one_seed,
+                 explanation="skillode's modular model is less far behind early than the paper's: measured over 8 "
+                 f"seeds, the lowest ratio per seed is {EARLY_SEEDS_MEASURED[0]}–{EARLY_SEEDS_MEASURED[1]} "
+                 f"(median {EARLY_SEEDS_MEASURED[2]}) at steps 120–140, so the paper's ≈0.2 (a median over its 4 "
+                 "seeds) lies below every seed; the modular loss is the same in every seed to 0.1% there, and the "
+                 "settings (one-hot vectors, B = 1024, lr 0.01, SignGD, CE, x = 0 at the start) are the authors' "
+                 "script's; the cause is not found (see docs/paper.md)")
         ex.check("fig18.crossover_alpha2", "N = 100, alpha = 2: the modular model wins after ≈300–500 steps (the step "
-                 "where the ratio crosses 1; the paper's numbers describe its alpha = 2 curve)", claim=CLAIM,
-                 paper="300–500", value=c2["cross_step"], tolerance=f"within [{lo:.0f}, {hi:.0f}] (x1.5)",
-                 passed=lo <= c2["cross_step"] <= hi)
+                 "where the ratio crosses 1; the paper's range as its midpoint)", claim=CLAIM, kind="paper",
+                 paper=sum(PAPER_CROSS) / 2, value=c2["cross_step"], tolerance=(PAPER_CROSS[1] - PAPER_CROSS[0]) / 2,
+                 tolerance_reason="the paper's range 300–500: midpoint ± half-width")
         for a, v in PAPER_LATE.items():
             c = cr[ALPHAS.index(a)]
+            # a ratio still moving by more than the tolerance between step 1000 and the last step has not settled
+            moving = math.isfinite(c["ratio_at_1000"]) and abs(c["late_ratio"] / c["ratio_at_1000"] - 1) > 0.05
             ex.check(f"fig18.late_ratio_alpha{a:g}", f"N = 100, alpha = {a:g}: the ratio settles (at step "
-                     f"{c['late_step']:.0f})", claim=CLAIM, paper=v, value=c["late_ratio"], tolerance="25%")
+                     f"{c['late_step']:.0f})", claim=CLAIM, kind="paper", paper=v, value=c["late_ratio"],
+                     tolerance="5%", tolerance_reason="precision of a value read off the paper's plot: ±5%" + one_seed,
+                     explanation=(f"the ratio has not settled by this run's last step: {c['ratio_at_1000']:.2f} at "
+                                  f"step 1000, {c['late_ratio']:.2f} at step {c['late_step']:.0f} (the paper's runs "
+                                  "go on to 1e5 steps)") if moving else None)
+
     if rat["N"].size:
         sel = [j for j, N in enumerate(rat["N"]) if 40 <= N <= 220]
         vals = rat["N_ratio"][[ALPHAS.index(a) for a in TABLE_ALPHAS]][:, sel]
         ex.check("fig18.N_ratio_matching_alpha", "at the last step the modular model is better at every N = 40..220 "
-                 "(ratio > 1 with matching alphas, alpha = 1.0 … 2.0; lowest shown)", claim=CLAIM,
-                 paper="≈2–10× as plotted (alphas shifted by one); ≈1.8 at N = 100, alpha = 1 matched",
-                 value=float(np.min(vals)) if vals.size else math.nan, tolerance="> 1",
-                 passed=bool(vals.size and np.min(vals) > 1))
+                 "(with matching alphas, alpha = 1.0 … 2.0: the (alpha, N) points whose ratio is not above 1; the "
+                 "paper plots ≈2–10× with its alphas shifted by one)", claim=CLAIM, kind="paper", paper=0,
+                 value=float(np.sum(~(vals > 1))) if vals.size else math.nan,
+                 detail=f"lowest ratio {np.min(vals):.2f}" if vals.size else None, tolerance=0,
+                 tolerance_reason="a count: exact")
     claim = "arXiv:2501.12391, Figs. 10 and 18 (abstract: Chinchilla scaling)"
-    desc = "non-modular, alpha = 1: the Chinchilla fit's N exponent a is Chinchilla-like"
+    desc = "non-modular, alpha = 1: the Chinchilla fit's N exponent a is Chinchilla-like (Chinchilla's 0.34)"
+    chin_why = ("±0.05, the precision of the paper's Fig. 10 exponents (its alpha_N at alpha = 1 is 0.35), plus the "
+                "fit's 95% bootstrap CI (half-width)")
     if grid["mode"] == "quick":
-        ex.not_run("fig18.chinchilla_nonmodular_a_at_1", desc, claim=claim, paper=CHINCHILLA["alpha_N"],
-                   tolerance="within [0.25, 0.45]", reason="quick mode fits nothing (3 runs per alpha)")
+        ex.not_run("fig18.chinchilla_nonmodular_a_at_1", desc, claim=claim, kind="paper", paper=CHINCHILLA["alpha_N"],
+                   reason="quick mode fits nothing (3 runs per alpha)")
     else:
         f = fits["random_unit"][1.0]
         ok = "skipped" not in f
-        ex.check("fig18.chinchilla_nonmodular_a_at_1", desc, claim=claim, paper=CHINCHILLA["alpha_N"],
+        half = (f["ci"]["a"][1] - f["ci"]["a"][0]) / 2 if ok and np.all(np.isfinite(f["ci"]["a"])) else 0.0
+        ex.check("fig18.chinchilla_nonmodular_a_at_1", desc, claim=claim, kind="paper", paper=CHINCHILLA["alpha_N"],
                  value=f["a"] if ok else math.nan, spread=list(f["ci"]["a"]) if ok else None,
-                 spread_label="95% CI, bootstrap over runs", tolerance="within [0.25, 0.45]",
-                 passed=ok and 0.25 < f["a"] < 0.45)
+                 spread_label="95% CI, bootstrap over runs", tolerance=0.05 + float(half), tolerance_reason=chin_why)
+
 
 
 def main(argv=None) -> int:
@@ -370,8 +398,9 @@ def main(argv=None) -> int:
         print("\nthe study's dry run (skillode.sweeps.Study.dry_run):\n  " + format_dry_run(info).replace("\n", "\n  "))
         numbers["dry_run"] = info
         ex.not_run("fig18.modular_closed_form", "modular final loss = log 2 · sum_(i>N) p_i (not computed: --dry-run)",
-                   claim=CLAIM, reason="--dry-run")
+                   claim=CLAIM, kind="derived", reason="--dry-run")
         return ex.finish(numbers)
+
     with ex.client() as client:
         numbers["parts"] = run(study, client, progress=not args.no_progress)
     print("\nthe store holds (the analysis reads all of it):")

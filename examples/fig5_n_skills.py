@@ -15,14 +15,15 @@ from __future__ import annotations
 
 import jax
 import numpy as np
-from _common import Example
+from _common import Example, out_of_order
 
 from skillode import learning_times, zipf
 from skillode.geometry import GeometryModel, simulate
-from skillode.plotting import new_axes, skill_colorbar, skill_colors
+from skillode.plotting import new_axes, plot_smoothed, skill_colorbar, skill_colors
 
 N, B, LR, STEPS = 1000, 128, 3e-4, 1000
 CLAIM = "arXiv:2501.12391, Fig. 5"
+SMOOTH = 4  # records (of 5 steps) in the running mean of n_aligned drawn in the figure
 
 
 def main(argv=None) -> int:
@@ -49,7 +50,8 @@ def main(argv=None) -> int:
                                  "settled": settled if learned.all() else None}
         for k, c in enumerate(skill_colors(n)):
             axes[0, col].plot(ds.t, ds.skill_level.isel(skill=k), color=c, label=f"{k + 1}")
-            axes[1, col].plot(ds.t, ds.n_aligned.isel(skill=k), color=c, lw=1.0)
+            # a learned skill's n_i flips by ~±100 at every step: a 20-step running mean, the raw range as a band
+            plot_smoothed(axes[1, col], ds.t, ds.n_aligned.isel(skill=k), SMOOTH, color=c, raw_alpha=0.15, lw=1.0)
         axes[0, col].set_title(f"$\\alpha$ = {alpha:g}, n = {n}", fontsize="medium")
         axes[0, col].set(xlabel="time t [steps]")
         axes[1, col].axhline(N / 2, color="grey", ls=":", label="N / 2")
@@ -58,24 +60,32 @@ def main(argv=None) -> int:
     axes[0, 0].set_ylabel("skill level $s_i$")
     axes[1, 0].set_ylabel(f"$n_i$ (coordinates, of N = {N})")
     fig.suptitle("Geometry model, SignGD: n Zipf($\\alpha$) skills ($p_i ∝ i^{-\\alpha}$);\n$n_i$: coordinates "
-                 "whose update pushes skill i forward (dotted: N/2)", fontsize="small")
+                 "whose update pushes skill i forward (dotted: N/2);\nbottom row: line = "
+                 f"{5 * SMOOTH}-step running mean, band = range of the raw records", fontsize="small")
     ex.save_figure(fig)
 
     for (alpha, n), f in found.items():
         tag = f"a{alpha:g}_n{n}"
-        ex.check(f"fig5.order_{tag}", f"alpha = {alpha:g}, n = {n}: skills learned in frequency order", claim=CLAIM,
-                 paper="t_1 < t_2 < ...", value=", ".join(f"{t:.0f}" for t in f["times"]), tolerance="increasing",
-                 passed=bool(np.all(np.diff(f["times"]) > 0)))
-        ex.check(f"fig5.peak_order_{tag}", f"alpha = {alpha:g}, n = {n}: n_aligned peaks in learning order",
-                 claim=CLAIM, paper="in learning order", value=", ".join(f"{t:.0f}" for t in f["peak_t"]),
-                 tolerance="increasing", passed=bool(np.all(np.diff(f["peak_t"]) > 0)))
-        ex.check(f"fig5.holds_resource_{tag}", f"alpha = {alpha:g}, n = {n}: the learner holds > 0.65 N aligned "
-                 "dimensions (smallest peak of the first skills)", claim=CLAIM, paper="→ N = 1000",
-                 value=float(f["peak"].min()), tolerance="> 650", passed=bool(np.all(f["peak"] > 0.65 * N)))
+        ex.check(f"fig5.order_{tag}", f"alpha = {alpha:g}, n = {n}: skills learned in frequency order (pairs out of "
+                 "order)", claim=CLAIM, kind="paper", paper=0, value=out_of_order(f["times"]),
+                 detail="t_i = " + ", ".join(f"{t:.0f}" for t in f["times"]), tolerance=0,
+                 tolerance_reason="an ordering: exact")
+        ex.check(f"fig5.peak_order_{tag}", f"alpha = {alpha:g}, n = {n}: n_aligned peaks in learning order (pairs "
+                 "out of order)", claim=CLAIM, kind="paper", paper=0, value=out_of_order(f["peak_t"]),
+                 detail="peaks at t = " + ", ".join(f"{t:.0f}" for t in f["peak_t"]), tolerance=0,
+                 tolerance_reason="an ordering: exact")
+        ex.check(f"fig5.holds_resource_{tag}", f"alpha = {alpha:g}, n = {n}: the skill being learned holds most "
+                 "aligned dimensions, n_aligned → N (smallest peak of the first skills; the paper: towards N, no "
+                 "number)", claim=CLAIM, kind="beyond", paper=N, value=float(f["peak"].min()), tolerance=0.35 * N,
+                 tolerance_reason="skillode's own target (the paper's smoothed figure shows the peaks only as "
+                 "'towards N'): at least 0.65 N, set before this review, not refitted")
+
         if f["settled"] is not None:
             gap = float(np.max(np.abs(f["settled"] - N / 2)))
             ex.check(f"fig5.settles_{tag}", f"alpha = {alpha:g}, n = {n}: all skills near N/2 once learned (largest "
-                     "|n_aligned - N/2|)", claim=CLAIM, paper=0, value=gap, tolerance=0.1 * N)
+                     "|n_aligned - N/2|)", claim=CLAIM, kind="paper", paper=0, value=gap, tolerance=0.05 * N,
+                     tolerance_reason="precision the paper's figure (axis 0 to N) can be read to: ±5% of N")
+
     return ex.finish({"runs": numbers})
 
 

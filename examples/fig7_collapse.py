@@ -74,10 +74,13 @@ def main(argv=None) -> int:
     print("max relative spread of tau_i across skills:", spread, "while every deficit > 0.01:", spread_early)
 
     ex.check("fig7.collapse_exact", "exact solution: u_i^(1/p_i) identical for every skill (relative spread)",
-             claim=CLAIM, paper=0, value=spread["exact"], tolerance=1e-8)
-    ex.check("fig7.collapse_discrete", "the paper's dt = 1 map collapses approximately (every deficit > 1%)",
-             claim=CLAIM, paper="≈ one curve", value=spread_early["discrete"], tolerance="< 0.1",
-             passed=spread_early["discrete"] < 0.1)
+             claim=CLAIM, kind="derived", paper=0, value=spread["exact"], tolerance=1e-8,
+             tolerance_reason="an exact identity (l_i = exp(-p_i tau)): float64 round-off, amplified by 1/p_i")
+    ex.check("fig7.collapse_discrete", "the paper's dt = 1 map collapses approximately (every deficit > 1%; "
+             "relative spread)", claim=CLAIM, kind="derived", paper=0, value=spread_early["discrete"],
+             tolerance=0.1, tolerance_reason="the map's discretisation error, O(eta p_i / (S + N0)) per step in "
+             "ln l_i; 0.1 is the bound set before this review, not refitted")
+
     return ex.finish({"max_relative_spread": spread, "max_relative_spread_deficits_above_0.01": spread_early})
 
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 import jax
 import numpy as np
 from _common import Example
+from matplotlib.lines import Line2D
 
 from skillode import zipf
 from skillode.geometry import GeometryModel, correlation_matrix, simulate, task_vectors
@@ -59,7 +60,7 @@ def main(argv=None) -> int:
     args = ex.parse(argv)
     ns = [5, 20, 100] if args.quick else [5, 10, 20, 40, 100]
     steps = 1500 if args.quick else 3000
-    fig, axes = new_axes(4, len(ns), size=(3.0, 2.2))
+    fig, axes = new_axes(2, len(ns), size=(4.2, 2.4))
     numbers, found = {}, {}
     print("per-skill RMS |s_geometry - s_resource| (median, max) and fraction of skills on the same side")
     for li, loss in enumerate(("mse", "ce")):
@@ -69,22 +70,33 @@ def main(argv=None) -> int:
             found[(loss, n)] = (float(np.median(rms)), side)
             print(f"  {loss.upper():3s} n = {n:3d}: median {np.median(rms):.3f}  max {rms.max():.3f}  "
                   f"same side (learned vs pushed back): {side:4.0%}")
-            for k, c in enumerate(skill_colors(n)):
-                axes[row, 2 * li].plot(geo.t, geo.skill_level.values[k], color=c, lw=0.8)
-                axes[row, 2 * li + 1].plot(geo.t, th[k], color=c, lw=0.8)
-            axes[row, 2 * li].set(title=f"Geometry, {loss.upper()}, n = {n}", ylabel="skill level s_i")
-            axes[row, 2 * li + 1].set(title=f"Resource, C = T T^T, n = {n}")
+            # theory over experiment in one panel: Geometry solid, Resource dashed, one colour per skill; at most
+            # 20 skills (evenly spaced in i) so that each pair of curves can still be told apart
+            drawn = np.unique(np.linspace(0, n - 1, min(n, 20)).round().astype(int))
+            colors = skill_colors(n)
+            for k in drawn:
+                axes[row, li].plot(geo.t, geo.skill_level.values[k], color=colors[k], lw=0.9)
+                axes[row, li].plot(geo.t, th[k], color=colors[k], lw=0.9, ls=(0, (3, 2)))
+            shown = "" if len(drawn) == n else f", {len(drawn)} drawn"
+            axes[row, li].set(title=f"{loss.upper()}, n = {n} skills{shown} (N = {N})", ylabel="skill level $s_i$")
     for ax in axes[-1]:
         ax.set_xlabel("time t [steps]")
-    fig.suptitle("colour: skill i (viridis, frequent to rare)", fontsize="small")
+    fig.legend(handles=[Line2D([], [], color="k", lw=0.9, label="Geometry model"),
+                        Line2D([], [], color="k", lw=0.9, ls=(0, (3, 2)), label="Resource model, $C = T T^T$")],
+               loc="outside lower center", ncols=2, fontsize="small", frameon=False)
+    fig.suptitle("underparameterised regime: colour = skill i (viridis, frequent to rare)", fontsize="small")
     ex.save_figure(fig)
 
     for (loss, n), (med, side) in found.items():
         tol = 0.2 if loss == "mse" else 0.1
-        ex.check(f"fig8.{loss}_n{n}_rms", f"{loss.upper()}, n = {n}: median per-skill RMS gap between the models",
-                 claim=CLAIM, paper="trajectories agree", value=med, tolerance=f"< {tol}", passed=med < tol)
-        ex.check(f"fig8.{loss}_n{n}_side", f"{loss.upper()}, n = {n}: same skills learned vs pushed back (fraction)",
-                 claim=CLAIM, paper="same skills", value=side, tolerance=">= 0.8", passed=side >= 0.8)
+        ex.check(f"fig8.{loss}_n{n}_rms", f"{loss.upper()}, n = {n}: median per-skill RMS gap between the models "
+                 "(the paper: the trajectories agree, shown side by side)", claim=CLAIM, kind="beyond", paper=0,
+                 value=med, tolerance=tol, tolerance_reason="skillode's own target (the paper gives no number): "
+                 "0.1 in s, 0.2 for MSE, where eta = 2 lr sqrt(N) is a large-N rate and N = 10")
+        ex.check(f"fig8.{loss}_n{n}_side", f"{loss.upper()}, n = {n}: same skills learned vs pushed back (fraction; "
+                 "the paper: the same skills)", claim=CLAIM, kind="beyond", paper=1.0, value=side, tolerance=0.2,
+                 tolerance_reason="skillode's own target (the paper gives no number): at least 80% of the skills")
+
     return ex.finish({"runs": numbers})
 
 

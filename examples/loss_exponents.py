@@ -33,6 +33,8 @@ ETA = paper.lr_eff(paper.LR, paper.DIM)
 N0_PARALLEL = 1000.0
 CLAIM = "arXiv:2501.12391, Fig. 10 (alpha_S predictions)"
 TOL = 0.05
+TOL_WHY = ("the power law holds only asymptotically: finite-n and first-skill corrections in the fit window "
+           "(10 <= k <= n/10), of order 1/ln(window) ≈ 0.05")
 
 
 def slope(t, loss, window) -> float:
@@ -93,14 +95,17 @@ def main(argv=None) -> int:
     for alpha, r in rows.items():
         a = f"{alpha:g}"
         ex.check(f"exponents.domino_alpha_{a}", f"Domino model: alpha_S = alpha - 1 (alpha = {a})", claim=CLAIM,
-                 paper=r["alpha-1"], value=r["domino"], tolerance=TOL)
+                 kind="derived", paper=r["alpha-1"], value=r["domino"], tolerance=TOL, tolerance_reason=TOL_WHY)
         ex.check(f"exponents.serial_alpha_{a}", f"Resource, N0 = 0: alpha_S = alpha - 1 (alpha = {a})",
-                 claim=CLAIM, paper=r["alpha-1"], value=r["resource_N0_0"], tolerance=TOL)
+                 claim=CLAIM, kind="derived", paper=r["alpha-1"], value=r["resource_N0_0"], tolerance=TOL,
+                 tolerance_reason=TOL_WHY)
         ex.check(f"exponents.parallel_alpha_{a}", f"Resource, N0 = {N0_PARALLEL:g}: alpha_S = (alpha - 1)/alpha "
-                 f"(alpha = {a})", claim=CLAIM, paper=r["(alpha-1)/alpha"], value=r["resource_N0_large"],
-                 tolerance=TOL)
+                 f"(alpha = {a})", claim=CLAIM, kind="derived", paper=r["(alpha-1)/alpha"],
+                 value=r["resource_N0_large"], tolerance=TOL, tolerance_reason=TOL_WHY)
     if args.quick:
-        ex.not_run("exponents.other_alphas", "the same for alpha = 1.5, 2.5, 3 (n = 10000)", claim=CLAIM)
+        ex.not_run("exponents.other_alphas", "the same for alpha = 1.5, 2.5, 3 (n = 10000)", claim=CLAIM,
+                   kind="derived")
+
     return ex.finish({"n": n, "window_k": [k_lo, k_hi], "rows": rows})
 
 

@@ -16,7 +16,7 @@ from functools import partial
 
 import jax.numpy as jnp
 import numpy as np
-from _common import Example, over_seeds
+from _common import Example, over_seeds, seed_tolerance
 
 import skillode as sk
 from skillode.networks import MLP, TwoTaskRegression, train
@@ -71,13 +71,18 @@ def main(argv=None) -> int:
     legend_outside(ax)
     ex.save_figure(fig)
 
-    ex.check("self_weighted.speedup", "self-weighted / plain rare-task time, paired by seed (median)", claim=CLAIM,
-             paper=round(PAPER["self-weighted t2 (one seed)"] / PAPER["plain t2 median (100 runs)"], 2),
-             **over_seeds(paired), tolerance="< 0.8", passed=pr["median"] < 0.8)
+    speed = over_seeds(paired)
+    ex.check("self_weighted.speedup", "self-weighted / plain rare-task time, paired by seed (median; the authors: "
+             "one self-weighted run, ≈230 steps, against the plain median 456.5)", claim=CLAIM, kind="authors-code",
+             paper=round(PAPER["self-weighted t2 (one seed)"] / PAPER["plain t2 median (100 runs)"], 2), **speed,
+             tolerance=seed_tolerance(speed), tolerance_reason="seed spread: min–max over seeds (the authors' "
+             "self-weighted run is one seed)")
     missed = results["self-weighted"]["t2_not_reached"]
-    ex.check("self_weighted.learns_rare", "self-weighted learns the rare task in most runs (runs that did not)",
-             claim=CLAIM, paper=0, value=f"{missed}/{len(seeds)}", tolerance="< 1/4 of the runs",
-             passed=missed < len(seeds) / 4)
+    ex.check("self_weighted.learns_rare", "self-weighted learns the rare task in every run (fraction of runs that "
+             "did not)", claim=CLAIM, kind="authors-code", paper=0, value=missed / len(seeds),
+             detail=f"{missed}/{len(seeds)} runs", tolerance=0,
+             tolerance_reason="the authors' run learns it: every seed must")
+
     return ex.finish({"seeds": len(seeds), **results})
 
 

@@ -32,6 +32,7 @@ Not a figure of the paper: a test of its Resource model (arXiv:2501.12391, Figs.
 from __future__ import annotations
 
 import dataclasses
+import inspect
 import time
 
 import jax.numpy as jnp
@@ -166,7 +167,7 @@ def main(argv=None) -> int:
     if args.dry_run:
         print(format_dry_run(study.dry_run(workers=args.workers or 1)))
         ex.not_run("validation.predicted.spearman", "the held-out width, predicted (not trained: --dry-run)",
-                   claim=CLAIM, reason="--dry-run")
+                   claim=CLAIM, kind="beyond", reason="--dry-run")
         return ex.finish({"mode": mode, "config": cfg})
     stored = [part["width"] for part in study.done()]
     start = time.perf_counter()
@@ -255,10 +256,17 @@ def main(argv=None) -> int:
     axes[1].axhline(0.0, color="k", lw=0.8)
     for s in (-TARGET["median_abs_rel_error"], TARGET["median_abs_rel_error"]):
         axes[1].axhline(s, color="0.6", lw=0.8, ls="--")
-    axes[1].set(xlabel="skill frequency $p_i$", ylabel="relative error (measured − predicted) / predicted")
-    axes[1].set_title("residuals against frequency (±10% dashed)", fontsize="medium")
+    axes[1].set(xlabel="skill frequency $p_i$", ylabel="(measured − predicted) / predicted")
+    axes[1].set_title("relative error of $t_i$ (±10% dashed)", fontsize="medium")
     axes[2].loglog(widths, N0 / eta, "o", color="tab:blue", label="$N_0/\\eta$ [steps] (fitted)")
-    axes[2].loglog(widths, N0, "s", color="tab:red", label="$N_0$ (fitted)")
+    axes[2].loglog(widths[free], N0[free], "s", color="tab:red", label="$N_0$ (fitted)")
+    if not free.all():  # N0 on its search bound is not a fitted value but a limit: an open marker with an arrow
+        lo_bound, hi_bound = inspect.signature(fit_learning_times).parameters["N0_range"].default
+        at = N0[~free]
+        lower = at > np.sqrt(lo_bound * hi_bound)  # on the upper bound: N0 is at least this (a lower limit)
+        axes[2].errorbar(widths[~free], at, yerr=[np.where(lower, 0.0, 0.6 * at), np.where(lower, 2.0 * at, 0.0)],
+                         lolims=lower, uplims=~lower, fmt="s", mfc="none", color="tab:red", capsize=3,
+                         label="$N_0$ at its search bound\n(a limit, not a fit)")
     wg = np.geomspace(widths.min(), w_new, 50)
     axes[2].loglog(wg, scale_law(wg), "-", color="tab:blue", lw=0.8, label="power law in width")
     axes[2].loglog(wg, N0_law(wg), "-", color="tab:red", lw=0.8)
@@ -268,28 +276,35 @@ def main(argv=None) -> int:
     axes[2].set_title("the two constants against width", fontsize="medium")
     for ax in axes:
         plain_log_ticks(ax)
-    legend_outside(axes[0])
+    axes[0].legend(loc="upper left", fontsize="x-small", frameon=False)
     legend_outside(axes[2])
     ex.save_figure(fig)
 
     # ------------------------------------------------------------------ checks
+    rank_tol = 1 - TARGET["spearman"] if not ex.quick else 0.2
+    rank_why = (f"skillode's own target: Spearman >= {1 - rank_tol:.2f}" + ("" if not ex.quick else
+                " (quick: 20 skills, a looser target)"))
+
+    def err_why(tol):
+        return f"skillode's own target: median |relative error| <= {tol:.0%}" + ("" if not ex.quick else
+                                                                                    " (quick: 20 skills, looser)")
     for w in cfg["fit_widths"]:
         r = results[w]["time fit (MSE, s* = 0.9)"]
-        ex.check(f"validation.w{w}.spearman", f"width {w}: the fitted Resource model ranks the learning times",
-                 claim=CLAIM, paper=TARGET["spearman"], value=r["spearman"], tolerance=">= 0.95" if not ex.quick
-                 else "> 0.8 (quick: 20 skills)", passed=r["spearman"] >= (0.95 if not ex.quick else 0.8))
+        ex.check(f"validation.w{w}.spearman", f"width {w}: the fitted Resource model ranks the learning times "
+                 "(Spearman; 1 = the same order)", claim=CLAIM, kind="beyond", paper=1.0, value=r["spearman"],
+                 tolerance=rank_tol, tolerance_reason=rank_why)
+        tol = TARGET["median_abs_rel_error"] if not ex.quick else 0.25
         ex.check(f"validation.w{w}.rel_error", f"width {w}: median |relative error| of the closed-form times "
-                 "(two constants)", claim=CLAIM, paper=TARGET["median_abs_rel_error"],
-                 value=r["median_abs_rel_error"], tolerance="<= 10%" if not ex.quick else "<= 25% (quick)",
-                 passed=r["median_abs_rel_error"] <= (0.10 if not ex.quick else 0.25))
-    ex.check("validation.predicted.spearman", f"width {w_new}, predicted from the other widths' constants: rank",
-             claim=CLAIM, paper=TARGET["spearman"], value=held_agree["spearman"],
-             tolerance=">= 0.95" if not ex.quick else "> 0.8 (quick)",
-             passed=held_agree["spearman"] >= (0.95 if not ex.quick else 0.8))
+                 "(two constants)", claim=CLAIM, kind="beyond", paper=0, value=r["median_abs_rel_error"],
+                 tolerance=tol, tolerance_reason=err_why(tol))
+    ex.check("validation.predicted.spearman", f"width {w_new}, predicted from the other widths' constants: rank "
+             "(Spearman)", claim=CLAIM, kind="beyond", paper=1.0, value=held_agree["spearman"], tolerance=rank_tol,
+             tolerance_reason=rank_why)
+    tol = TARGET["median_abs_rel_error"] if not ex.quick else 0.30
     ex.check("validation.predicted.rel_error", f"width {w_new}, predicted: median |relative error|", claim=CLAIM,
-             paper=TARGET["median_abs_rel_error"], value=held_agree["median_abs_rel_error"],
-             tolerance="<= 10%" if not ex.quick else "<= 30% (quick)",
-             passed=held_agree["median_abs_rel_error"] <= (0.10 if not ex.quick else 0.30))
+             kind="beyond", paper=0, value=held_agree["median_abs_rel_error"], tolerance=tol,
+             tolerance_reason=err_why(tol))
+
     return ex.finish({"mode": mode, "config": cfg, "per_width": {str(w): results[w] for w in cfg["fit_widths"]},
                       "trend": {"N0_over_eta": [scale_law.prefactor, scale_law.exponent],
                                 "N0": [N0_law.prefactor, N0_law.exponent]},
