@@ -126,9 +126,11 @@ def _fit_variable(ds, var, model) -> tuple[str, float, float]:
     attrs = ds.attrs if isinstance(ds, (xr.Dataset, xr.DataArray)) else {}
     if var is None:
         measured = attrs.get("measured")
-        var = measured if measured in FIT_VARIABLES else (ds.name if isinstance(ds, xr.DataArray) else "skill_level")
+        named = ds.name if isinstance(ds, xr.DataArray) else None
+        var = measured if measured in FIT_VARIABLES else ("skill_level" if named is None else named)
     if var not in FIT_VARIABLES:
-        raise ValueError(f"fit_resource compares the model with one of {FIT_VARIABLES}; it has no model of {var!r}")
+        raise ValueError(f"fit_resource compares the model with one of {FIT_VARIABLES}; it has no model of {var!r} "
+                         f"(the variable named by var=..., or by the DataArray's name)")
     loss0, chance = float(attrs.get("loss0", 1.0)), 0.0  # static arguments of the compiled fit: never NaN
     if var == "skill_loss":
         recorded = str(attrs.get("loss_kind", "none"))

@@ -84,8 +84,10 @@ def test_fit_errors(truth):
         fit_resource(truth, tmpl, starts=[-1.0])
     with pytest.raises(ValueError, match="init"):
         fit_resource(truth, tmpl, init={"eta": 1.0})
-    with pytest.raises(ValueError, match="variable"):
+    with pytest.raises(ValueError, match="chance"):
         fit_resource(truth, tmpl, var="accuracy")
+    with pytest.raises(ValueError, match="no model of 'loss'"):
+        fit_resource(truth, tmpl, var="loss")
     with pytest.raises(ValueError, match="Dataset"):
         fit_resource(np.zeros((6, 3)), tmpl)
     with pytest.raises(RuntimeError, match="converge"):

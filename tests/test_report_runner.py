@@ -196,6 +196,8 @@ def test_the_subprocess_environment(src, tmp_path, monkeypatch):
 
 def test_example_env_keeps_what_the_user_set(monkeypatch):
     monkeypatch.setenv("OMP_NUM_THREADS", "3")
+    for var in ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):  # set by Dask's nanny in-process in earlier tests
+        monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("XLA_FLAGS", "--xla_dump_to=/nowhere")
     monkeypatch.delenv("JAX_COMPILATION_CACHE_DIR", raising=False)
     env = example_env(cache=Path("c"), threads=1)
