@@ -10,7 +10,11 @@ Two sources, each run forecast on its own (one run is what a user watching a tra
 (a) Geometry-model runs (SignGD, Zipf(1.5) frequencies over 100 skills, N = 1000, batch 1024; 8 seeds) and
 (b) the quantization-model networks of ``validation_at_scale.py`` (100 skills, Zipf(1) tasks, ReLU MLPs trained
 with Adam; two widths, 5 seeds each). Targets, fixed before the runs: at the 50% cut, median relative error
-<= 15% and 90%-interval coverage >= 80% on both sources; the 25% cut is reported as measured.
+<= 15% and 90%-interval coverage >= 80% on both sources; the 25% cut is reported as measured. The scores are also
+given split by whether a skill levelled off below s = 0.95 by the end of the full run (a floor the Resource model
+does not have: the step size's in the Geometry runs, capacity's in the narrow networks); that split was chosen
+after the first full run missed on the Geometry runs, and a miss counts as explained by it only where the other
+skills meet the target.
 
 The forecast's method was chosen on development runs kept apart from these (Geometry seeds 100-102, the quick
 networks): see `skillode.forecast`. Modes: --quick (CI: 50 Geometry skills, 3 seeds; the 20-skill networks of
@@ -38,6 +42,7 @@ CLAIM = "beyond arXiv:2501.12391: its Resource model forecasting the skills a ru
 LEVEL = 0.9
 CUTS = (0.25, 0.5)
 TARGET = {"median_rel_error": 0.15, "coverage": 0.80}  # at the 50% cut; fixed before the runs
+FLOOR = 0.95  # a skill whose level over the last 20% of the full run stays below this has levelled off (no s -> 1)
 MODES = {
     "quick": dict(geometry=dict(n=50, alpha=1.5, N=1000, batch=1024, lr=1e-3, steps=1500, record=5, seeds=3),
                   networks=dict(NETWORK_MODES["quick"], seeds=5), widths=(512,)),
@@ -74,9 +79,11 @@ def cut_step(truth: np.ndarray, frac: float) -> float:
 def predict_then_measure(ds, template, run_dim="seed") -> dict:
     """Per cut: every run forecast alone at its cut, scored against its own full-run learning times."""
     full = sk.learning_times(ds, LEVEL).transpose(run_dim, "skill").values
+    t = ds.t.values
+    final = ds.skill_level.isel(t=t >= t[0] + 0.8 * (t[-1] - t[0])).mean("t").transpose(run_dim, "skill").values
     out = {}
     for frac in CUTS:
-        rel, covered, beyond, forecasts = [], [], 0, []
+        rel, covered, beyond, forecasts, level = [], [], 0, [], []
         for r in range(ds.sizes[run_dim]):
             at = cut_step(full[r], frac)
             fc = forecast(ds.isel({run_dim: r}), template, at=at, threshold=LEVEL, seed=r)
@@ -86,8 +93,10 @@ def predict_then_measure(ds, template, run_dim="seed") -> dict:
             beyond += int((ahead & ~np.isfinite(truth)).sum())  # not learned by the end of the full run
             rel += list(np.abs(fc.learning_time.values[scored] - truth[scored]) / truth[scored])
             covered += list((fc.lower.values[scored] <= truth[scored]) & (truth[scored] <= fc.upper.values[scored]))
+            level += list(final[r][scored])
             forecasts.append(fc)
         out[frac] = {"rel_error": np.asarray(rel), "covered": np.asarray(covered, dtype=float),
+                     "final_level": np.asarray(level),
                      "not_learned_in_full_run": beyond, "forecasts": forecasts, "truth": full}
     return out
 
@@ -141,10 +150,15 @@ def main(argv=None) -> int:
                   for w, ds in nets.items()}
 
     # scores: Geometry pooled over seeds; networks pooled over widths and seeds
-    def pooled(results, frac):
-        rel = np.concatenate([r[frac]["rel_error"] for r in results])
-        cov = np.concatenate([r[frac]["covered"] for r in results])
-        return float(np.median(rel)), float(np.mean(cov)), rel.size
+    def pooled(results, frac, levelled=None):
+        """Median |rel. error|, coverage and count; `levelled` True/False: only skills that did / did not level off
+        below FLOOR by the end of the full run."""
+        rel, cov, final = (np.concatenate([r[frac][k] for r in results])
+                           for k in ("rel_error", "covered", "final_level"))
+        keep = np.ones(rel.size, bool) if levelled is None else (final < FLOOR) == levelled
+        if not keep.any():
+            return float("nan"), float("nan"), 0
+        return float(np.median(rel[keep])), float(np.mean(cov[keep])), int(keep.sum())
 
     scores = {}
     print(f"\npredict, then measure (threshold s* = {LEVEL}; 90% intervals):")
@@ -155,9 +169,15 @@ def main(argv=None) -> int:
         for frac in CUTS:
             med, cov, k = pooled(results, frac)
             missing = sum(r[frac]["not_learned_in_full_run"] for r in results)
+            (flat_med, flat_cov, flat_k), (rest_med, rest_cov, _) = (pooled(results, frac, b) for b in (True, False))
             scores[(source, frac)] = {"median_rel_error": med, "coverage": cov, "n_forecast": k,
-                                      "not_learned_in_full_run": missing}
+                                      "not_learned_in_full_run": missing, "levelled_off": flat_k,
+                                      "levelled_off_median_rel_error": flat_med, "levelled_off_coverage": flat_cov,
+                                      "others_median_rel_error": rest_med, "others_coverage": rest_cov}
             print(f"  {source:34s} | {frac:.0%} | {k:15d} | {med:16.1%} | {cov:8.0%} | {missing}")
+            if flat_k:
+                print(f"  {'':34s} |     | {flat_k:5d} levelled off below s = {FLOOR}: {flat_med:.1%}, {flat_cov:.0%};"
+                      f" the others {rest_med:.1%}, {rest_cov:.0%}")
 
     fig, axes = new_axes(2, 2, size=(4.6, 3.4))
     draw(axes[0, 0], axes[1, 0], geo, geo_result, "Geometry model")
@@ -172,18 +192,36 @@ def main(argv=None) -> int:
             late = ("" if frac == 0.5 else
                     "cut at 25%: the forecast extrapolates over three quarters of the skills, from the most frequent "
                     "quarter alone; the targets were set for the 50% cut and are shown here for comparison")
+            split, floor_explains = None, {"median_rel_error": False, "coverage": False}
+            if s["levelled_off"]:  # measured in this run; found as the cause after the first full run
+                split = (f"{s['levelled_off']} of the {s['n_forecast']} skills forecast levelled off below s = {FLOOR} "
+                         f"(mean over the last 20% of the full run): median error "
+                         f"{s['levelled_off_median_rel_error']:.0%}, coverage {s['levelled_off_coverage']:.0%}; "
+                         f"the others {s['others_median_rel_error']:.0%}, {s['others_coverage']:.0%}")
+                floor_explains = {"median_rel_error": s["others_median_rel_error"] <= TARGET["median_rel_error"],
+                                  "coverage": s["others_coverage"] >= TARGET["coverage"]}
+
+            def why(metric):
+                """The explanation of a miss: the 25% cut, or skills that level off (only where, without them, the
+                target is met; that split was chosen after the first full run, and is said so)."""
+                floor = (f"the misses are on skills that level off below s = {FLOOR}, a floor the Resource model "
+                         f"does not have (their s* = {LEVEL} crossing comes late or never); on the others the target "
+                         f"is met (the split, chosen after the first full run, is in the detail)"
+                         if floor_explains[metric] else "")
+                return "; ".join(filter(None, (late, floor))) or None
+
             ex.check(f"forecast.{key}.median_rel_error_{tag}",
                      f"{source}: median relative error of the forecasts made at the {frac:.0%} cut "
                      f"({s['n_forecast']} skills)", claim=CLAIM, kind="beyond", paper=0.0,
                      value=s["median_rel_error"], tolerance=TARGET["median_rel_error"],
                      tolerance_reason="target fixed before the runs: median relative error <= 15% (at the 50% cut)",
-                     explanation=late or None, figure=fname)
+                     explanation=why("median_rel_error"), detail=split, figure=fname)
             ex.check(f"forecast.{key}.coverage_{tag}",
                      f"{source}: share of the full run's learning times inside the 90% forecast intervals "
                      f"({frac:.0%} cut)", claim=CLAIM, kind="beyond", paper=1.0, value=s["coverage"],
                      tolerance=1.0 - TARGET["coverage"],
                      tolerance_reason="target fixed before the runs: coverage >= 80% (at the 50% cut)",
-                     explanation=late or None, figure=fname)
+                     explanation=why("coverage"), detail=split, figure=fname)
     return ex.finish({"config": {k: v for k, v in cfg.items()},
                       "scores": {f"{s}|{f}": v for (s, f), v in scores.items()}})
 
