@@ -587,6 +587,8 @@ def _cmd_fit(args, out) -> int:
     from .timing import learning_times
     from .trajectory import SKILL, save
 
+    if args.at is not None and not args.forecast:
+        raise ValueError("--at (the step to forecast from) is used only with --forecast")
     if args.out is not None:
         args.out.mkdir(parents=True, exist_ok=True)
     first = read_curves(args.table, kind=args.kind, loss_kind=args.loss_kind, step=args.step, skill=args.skill,

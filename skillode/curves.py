@@ -68,10 +68,11 @@ _AXES = ("run", "step", "skill")
 def skill_level_from_loss(loss, loss_kind: str, *, loss0: float = 1.0):
     r"""The skill level of a per-skill loss: CE $s = e^{-\ell}$; MSE $s = 1 - \sqrt{\ell / \ell_0}$.
 
-    `loss` any shape (NumPy or JAX), ``>= 0``; `loss0` the MSE loss of an unlearned skill (ignored for CE).
-    Same shape out.
+    `loss` any shape (NumPy or JAX), ``>= 0`` (NaN passes through: a value not logged); `loss0` the MSE loss of an
+    unlearned skill (ignored for CE). Same shape out.
     """
     check_choice(loss_kind, "loss_kind", LOSS_KINDS)
+    _check_range(loss, "loss", 0.0, np.inf)
     xp = _namespace(loss)
     if loss_kind == "ce":
         return xp.exp(-loss)
@@ -90,8 +91,9 @@ def skill_loss_from_level(level, loss_kind: str, *, loss0: float = 1.0):
 
 def skill_level_from_accuracy(accuracy, chance: float):
     r"""The skill level of an accuracy: $s = (a - a_0)/(1 - a_0)$, with $a_0$ = `chance` in $(0, 1)$
-    (1/2 for a binary task, 1/m for m classes). Same shape out."""
+    (1/2 for a binary task, 1/m for m classes); `accuracy` in $[0, 1]$ (NaN passes through). Same shape out."""
     chance = _check_chance(chance)
+    _check_range(accuracy, "accuracy", 0.0, 1.0)
     return (accuracy - chance) / (1.0 - chance)
 
 
@@ -109,6 +111,19 @@ def _check_chance(chance) -> float:
     if not v < 1.0:
         raise ValueError(f"chance (accuracy of guessing) must lie in (0, 1), got {chance!r}")
     return v
+
+
+def _check_range(x, name: str, low: float, high: float) -> None:
+    """Refuse values outside [low, high] (NaN allowed); traced JAX values cannot be inspected and pass."""
+    import jax
+
+    if isinstance(x, jax.core.Tracer):
+        return
+    v = np.asarray(x, dtype=float)
+    bad = (v < low) | (v > high)
+    if bad.any():
+        rule = f">= {low:g}" if high == np.inf else f"in [{low:g}, {high:g}]"
+        raise ValueError(f"{name} must be {rule}; {int(bad.sum())} value(s) are not (the first {v[bad].flat[0]:g})")
 
 
 def _namespace(x):

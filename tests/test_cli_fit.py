@@ -60,3 +60,6 @@ def test_fit_bad_input_is_one_line(run_csv, capsys):
     with pytest.raises(SystemExit):
         main(["fit", str(path), "--kind", "loss", "--loss-kind", "ce", "--p", "0.5,0.5"])
     assert "--p gives 2 frequencies but the table has 6 skills" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["fit", str(path), "--loss-kind", "ce", "--p", "zipf:1.5", "--at", "300"])
+    assert "--at (the step to forecast from) is used only with --forecast" in capsys.readouterr().err

@@ -1,5 +1,7 @@
 """Own training runs in: `skillode.from_curves` / `read_curves` (conversions, layouts, bad tables)."""
 
+import jax
+import jax.numpy as jnp
 import numpy as np
 import pandas as pd
 import pytest
@@ -39,6 +41,16 @@ def test_conversions_closed_forms():
     assert skill_level_from_loss(1.0, "mse", loss0=4.0) == pytest.approx(0.5)
     assert skill_level_from_accuracy(0.75, 0.5) == pytest.approx(0.5)
     assert accuracy_from_skill_level(skill_level_from_accuracy(0.3, 0.1), 0.1) == pytest.approx(0.3)
+
+
+def test_conversions_refuse_values_out_of_range_but_pass_nan_and_jit():
+    with pytest.raises(ValueError, match=r"loss must be >= 0; 1 value\(s\) are not \(the first -0.1\)"):
+        skill_level_from_loss(np.array([0.2, -0.1]), "ce")
+    with pytest.raises(ValueError, match=r"accuracy must be in \[0, 1\]"):
+        skill_level_from_accuracy(np.array([1.2]), 0.5)
+    assert np.isnan(skill_level_from_loss(np.array([np.nan]), "mse")[0])
+    jitted = jax.jit(lambda loss: skill_level_from_loss(loss, "ce"))(jnp.array([np.log(2.0)]))
+    assert float(jitted[0]) == pytest.approx(0.5)
 
 
 def test_layouts_explicit_and_the_square_case_refused():
