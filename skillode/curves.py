@@ -38,7 +38,7 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
-from ._validate import LOSS_KINDS, check_choice, check_scalar
+from ._validate import LOSS_KINDS, check_choice, check_scalar, is_concrete
 from .frequencies import as_frequencies
 from .trajectory import SKILL, TIME, make_trajectory
 
@@ -72,7 +72,7 @@ def skill_level_from_loss(loss, loss_kind: str, *, loss0: float = 1.0):
     unlearned skill (ignored for CE). Same shape out.
     """
     check_choice(loss_kind, "loss_kind", LOSS_KINDS)
-    _check_range(loss, "loss", 0.0, np.inf)
+    _check_range(loss, "loss")
     xp = _namespace(loss)
     if loss_kind == "ce":
         return xp.exp(-loss)
@@ -93,7 +93,7 @@ def skill_level_from_accuracy(accuracy, chance: float):
     r"""The skill level of an accuracy: $s = (a - a_0)/(1 - a_0)$, with $a_0$ = `chance` in $(0, 1)$
     (1/2 for a binary task, 1/m for m classes); `accuracy` in $[0, 1]$ (NaN passes through). Same shape out."""
     chance = _check_chance(chance)
-    _check_range(accuracy, "accuracy", 0.0, 1.0)
+    _check_range(accuracy, "accuracy")
     return (accuracy - chance) / (1.0 - chance)
 
 
@@ -113,17 +113,28 @@ def _check_chance(chance) -> float:
     return v
 
 
-def _check_range(x, name: str, low: float, high: float) -> None:
-    """Refuse values outside [low, high] (NaN allowed); traced JAX values cannot be inspected and pass."""
-    import jax
+#: the values a logged kind can take (NaN aside: a value not logged), and the rule in words
+_RANGES = {"loss": (0.0, np.inf, "a loss >= 0"), "accuracy": (0.0, 1.0, "an accuracy in [0, 1]")}
 
-    if isinstance(x, jax.core.Tracer):
+
+def _out_of_range(v: np.ndarray, kind: str) -> np.ndarray:
+    """Mask of the entries of `v` outside `kind`'s range (NaN is not outside); all False for a kind without one."""
+    if kind not in _RANGES:
+        return np.zeros(np.shape(v), bool)
+    low, high, _ = _RANGES[kind]
+    with np.errstate(invalid="ignore"):
+        return (v < low) | (v > high)
+
+
+def _check_range(x, kind: str) -> None:
+    """Refuse a `kind` ("loss" / "accuracy") value out of its range; traced JAX values cannot be inspected and pass."""
+    if not is_concrete(x):
         return
     v = np.asarray(x, dtype=float)
-    bad = (v < low) | (v > high)
+    bad = _out_of_range(v, kind)
     if bad.any():
-        rule = f">= {low:g}" if high == np.inf else f"in [{low:g}, {high:g}]"
-        raise ValueError(f"{name} must be {rule}; {int(bad.sum())} value(s) are not (the first {v[bad].flat[0]:g})")
+        raise ValueError(f"{kind}: each value must be {_RANGES[kind][2]}; {int(bad.sum())} value(s) are not "
+                         f"(the first {v[bad].flat[0]:g})")
 
 
 def _namespace(x):
@@ -191,13 +202,7 @@ def _check_values(v: np.ndarray, kind: str, run_dim: str) -> None:
     empty = np.all(np.isnan(v), axis=(0, 2))
     if empty.any():
         raise ValueError(f"skill {int(np.argmax(empty)) + 1} (position {int(np.argmax(empty))}) has only NaN values")
-    with np.errstate(invalid="ignore"):
-        if kind == "loss" and np.any(v < 0):
-            raise ValueError(f"a loss is >= 0; {int((v < 0).sum())} values are negative (the first {np.nanmin(v):g})")
-        if kind == "accuracy" and np.any((v < 0) | (v > 1)):
-            raise ValueError("an accuracy lies in [0, 1]; "
-                             f"{int(((v < 0) | (v > 1)).sum())} values are outside (range {np.nanmin(v):g} to "
-                             f"{np.nanmax(v):g})")
+    _check_range(v, kind)
 
 
 def from_curves(
@@ -477,15 +482,8 @@ def read_curves(
 
 def _check_table_values(values: np.ndarray, names, kind: str, where: str, value_column: str | None) -> None:
     """Name the column of the first bad value (values: ``([runs,] steps, skills)``)."""
-    with np.errstate(invalid="ignore"):
-        bad = np.isinf(values)
-        rule = "finite or missing"
-        if kind == "loss":
-            bad |= values < 0
-            rule = "a loss >= 0"
-        elif kind == "accuracy":
-            bad |= (values < 0) | (values > 1)
-            rule = "an accuracy in [0, 1]"
+    bad = np.isinf(values) | _out_of_range(values, kind)
+    rule = _RANGES[kind][2] if kind in _RANGES else "finite or missing"
     if bad.any():
         k = np.argwhere(bad)[0]
         skill = names[k[-1]]

@@ -44,9 +44,9 @@ def test_conversions_closed_forms():
 
 
 def test_conversions_refuse_values_out_of_range_but_pass_nan_and_jit():
-    with pytest.raises(ValueError, match=r"loss must be >= 0; 1 value\(s\) are not \(the first -0.1\)"):
+    with pytest.raises(ValueError, match=r"loss: each value must be a loss >= 0; 1 value\(s\) are not \(the first -0"):
         skill_level_from_loss(np.array([0.2, -0.1]), "ce")
-    with pytest.raises(ValueError, match=r"accuracy must be in \[0, 1\]"):
+    with pytest.raises(ValueError, match=r"accuracy: each value must be an accuracy in \[0, 1\]"):
         skill_level_from_accuracy(np.array([1.2]), 0.5)
     assert np.isnan(skill_level_from_loss(np.array([np.nan]), "mse")[0])
     jitted = jax.jit(lambda loss: skill_level_from_loss(loss, "ce"))(jnp.array([np.log(2.0)]))
@@ -92,7 +92,7 @@ def test_bad_arguments_named(kwargs, match):
 @pytest.mark.parametrize(
     "values, steps, match",
     [
-        (np.full((4, 2), -0.1), STEPS, "negative"),
+        (np.full((4, 2), -0.1), STEPS, r"a loss >= 0; 8 value\(s\) are not"),
         (np.full((4, 2), np.inf), STEPS, "infinite"),
         (np.where(np.arange(2) == 1, np.nan, np.full((4, 2), 0.3)), STEPS, "skill 2"),
         (np.full((4, 2), 0.3), np.array([0.0, 10.0, 10.0, 20.0]), "repeated"),
