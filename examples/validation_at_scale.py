@@ -8,21 +8,32 @@ and every skill's level (2·accuracy − 1 on held-out samples per task) is logg
 the first crossing of skill level 0.9 (interpolated between logged steps); its median over seeds counts a seed
 that never learned the skill as later than all that did.
 
-The Resource model's closed-form learning times (`ResourceModel.learning_times`, p fixed to the Zipf law) have
-two constants per width, eta and N0. They are fitted per width by least squares in log t
-(`skillode.networks.compare.fit_learning_times`), and the script reports, per width, the Spearman rank
-correlation and the median |relative error| against the measured medians, next to ablations that say which
-assumption limits the agreement: the curve fit of earlier versions (eta, N0 fitted to the skill curves), the CE
-variant of the model, other learning-time definitions (skill level 0.5; per-skill loss), N0 → ∞ (independent
-skills, one constant), a free power law t = A p^-beta (two constants, no Resource model), and the seed-resampling
-noise of the measured medians (what a perfect model would still miss). The fitted constants' trend with width
-(power laws in width) then predicts the learning times of a width left out of the fit, which is trained
-afterwards: predict, then measure.
+The Resource model's closed-form learning times (`ResourceModel.learning_times`, p fixed to the Zipf law),
+t_i = (A_i + N0 tau_i) / eta, have two constants per width, eta and N0. They are fitted per width by least
+squares in log t (`skillode.fit.fit_learning_times`, which profiles N0 over all of [0, inf]: where the best is
+the limit N0 -> inf, t_i = (N0/eta) tau_i, only the time scale N0/eta is identified, and the fit says so with a
+one-sided bound "N0 >= x at 95%"), and the script reports, per width, the Spearman rank correlation and the
+median |relative error| against the measured medians, next to ablations that say which assumption limits the
+agreement: the curve fit of earlier versions (eta, N0 fitted to the skill curves), the CE variant of the model,
+other learning-time definitions (skill level 0.5; per-skill loss), N0 -> inf (independent skills, one constant),
+a free power law t = A p^-beta (two constants, no Resource model), and the seed-resampling noise of the measured
+medians (what a perfect model would still miss).
 
-Modes: --quick (CI, one to three minutes: 20 skills, small widths), the default (CPU, tens of minutes: 100 skills,
-widths 256-1024 fitted and 2048 predicted, 8 seeds, 8,000-20,000 steps), --paper (GPU or cluster: widths up to
-4096, 16 seeds, 50,000 steps). Results go to --store (a `skillode.sweeps.Study`: one part per width, each its own
-zarr store); a rerun, or a run with more widths, trains only what is missing; --dry-run estimates it.
+Predict, then measure: the identified constants' trend with width (power laws in width: the time scale N0/eta at
+every width, N0 at the widths where it is finite; with N0 finite at fewer than two widths the held-out width is
+predicted in the N0 -> inf limit, t_i = (N0/eta) tau_i) predicts the learning times of a width left out of the
+fit, which is trained afterwards. Its uncertainty is a seed bootstrap (`bootstrap_trend`): the seeds of each fitted
+width are resampled (a numpy Generator with the explicit seed BOOT_SEED), the per-width constants refitted, the
+trend refitted and the held-out width's times predicted; adding, per resample, a log residual drawn from that
+resample's per-width fits (the scatter of the measured medians about the fitted model) makes a per-skill 90%
+prediction interval. The script checks the held-out width's median |relative error| and the interval's coverage
+of its measured per-skill medians, and reports the trend exponents with their bootstrap CIs.
+
+Modes: --quick (CI, one to three minutes: 20 skills, widths 128-512 fitted, 1024 predicted), the default (CPU,
+about two hours: 100 skills, widths 128-1024 fitted and 2048 predicted, 8 seeds, 8,000-20,000 steps), --paper
+(GPU or cluster: widths up to 4096, 16 seeds, 50,000 steps). Results go to --store (a `skillode.sweeps.Study`:
+one part per width, each its own zarr store); a rerun, or a run with more widths, trains only what is missing;
+--dry-run estimates it.
 
 Not a figure of the paper: a test of its Resource model (arXiv:2501.12391, Figs. 6-8) on a network it did not study.
 
@@ -32,7 +43,6 @@ Not a figure of the paper: a test of its Resource model (arXiv:2501.12391, Figs.
 from __future__ import annotations
 
 import dataclasses
-import inspect
 import time
 
 import jax.numpy as jnp
@@ -41,7 +51,7 @@ from _common import Example
 from scipy import stats
 
 import skillode as sk
-from skillode.fit import fit_learning_times, median_learning_times
+from skillode.fit import LearningTimeFit, fit_learning_times, measured_learning_times, median_learning_times
 from skillode.networks import MLP, QuantizedSparseParity, TrainingSweep
 from skillode.networks.compare import compare_learning_times, fit_to_network, rank_agreement
 from skillode.plotting import legend_outside, new_axes, plain_log_ticks, skill_colors
@@ -54,13 +64,25 @@ LEVEL = 0.9
 MODES = {  # steps: one value, or width -> steps (wide networks learn faster)
     "quick": dict(n_control=20, n_data=12, k=3, alpha=1.0, fit_widths=(128, 256, 512), held_out=1024, seeds=5,
                   steps=3000, batch=512, lr=3e-3, record_every=25),
-    "default": dict(n_control=100, n_data=16, k=3, alpha=1.0, fit_widths=(256, 512, 1024), held_out=2048, seeds=8,
-                    steps={256: 20_000, 512: 20_000, 1024: 12_000, 2048: 8_000}, batch=1024, lr=3e-3,
-                    record_every=50),
+    # Four fitted widths, so the width trend of the constants rests on more than three points. Width 128 gets
+    # the 20,000 steps of width 256: narrower networks learn the rare skills later (the trend of N0/eta with
+    # width), and a skill learned by at most half of the seeds has no median and drops out of the fit.
+    "default": dict(n_control=100, n_data=16, k=3, alpha=1.0, fit_widths=(128, 256, 512, 1024), held_out=2048,
+                    seeds=8, steps={128: 20_000, 256: 20_000, 512: 20_000, 1024: 12_000, 2048: 8_000}, batch=1024,
+                    lr=3e-3, record_every=50),
     "paper": dict(n_control=100, n_data=16, k=3, alpha=1.0, fit_widths=(256, 512, 1024, 2048), held_out=4096,
                   seeds=16, steps=50_000, batch=1024, lr=3e-3, record_every=50),
 }
 TARGET = {"spearman": 0.95, "median_abs_rel_error": 0.10}
+BOOT_SEED = 20250121  # the numpy Generator seed of the seed bootstrap (same seed, same intervals)
+N_BOOT = 200  # seed-bootstrap resamples: about 4 s in quick mode (3 widths x 200 one-dimensional fits)
+PI_LEVEL = 0.9  # the per-skill prediction interval of the held-out width
+RESIDUAL_DRAWS = 10  # log residuals drawn per resample: 2,000 draws per skill for the interval's 5% and 95% points
+# Coverage tolerance, chosen before any result: with m independent skills the coverage of a 90% interval has
+# standard error sqrt(0.09 / m) (0.03 at 100 skills, 0.07 at 20), but the skills share one trend, so their misses
+# are correlated and the effective m is smaller: 0.15 (five binomial standard errors at 100 skills) in the default
+# mode, 0.25 (between three and four at 20 skills) in quick mode.
+COVERAGE_TOL = {"quick": 0.25, "default": 0.15, "paper": 0.15}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -137,7 +159,8 @@ def analyse_width(ds, cfg, curve_fit: bool):
                                   ("time fit (MSE, s* = 0.5)", "mse", sk.Threshold(0.5)),
                                   ("time fit (CE, loss ≤ 0.2)", "ce", sk.Threshold(0.2, on="loss"))):
         fit = fit_learning_times(ds, ResourceModel(p=p, eta=1.0, N0=0.1, loss_kind=kind), threshold=threshold)
-        out[name] = {**fit.params, "at_bound": fit.at_bound, **agreement(ds, fit.model, threshold)}
+        out[name] = {**fit.params, "N0/eta": fit.time_scale, "limit": fit.limit, "N0_interval": fit.N0_interval,
+                     **agreement(ds, fit.model, threshold)}
         best = fit if name == "time fit (MSE, s* = 0.9)" else best
     # N0 -> inf: every skill on its own, t_i = N0 ln(1/eps) / (eta p_i) = c / p_i, one constant (log-t least squares)
     med = median_learning_times(ds, th)
@@ -153,6 +176,100 @@ def analyse_width(ds, cfg, curve_fit: bool):
                                                           **scores(law(p), med)}
     out["noise floor (seed spread / sqrt(seeds))"] = {"median_abs_rel_error": noise_floor(ds, th)}
     return out, best
+
+
+def trend(widths, fits: list[LearningTimeFit]) -> dict:
+    """Power laws in width of what the per-width fits identify, and the rule that predicts another width.
+
+    The time scale c = N0/eta is identified at every width with N0 > 0 (also in the limit N0 -> inf); N0 only
+    where it is finite (an interior minimum). Rule: with N0 finite at two widths or more, both are trended and
+    t_i(w) = c(w) (tau_i + A_i / N0(w)) (the same as (A_i + N0 tau_i) / eta); otherwise, with c > 0 at two widths
+    or more, the held-out width is predicted in the limit N0 -> inf, t_i(w) = c(w) tau_i; otherwise (N0 -> 0
+    nearly everywhere) eta is trended and t_i(w) = A_i / eta(w). A width in the N0 -> inf limit adds to the trend
+    of c, not to that of N0 (its N0 is a bound, not a value; read the N0 trend with that in mind).
+    """
+    widths = np.asarray(widths, float)
+    c = np.array([f.time_scale for f in fits])
+    N0 = np.array([f["N0"] for f in fits])
+    finite = np.array([f.limit is None for f in fits])
+    has_c = c > 0
+    if finite.sum() >= 2:
+        return {"rule": "N0 finite: trend N0/eta and N0", "c": fit_power_law(widths[has_c], c[has_c], n_boot=0),
+                "N0": fit_power_law(widths[finite], N0[finite], n_boot=0)}
+    if has_c.sum() >= 2:
+        return {"rule": "N0 -> inf: trend N0/eta only", "c": fit_power_law(widths[has_c], c[has_c], n_boot=0)}
+    eta = np.array([f["eta"] for f in fits])
+    return {"rule": "N0 -> 0: trend eta only", "eta": fit_power_law(widths, eta, n_boot=0)}
+
+
+def trend_times(tr: dict, width, A, tau) -> np.ndarray:
+    """The learning times ``(n,)`` the trend predicts at `width` (closed form: A, tau from the template)."""
+    if "N0" in tr:
+        return float(tr["c"](width)) * (tau + A / float(tr["N0"](width)))
+    if "c" in tr:
+        return float(tr["c"](width)) * tau
+    return A / float(tr["eta"](width))
+
+
+def trend_model(tr: dict, width, p, A, tau) -> ResourceModel:
+    """A `ResourceModel` (MSE) with the trend's constants at `width`; under the N0 -> inf rule a stand-in whose N0
+    is so large (1e12 max A_i/tau_i) that its times equal the limit's to relative 1e-12 (as `fit_learning_times`
+    represents that limit), with eta = N0 / c(width)."""
+    if "c" in tr:
+        N0 = float(tr["N0"](width)) if "N0" in tr else 1e12 * float(np.max(A / tau))
+        return ResourceModel(p=p, eta=N0 / float(tr["c"](width)), N0=N0)
+    return ResourceModel(p=p, eta=float(tr["eta"](width)), N0=0.0)
+
+
+def bootstrap_trend(times: dict, template, threshold, widths, w_new, A, tau, *, n_boot: int, seed: int,
+                    level: float = PI_LEVEL, draws: int = RESIDUAL_DRAWS) -> dict:
+    """The trend's uncertainty by a seed bootstrap, and the held-out width's per-skill prediction interval.
+
+    Per resample b (``numpy.random.default_rng(seed)``): the seeds of each width's learning times ``times[w]``
+    (dims ``(seed, skill)``) are drawn with replacement, `fit_learning_times` refits each width, `trend` refits
+    the power laws (the same rule as the point estimate), and the held-out times mu_b ``(n,)`` are predicted
+    (`trend_times`, with the template's ``A``, ``tau`` ``(n,)``). The prediction interval adds the scatter about
+    the model: `draws` log residuals e = ln(t_hat / t_fit) drawn from resample b's per-width fits (all fitted
+    skills of all widths, pooled: exchangeable across skills and widths, an assumption the coverage tests), so a
+    draw is ln mu_b,i + e. Returns ``mu`` ``(B, n)``; ``draws`` ``(B * draws, n)`` of log times; ``interval``
+    ``(2, n)``, the (1 - level)/2 and (1 + level)/2 points of the draws; ``confidence`` ``(2, n)``, the same
+    points of mu alone (the trend's uncertainty without the scatter); the per-resample constants ``c`` (N0/eta)
+    and ``N0`` ``(B, widths)``; the trend ``exponents``, ``laws`` and ``rules`` per resample; ``failed``, the
+    resamples whose fit raised (e.g. fewer than three skills learned), counted, not hidden.
+    """
+    rng = np.random.default_rng(seed)
+    mu, logs, c, N0, exps, laws, rules, failed = [], [], [], [], {"c": [], "N0": []}, [], [], 0
+    for _ in range(n_boot):
+        fits, resid = [], []
+        try:
+            for w in widths:
+                t = times[w]
+                sample = t.isel(seed=rng.integers(0, t.sizes["seed"], t.sizes["seed"]))
+                fit = fit_learning_times(sample, template, threshold=threshold)
+                med = median_learning_times(sample, threshold)
+                resid.append(np.log(med[fit.fitted] / fit.predict()[fit.fitted]))
+                fits.append(fit)
+            tr = trend(widths, fits)
+        except ValueError:
+            failed += 1
+            continue
+        m = trend_times(tr, w_new, A, tau)
+        pool = np.concatenate(resid)
+        mu.append(m)
+        logs.append(np.log(m)[None, :] + pool[rng.integers(0, pool.size, (draws, m.size))])
+        c.append([f.time_scale for f in fits])
+        N0.append([f["N0"] for f in fits])
+        rules.append(tr["rule"])
+        laws.append(tr)
+        for k in exps:
+            if k in tr:
+                exps[k].append(tr[k].exponent)
+    mu, logs = np.array(mu), np.concatenate(logs)
+    q = [(1 - level) / 2 * 100, (1 + level) / 2 * 100]
+    return {"mu": mu, "draws": logs, "interval": np.exp(np.percentile(logs, q, axis=0)),
+            "confidence": np.percentile(mu, q, axis=0), "c": np.array(c), "N0": np.array(N0),
+            "exponents": {k: np.array(v) for k, v in exps.items()}, "laws": laws, "rules": rules,
+            "failed": failed, "n_boot": n_boot, "level": level}
 
 
 def main(argv=None) -> int:
@@ -187,25 +304,43 @@ def main(argv=None) -> int:
         print(f"({len(study.parts) - len(stored)} widths trained in {wall:.0f} s)")
     p = np.asarray(runs[cfg["fit_widths"][0]]["p"].values, np.float64)
 
-    # The constants' trend with width, and the held-out width predicted from it. Trended as power laws of width:
-    # N0 and the time scale N0/eta (for N0 >> 1, t_i -> (N0/eta) ln(1/eps) / p_i: only N0/eta is identified, and
-    # N0 sits at its search bound; a product of power laws is one, so this is the same family as eta, N0).
+    # The constants' trend with width, and the held-out width predicted from it (`trend`: power laws in width of
+    # what each width's fit identifies; the time scale N0/eta everywhere, N0 where it is finite), with a seed
+    # bootstrap for its uncertainty and the held-out width's per-skill prediction interval.
     widths = np.array(cfg["fit_widths"], float)
-    eta = np.array([best[w]["eta"] for w in cfg["fit_widths"]])
-    N0 = np.array([best[w]["N0"] for w in cfg["fit_widths"]])
-    # N0 on its search bound is not identified (only N0/eta is): N0's trend uses the other widths when two remain.
-    free = np.array([not best[w].at_bound for w in cfg["fit_widths"]])
-    use = free if free.sum() >= 2 else np.ones_like(free)
-    scale_law, N0_law = fit_power_law(widths, N0 / eta, n_boot=0), fit_power_law(widths[use], N0[use], n_boot=0)
+    fits = [best[w] for w in cfg["fit_widths"]]
+    A, tau = fits[0].base, fits[0].tau  # t_i = (A_i + N0 tau_i) / eta: the template's closed-form parts
+    tr = trend(cfg["fit_widths"], fits)
     w_new = cfg["held_out"]
-    N0_new = float(N0_law(w_new))
-    eta_new = N0_new / float(scale_law(w_new))
-    predicted_model = ResourceModel(p=p, eta=eta_new, N0=N0_new)
     held = runs[w_new]
+    predicted_model = trend_model(tr, w_new, p, A, tau)
     held_table = compare_learning_times(held, predicted_model, threshold=th)
     held_agree = rank_agreement(held_table)
     refit = fit_learning_times(held, ResourceModel(p=p, eta=1.0, N0=0.1), threshold=th)
     held_refit = agreement(held, refit.model, th)
+    template = ResourceModel(p=p, eta=1.0, N0=0.1)
+    times = {w: measured_learning_times(runs[w], th).transpose("seed", "skill") for w in cfg["fit_widths"]}
+    start = time.perf_counter()
+    boot = bootstrap_trend(times, template, th, cfg["fit_widths"], w_new, A, tau, n_boot=N_BOOT, seed=BOOT_SEED)
+    boot_wall = time.perf_counter() - start
+    measured_new = median_learning_times(held, th)
+    ok_new = np.isfinite(measured_new)
+    lo_pi, hi_pi = boot["interval"]
+    inside = (measured_new >= lo_pi) & (measured_new <= hi_pi)
+    coverage = float(inside[ok_new].mean())
+    lo_ci, hi_ci = boot["confidence"]
+    coverage_ci = float(((measured_new >= lo_ci) & (measured_new <= hi_ci))[ok_new].mean())
+
+    def ci(values, q=95.0):
+        v = np.asarray(values, float)
+        return (float(np.percentile(v, 50 - q / 2)), float(np.percentile(v, 50 + q / 2))) if v.size else (np.nan,) * 2
+
+    exps = {k: {"point": tr[k].exponent if k in tr else None, "ci95": ci(v), "n": int(v.size)}
+            for k, v in boot["exponents"].items()}
+    rule_counts = {r: boot["rules"].count(r) for r in sorted(set(boot["rules"]))}
+    exp_text = "; ".join(f"{'N0/eta' if k == 'c' else 'N0'} ~ width^{e['point']:.3f} [95% CI {e['ci95'][0]:.3f}, "
+                         f"{e['ci95'][1]:.3f}] ({e['n']} of {N_BOOT} resamples)"
+                         for k, e in exps.items() if e["point"] is not None)
 
     # ------------------------------------------------------------------ print
     print(f"\nquantization-model sparse parity: {cfg['n_control']} skills (Zipf alpha {cfg['alpha']}), {cfg['n_data']} "
@@ -218,24 +353,34 @@ def main(argv=None) -> int:
         print(f"  {'variant':45s} | Spearman | median |rel err| | constants")
         for v in variants:
             row = r[v]
-            consts = ", ".join(f"{k} = {row[k]:.4g}" for k in ("eta", "N0", "c", "A", "beta", "r2") if k in row)
-            if row.get("at_bound"):
-                consts += " (N0 at its search bound)"
+            consts = ", ".join(f"{k} = {row[k]:.4g}" for k in ("eta", "N0", "N0/eta", "c", "A", "beta", "r2")
+                               if k in row)
+            if row.get("limit") == "N0 -> inf":
+                consts += f" (the limit N0 -> inf: N0 >= {row['N0_interval'][0]:.3g} at 95%, only N0/eta fitted)"
+            elif row.get("limit") == "N0 -> 0":
+                consts += f" (the end N0 = 0: N0 <= {row['N0_interval'][1]:.3g} at 95%)"
             rho = row.get("spearman", float("nan"))
             print(f"  {v:45s} | {rho:8.3f} | {row['median_abs_rel_error']:16.1%} | {consts}")
-    bound = [w for w in cfg["fit_widths"] if best[w].at_bound]
-    print(f"\nbest variant (time fit, MSE, s* = 0.9): N0/eta = {scale_law.prefactor:.4g} width^{scale_law.exponent:.3f}"
-          f" steps, N0 = {N0_law.prefactor:.4g} width^{N0_law.exponent:.3f}"
-          + (f"; N0 at its search bound (the independent-skill limit) at widths {bound}" if bound else ""))
-    print(f"predict, then measure: width {w_new} (not in the fit): predicted eta = {eta_new:.4g}, "
-          f"N0 = {N0_new:.4g}; Spearman {held_agree['spearman']:.3f}, median |rel err| "
-          f"{held_agree['median_abs_rel_error']:.1%} over {held_agree['n_skills']} skills (refitted on itself: "
-          f"{held_refit['spearman']:.3f}, {held_refit['median_abs_rel_error']:.1%})")
+    limits = {w: best[w].limit for w in cfg["fit_widths"] if best[w].limit}
+    laws = ", ".join(f"{name} = {tr[k].prefactor:.4g} width^{tr[k].exponent:.3f}"
+                     for k, name in (("c", "N0/eta"), ("N0", "N0"), ("eta", "eta")) if k in tr)
+    print(f"\nbest variant (time fit, MSE, s* = 0.9), trend over widths {list(cfg['fit_widths'])}: {laws}"
+          f" [{tr['rule']}]" + (f"; limits at widths {limits}" if limits else ""))
+    print(f"seed bootstrap ({N_BOOT} resamples, Generator seed {BOOT_SEED}, {boot_wall:.1f} s, "
+          f"{boot['failed']} failed; rules {rule_counts}): {exp_text}")
+    print(f"predict, then measure: width {w_new} (not in the fit): predicted eta = {float(predicted_model.eta):.4g}, "
+          f"N0 = {float(predicted_model.N0):.4g}" + (" (a stand-in for N0 -> inf)" if "N0" not in tr else "") +
+          f"; Spearman {held_agree['spearman']:.3f}, median |rel err| {held_agree['median_abs_rel_error']:.1%} over "
+          f"{held_agree['n_skills']} skills (refitted on itself: {held_refit['spearman']:.3f}, "
+          f"{held_refit['median_abs_rel_error']:.1%})")
+    print(f"  {PI_LEVEL:.0%} prediction interval (trend + scatter): covers {coverage:.1%} of the {int(ok_new.sum())} "
+          f"measured medians (median width hi/lo = {np.median(hi_pi / lo_pi):.2f}); the trend's {PI_LEVEL:.0%} "
+          f"confidence band alone covers {coverage_ci:.1%}")
 
     # ------------------------------------------------------------------ figure
     all_w = (*cfg["fit_widths"], w_new)
     colors = dict(zip(all_w, skill_colors(len(all_w))))
-    fig, axes = new_axes(3, 1, size=(4.0, 3.6))
+    fig, axes = new_axes(4, 1, size=(4.0, 3.6))
     axes = axes.ravel()
     lo, hi = np.inf, 0.0
     for w in all_w:
@@ -258,26 +403,56 @@ def main(argv=None) -> int:
         axes[1].axhline(s, color="0.6", lw=0.8, ls="--")
     axes[1].set(xlabel="skill frequency $p_i$", ylabel="(measured − predicted) / predicted")
     axes[1].set_title("relative error of $t_i$ (±10% dashed)", fontsize="medium")
-    axes[2].loglog(widths, N0 / eta, "o", color="tab:blue", label="$N_0/\\eta$ [steps] (fitted)")
-    axes[2].loglog(widths[free], N0[free], "s", color="tab:red", label="$N_0$ (fitted)")
-    if not free.all():  # N0 on its search bound is not a fitted value but a limit: an open marker with an arrow
-        lo_bound, hi_bound = inspect.signature(fit_learning_times).parameters["N0_range"].default
-        at = N0[~free]
-        lower = at > np.sqrt(lo_bound * hi_bound)  # on the upper bound: N0 is at least this (a lower limit)
-        axes[2].errorbar(widths[~free], at, yerr=[np.where(lower, 0.0, 0.6 * at), np.where(lower, 2.0 * at, 0.0)],
-                         lolims=lower, uplims=~lower, fmt="s", mfc="none", color="tab:red", capsize=3,
-                         label="$N_0$ at its search bound\n(a limit, not a fit)")
+
+    # the trend panel: per-width constants with their bootstrap 90% intervals, the power laws with their bands
+    ax = axes[2]
     wg = np.geomspace(widths.min(), w_new, 50)
-    axes[2].loglog(wg, scale_law(wg), "-", color="tab:blue", lw=0.8, label="power law in width")
-    axes[2].loglog(wg, N0_law(wg), "-", color="tab:red", lw=0.8)
-    axes[2].loglog([w_new], [scale_law(w_new)], "*", color="tab:blue", ms=8, label=f"predicted for width {w_new}")
-    axes[2].loglog([w_new], [N0_new], "*", color="tab:red", ms=8)
-    axes[2].set(xlabel="width", ylabel="fitted constant")
-    axes[2].set_title("the two constants against width", fontsize="medium")
+    q = [(1 - PI_LEVEL) / 2 * 100, (1 + PI_LEVEL) / 2 * 100]
+    for key, name, color, marker in (("c", "$N_0/\\eta$ [steps]", "tab:blue", "o"), ("N0", "$N_0$", "tab:red", "s")):
+        values = np.array([f.time_scale if key == "c" else f["N0"] for f in fits])
+        finite = np.isfinite(values) & (values > 0)
+        band = np.percentile(boot[key], q, axis=0, method="inverted_cdf")[:, finite]  # sample values: inf stays
+        open_top = ~np.isfinite(band[1])  # resamples in the N0 -> inf limit: the band is open upwards
+        err = np.abs(np.where(np.isfinite(band), band, 10.0 * values[finite]) - values[finite])
+        ax.errorbar(widths[finite], values[finite], yerr=err, fmt=marker, color=color, capsize=2, ms=4,
+                    uplims=False, label=f"{name} (fitted, bootstrap {PI_LEVEL:.0%})")
+        for w, v in zip(widths[finite][open_top], values[finite][open_top]):
+            ax.annotate("→∞", (w, 10.0 * v), fontsize="x-small", color=color, ha="left", va="bottom")
+        if key == "N0" and (~finite).any():  # N0 -> inf: the one-sided profile bound N0 >= x, an arrow up
+            bound = np.array([f.N0_interval[0] for f in fits])[~finite]
+            ax.errorbar(widths[~finite], bound, yerr=[np.zeros_like(bound), 2.0 * bound], lolims=True, fmt="s",
+                        mfc="none", color=color, capsize=3, label="$N_0 \\to \\infty$: $N_0 \\geq$ bound (95%)")
+        if key in tr:
+            curves = np.array([law[key](wg) for law in boot["laws"] if key in law])
+            ax.loglog(wg, tr[key](wg), "-", color=color, lw=0.8)
+            if len(curves):
+                ax.fill_between(wg, *np.percentile(curves, q, axis=0), color=color, alpha=0.15, lw=0,
+                                label=f"power law in width, bootstrap {PI_LEVEL:.0%} band" if key == "c" else None)
+                pred = np.array([law[key](w_new) for law in boot["laws"] if key in law])
+                mid = float(tr[key](w_new))
+                ax.errorbar([w_new], [mid], yerr=[[mid - np.percentile(pred, q[0])], [np.percentile(pred, q[1]) - mid]],
+                            fmt="*", color=color, ms=9, capsize=3,
+                            label=f"predicted for width {w_new}" if key == "c" else None)
+    ax.set(xscale="log", yscale="log", xlabel="width", ylabel="fitted constant")
+    ax.set_title("the constants against width", fontsize="medium")
+
+    # the held-out width: per-skill prediction interval and the measured medians
+    ax = axes[3]
+    mu0 = trend_times(tr, w_new, A, tau)
+    ax.errorbar(p, mu0, yerr=[mu0 - lo_pi, hi_pi - mu0], fmt="none", ecolor="0.7", elinewidth=3,
+                label=f"{PI_LEVEL:.0%} prediction interval")
+    ax.errorbar(p, mu0, yerr=[mu0 - lo_ci, hi_ci - mu0], fmt="_", color="k", ecolor="0.35", elinewidth=1, ms=6,
+                label=f"predicted (trend), its own {PI_LEVEL:.0%} band")
+    hit, miss = ok_new & inside, ok_new & ~inside
+    ax.loglog(p[hit], measured_new[hit], "*", color=colors[w_new], ms=6, label="measured median, inside")
+    ax.loglog(p[miss], measured_new[miss], "*", mfc="none", color="tab:red", ms=7, label="measured median, outside")
+    ax.set(xscale="log", yscale="log", xlabel="skill frequency $p_i$", ylabel="learning time $t_i$ [steps]")
+    ax.set_title(f"width {w_new}, predicted: coverage {coverage:.0%}", fontsize="medium")
     for ax in axes:
         plain_log_ticks(ax)
     axes[0].legend(loc="upper left", fontsize="x-small", frameon=False)
     legend_outside(axes[2])
+    legend_outside(axes[3])
     ex.save_figure(fig)
 
     # ------------------------------------------------------------------ checks
@@ -303,14 +478,33 @@ def main(argv=None) -> int:
     tol = TARGET["median_abs_rel_error"] if not ex.quick else 0.30
     ex.check("validation.predicted.rel_error", f"width {w_new}, predicted: median |relative error|", claim=CLAIM,
              kind="beyond", paper=0, value=held_agree["median_abs_rel_error"], tolerance=tol,
-             tolerance_reason=err_why(tol))
+             tolerance_reason=err_why(tol), detail=f"trend {laws} [{tr['rule']}]; {exp_text}")
+    cov_tol = COVERAGE_TOL[mode]
+    ex.check("validation.predicted.coverage", f"width {w_new}, predicted: the {PI_LEVEL:.0%} per-skill prediction "
+             "interval (seed bootstrap of the width trend + the fits' scatter) covers the measured medians",
+             claim=CLAIM, kind="beyond", paper=PI_LEVEL, value=coverage, tolerance=cov_tol,
+             tolerance_reason=f"chosen before the run: the coverage of {int(ok_new.sum())} skills has binomial "
+             f"standard error {np.sqrt(PI_LEVEL * (1 - PI_LEVEL) / max(int(ok_new.sum()), 1)):.3f}, and the skills "
+             "share one trend, so their misses are correlated (fewer effective skills): "
+             f"{cov_tol} = " + ("five standard errors at 100 skills" if mode != "quick" else
+                                "three to four standard errors at 20 skills"),
+             detail=f"{N_BOOT} resamples (seed {BOOT_SEED}); exponents {exp_text}; trend alone covers "
+             f"{coverage_ci:.0%}")
 
     return ex.finish({"mode": mode, "config": cfg, "per_width": {str(w): results[w] for w in cfg["fit_widths"]},
-                      "trend": {"N0_over_eta": [scale_law.prefactor, scale_law.exponent],
-                                "N0": [N0_law.prefactor, N0_law.exponent]},
-                      "held_out": {"width": w_new, "eta": eta_new, "N0": N0_new,
-                                   **held_agree, "refit": held_refit},
-                      "predicted": held_table["predicted"].values, "measured": held_table["median"].values})
+                      "trend": {"rule": tr["rule"],
+                                **{("N0_over_eta" if k == "c" else k): [tr[k].prefactor, tr[k].exponent]
+                                   for k in ("c", "N0", "eta") if k in tr},
+                                "exponents_bootstrap": {("N0_over_eta" if k == "c" else k): e
+                                                        for k, e in exps.items()},
+                                "bootstrap": {"n_boot": N_BOOT, "seed": BOOT_SEED, "failed": boot["failed"],
+                                              "rules": rule_counts, "wall_s": boot_wall}},
+                      "held_out": {"width": w_new, "eta": float(predicted_model.eta),
+                                   "N0": float(predicted_model.N0) if "N0" in tr else None,
+                                   **held_agree, "refit": held_refit, "coverage": coverage,
+                                   "coverage_trend_alone": coverage_ci, "level": PI_LEVEL},
+                      "predicted": held_table["predicted"].values, "measured": held_table["median"].values,
+                      "interval": boot["interval"]})
 
 
 if __name__ == "__main__":

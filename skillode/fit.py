@@ -15,10 +15,12 @@ objective.
 
 **To learning times.** `fit_learning_times` fits ``eta`` and ``N0`` to the measured learning times themselves:
 least squares in $\log t$ through the closed form (``eta`` only scales time, so it is solved exactly for each
-``N0`` and a one-dimensional search over ``N0`` remains). Its data are the median learning times over runs
-(`median_learning_times`, read by `measured_learning_times` from a trajectory, a sweep result or times); a run
-that never learned a skill counts as later than any run that did (censored, not dropped), so the median is
-finite only when more than half of the runs learned the skill.
+``N0``, and the profile over ``N0`` is scanned over all of $[0, \infty]$: the model's times are affine in ``N0``,
+so both ends are closed forms; a minimum at ``N0 -> inf``, where only ``N0/eta`` is identified, is reported as
+that limit with a one-sided profile bound on ``N0``, never as a number at a search bound). Its data are the
+median learning times over runs (`median_learning_times`, read by `measured_learning_times` from a trajectory, a
+sweep result or times); a run that never learned a skill counts as later than any run that did (censored, not
+dropped), so the median is finite only when more than half of the runs learned the skill.
 
 The scaling statistics (power laws, the Chinchilla form and its published values) live in `skillode.scaling`;
 their old names here (``fit_power_law``, ``PowerLawFit``, ``fit_chinchilla``, ``ChinchillaFit``,
@@ -35,8 +37,9 @@ import numpy as np
 import optimistix as optx
 import xarray as xr
 from scipy import optimize as _optimize
+from scipy import stats as _stats
 
-from ._validate import check_choice, check_int, check_scalar
+from ._validate import check_choice, check_int, check_level, check_scalar
 from .resource import ResourceModel
 from .scaling import CHINCHILLA_PARAMS as CHINCHILLA_PARAMS
 from .scaling import ChinchillaFit as ChinchillaFit
@@ -344,27 +347,91 @@ def _model_learning_times(model, threshold: Threshold) -> np.ndarray:
 class LearningTimeFit(eqx.Module):
     r"""The result of `fit_learning_times` (immutable).
 
-    - `model`: the template with the fitted ``eta`` and ``N0``.
-    - `params`: ``{"eta": ..., "N0": ...}``.
+    The Resource model's learning times are affine in ``N0`` at fixed ``eta`` (see `fit_learning_times`):
+
+    $$ t_i = \frac{A_i + N_0\,\tau_i}{\eta}, $$
+
+    so the fit's two constants can go to either end of $N_0 \in [0, \infty]$, and both ends are models:
+
+    - ``N0 -> 0``: $t_i = A_i/\eta$ (no wasted resources), ``eta`` identified, ``N0 = 0``.
+    - ``N0 -> inf``: $t_i = (N_0/\eta)\,\tau_i$ (independent skills; for MSE $\tau_i = \ln(l^0_i/\epsilon)/p_i$):
+      only the time scale ``N0/eta`` is identified; ``params`` says ``N0 = eta = inf``.
+
+    Fields:
+
+    - `model`: the template with the fitted ``eta`` and ``N0``. In the ``N0 -> inf`` limit a ``ResourceModel``
+      cannot hold ``N0 = inf``: `model` is then a *stand-in* with ``N0 = 1e12 max_i(A_i/tau_i)`` and
+      ``eta = N0 / time_scale``, whose learning times equal the limit's to relative ``1e-12`` (a representation
+      of the limit, not a fitted ``N0``; `predict` returns the limit's times exactly).
+    - `params`: ``{"eta": ..., "N0": ...}`` (``inf, inf`` in the ``N0 -> inf`` limit; ``N0 = 0.0`` at the other).
+    - `time_scale`: ``N0/eta`` [time], identified at every ``N0`` (0 at ``N0 = 0``).
+    - `limit`: ``None`` (an interior minimum), ``"N0 -> 0"`` or ``"N0 -> inf"`` (the profile's minimum is that
+      end of $[0, \infty]$).
+    - `N0_interval`: ``(low, high)``, the profile confidence set of ``N0`` at `level` (its hull): the ``N0``
+      whose profile sum of squares passes the F-test against the best, see `fit_learning_times`. ``high = inf``
+      reads "N0 >= low at `level`", ``low = 0`` "N0 <= high".
+    - `level`: the confidence level of `N0_interval`.
+    - `profile`: ``(N0, sse)``, two arrays ``(G,)``: the profile sum of squares over the scan (both ends included
+      for the default range: ``N0 = 0`` and ``inf``).
     - `rms_log`: root-mean-square of $\ln(t^{\rm model}_i / t^{\rm measured}_i)$ over the fitted skills.
     - `fitted`: boolean ``(n,)``, the skills whose median measured time entered the fit.
-    - `at_bound`: True if ``N0`` ended on a bound of its search range (widen `N0_range` or read it as a limit).
+    - `at_bound`: True if ``N0`` ended on an end of its range: a limit above, or a bound of a given `N0_range`.
+    - `base`, `tau`: ``(n,)``, $A_i$ and $\tau_i$ above (the template's times at ``eta = 1``: $A_i$ at
+      ``N0 = 0``, $\tau_i$ the slope in ``N0``).
     - `threshold`: the `skillode.Threshold` both sides use.
     """
 
     model: eqx.Module
     params: dict
+    time_scale: float
+    limit: str | None
+    N0_interval: tuple
+    level: float
+    profile: tuple
     rms_log: float
     fitted: np.ndarray
     at_bound: bool
+    base: np.ndarray
+    tau: np.ndarray
     threshold: Threshold
 
     def __getitem__(self, name: str) -> float:
         return self.params[name]
 
     def predict(self) -> np.ndarray:
-        """The fitted model's learning times ``(n,)`` (closed form where it has one)."""
-        return _model_learning_times(self.model, self.threshold)
+        r"""The fitted model's learning times ``(n,)``: $(A_i + N_0\tau_i)/\eta$, or the limit's
+        ``time_scale * tau`` exactly when ``N0 -> inf``."""
+        if self.limit == "N0 -> inf":
+            return self.time_scale * self.tau
+        return (self.base + self.params["N0"] * self.tau) / self.params["eta"]
+
+
+def _affine_in_N0(template: ResourceModel, threshold: Threshold) -> tuple[np.ndarray, np.ndarray]:
+    r"""``(A, tau)``, shapes ``(n,)``: the template's learning times at ``eta = 1`` are ``A + N0 * tau``.
+
+    In internal time $\tau$ ($d\tau/dt = \eta/(\sum_j c_j + N_0)$) the skills' dynamics do not involve ``eta``
+    or ``N0``, so $t_i = (\int_0^{\tau_i}\sum_j c_j\,d\tau + N_0\tau_i)/\eta$: affine in ``N0``. ``A`` is read at
+    ``N0 = 0``, ``tau`` as the slope to ``N0 = 1``, and the line is checked at ``N0 = 1000``.
+    """
+    def times(N0):
+        m = eqx.tree_at(lambda m: (m.eta, m.N0), template, (jnp.float64(1.0), jnp.float64(N0)))
+        return _model_learning_times(m, threshold)
+
+    A, T1, T3 = times(0.0), times(1.0), times(1e3)
+    tau = T1 - A
+    if not np.allclose(T3, A + 1e3 * tau, rtol=1e-6, atol=0.0):
+        raise RuntimeError("the template's learning times are not affine in N0 (t = (A + N0 tau) / eta); "
+                           "fit_learning_times needs the Resource model's closed-form times")
+    return A, tau
+
+
+def _profile_sse(w, A, B, log_target):
+    r"""Profile sum of squares and $\ln\eta'$ at mixing weights ``w`` (any shape ``S``): the model times
+    $M_i(w) = (1 - w) A_i + w B_i$ over $\eta'$, with $\ln\eta' = \overline{\ln M_i - \ln\hat t_i}$ solved."""
+    w = np.asarray(w, np.float64)[..., None]
+    r = np.log((1.0 - w) * A + w * B) - log_target
+    log_eta = r.mean(axis=-1)
+    return np.sum((r - log_eta[..., None]) ** 2, axis=-1), log_eta
 
 
 def fit_learning_times(
@@ -372,28 +439,56 @@ def fit_learning_times(
     template: ResourceModel,
     *,
     threshold: float | Threshold = 0.9,
-    N0_range: tuple[float, float] = (1e-6, 1e3),
-    n_grid: int = 91,
+    N0_range: tuple[float, float] | None = None,
+    n_grid: int = 201,
+    level: float = 0.95,
 ) -> LearningTimeFit:
     r"""Fit a Resource model's ``eta`` and ``N0`` to measured learning times: least squares in $\log t$.
 
     $$
     \min_{\eta, N_0} \sum_{i \in F} \Big(\ln t_i(\eta, N_0) - \ln \hat t_i\Big)^2, \qquad
-    t_i(\eta, N_0) = \frac{T_i(N_0)}{\eta}
+    t_i(\eta, N_0) = \frac{A_i + N_0\,\tau_i}{\eta}
     $$
 
     where $\hat t_i$ is the median measured time over runs (`median_learning_times`), $F$ the skills with a
-    finite median, and $T_i$ the model's learning time at $\eta = 1$ (time only scales with $1/\eta$ in the
-    Resource model, so $\ln\eta = \overline{\ln T_i(N_0) - \ln \hat t_i}$ exactly for each $N_0$). $\ln N_0$
-    is then found by a scan of `n_grid` points over `N0_range` and a bounded scalar refinement around the best.
-    Log residuals weigh every skill by its *relative* error, the quantity compared afterwards, and keep the
-    rare, late skills from dominating.
+    finite median (``m`` of them), and $A_i + N_0\tau_i$ the template's learning time at $\eta = 1$, affine in
+    $N_0$ (the Resource model's internal time does not involve $\eta$ or $N_0$; for MSE,
+    $\tau_i = \ln(l^0_i/\epsilon)/p_i$ and $A_i = \sum_j l^0_j(1 - (\epsilon/l^0_i)^{p_j/p_i})$,
+    `skillode.closed_form.mse_learning_times`). ``eta`` only scales time, so it is solved exactly
+    ($\ln\eta = \overline{\ln T_i - \ln\hat t_i}$) and the *profile* over $N_0$ remains. It is scanned over all
+    of $N_0 \in [0, \infty]$ through $N_0 = \nu\,w/(1 - w)$, $w \in [0, 1]$, $\nu$ the geometric mean of
+    $A_i/\tau_i$: up to a factor that $\eta$ absorbs, $T_i \propto (1 - w) A_i + w\,\nu\tau_i$, smooth on the
+    closed interval, so both ends are evaluated exactly: $w = 0$ is $N_0 = 0$ ($t_i = A_i/\eta$), $w = 1$ the
+    limit $N_0 \to \infty$ at fixed $N_0/\eta$ ($t_i = (N_0/\eta)\,\tau_i$, the independent skills). A scan of
+    `n_grid` points and a bounded refinement around the best find the minimum; a minimum at an end is reported
+    as that limit (`LearningTimeFit.limit`), never as a number at an arbitrary search bound. Log residuals weigh
+    every skill by its *relative* error, the quantity compared afterwards.
+
+    The profile confidence set of $N_0$ at `level` inverts the F-test of the profile sum of squares $S(N_0)$
+    against the best, $\hat S$ (two constants, ``m - 2`` residual degrees of freedom):
+
+    $$ \{N_0 : S(N_0) \le \hat S\,(1 + F_{1, m-2}(\text{level}) / (m - 2))\} $$
+
+    reported as its hull ``N0_interval``; in the ``N0 -> inf`` limit its lower end is the one-sided bound
+    "N0 >= low at `level`" (conservative: the two-sided test's set).
 
     **Arguments:** `measured` as in `measured_learning_times` (trajectory, sweep result or times); `template` a
     `skillode.ResourceModel` with the network's ``p`` (its ``eta``/``N0`` are replaced; its ``loss_kind``, ``C``
-    and ``l0`` are kept); `threshold` the learning-time definition of both sides.
+    and ``l0`` are kept); `threshold` the learning-time definition of both sides; `N0_range` ``(low, high)``
+    with ``0 <= low < high <= inf`` restricts ``N0`` (default ``None``: all of $[0, \infty]$; a finite bound is a
+    constraint, and an estimate on it sets ``at_bound`` without a ``limit``); `n_grid` >= 3 scan points;
+    `level` in (0, 1) the confidence level of ``N0_interval``.
 
-    **Returns:** a `LearningTimeFit`. Raises ``ValueError`` if fewer than three skills have a finite median.
+    **Returns:** a `LearningTimeFit`. Raises ``ValueError`` if fewer than three skills have a finite median, or if
+    the template puts a fitted skill at time 0.
+
+    Examples:
+        >>> import skillode as sk, xarray as xr
+        >>> model = sk.ResourceModel(p=sk.zipf(6), eta=0.5, N0=2.0)
+        >>> times = xr.DataArray(model.learning_times(0.9).values[None], dims=("seed", "skill"))
+        >>> fit = fit_learning_times(times, sk.ResourceModel(p=sk.zipf(6), eta=1.0, N0=0.1))
+        >>> round(fit["N0"], 6), round(fit["eta"], 6), fit.limit
+        (2.0, 0.5, None)
     """
     if not isinstance(template, ResourceModel):
         raise ValueError(f"template must be a ResourceModel, got {type(template).__name__}")
@@ -401,37 +496,80 @@ def fit_learning_times(
     target = median_learning_times(measured, threshold)
     if target.shape != (template.n,):
         raise ValueError(f"the measurement has {target.shape[0]} skills but the Resource model has {template.n}")
-    lo, hi = (float(v) for v in N0_range)
-    if not (0.0 < lo < hi and np.isfinite(hi)):
-        raise ValueError(f"N0_range must be (low, high) with 0 < low < high < inf, got {N0_range}")
+    if N0_range is None:
+        lo, hi = 0.0, np.inf
+    else:
+        lo, hi = (float(v) for v in N0_range)
+        if not (0.0 <= lo < hi and not np.isnan(hi)):
+            raise ValueError(f"N0_range must be (low, high) with 0 <= low < high <= inf, got {N0_range}")
     n_grid = check_int(n_grid, "n_grid", 3)
+    level = check_level(level, "level (confidence level of N0_interval)")
     fitted = np.isfinite(target) & (target > 0)
-    if fitted.sum() < 3:
-        raise ValueError(f"only {int(fitted.sum())} skills were learned in more than half of the runs; need >= 3")
+    m = int(fitted.sum())
+    if m < 3:
+        raise ValueError(f"only {m} skills were learned in more than half of the runs; need >= 3")
     log_target = np.log(target[fitted])
+    A_all, tau_all = _affine_in_N0(template, threshold)
+    A, tau = A_all[fitted], tau_all[fitted]
+    if not (np.all(A > 0) and np.all(tau > 0)):
+        raise ValueError("the template puts a fitted skill at or above the threshold at t = 0 (learning time 0); "
+                         "a fit in log t cannot use it: check the template's l0 and the threshold")
+    nu = float(np.exp(np.mean(np.log(A / tau))))  # N0 where the two terms balance for the typical skill
+    B = nu * tau
 
-    def with_rates(eta, N0):
-        return eqx.tree_at(lambda m: (m.eta, m.N0), template, (jnp.float64(eta), jnp.float64(N0)))
+    def w_of(N0):
+        return 1.0 if np.isinf(N0) else N0 / (N0 + nu)
 
-    def unit_times(log_N0):
-        return _model_learning_times(with_rates(1.0, np.exp(log_N0)), threshold)[fitted]
+    def N0_of(w):
+        return np.inf if w >= 1.0 else nu * w / (1.0 - w)
 
-    def profile(log_N0):  # -> (sum of squares, log eta): t = T / eta, so log eta = mean(log T - log t)
-        log_T = np.log(unit_times(log_N0))
-        log_eta = float(np.mean(log_T - log_target))
-        return float(np.sum((log_T - log_eta - log_target) ** 2)), log_eta
+    w_lo, w_hi = w_of(lo), w_of(hi)
 
-    grid = np.linspace(np.log(lo), np.log(hi), n_grid)
-    cost = np.array([profile(g)[0] for g in grid])
+    def sse(w):
+        return float(_profile_sse(w, A, B, log_target)[0])
+
+    grid = np.linspace(w_lo, w_hi, n_grid)
+    cost = _profile_sse(grid, A, B, log_target)[0]
     if not np.all(np.isfinite(cost)):
-        raise RuntimeError(f"the model's learning times are not finite for N0 = {np.exp(grid[~np.isfinite(cost)])}")
+        raise RuntimeError(f"the profile is not finite at N0 = {[N0_of(w) for w in grid[~np.isfinite(cost)]]}")
     k = int(np.argmin(cost))
-    bracket = (grid[max(k - 1, 0)], grid[min(k + 1, len(grid) - 1)])
-    res = _optimize.minimize_scalar(lambda g: profile(g)[0], bounds=bracket, method="bounded",
-                                    options={"xatol": 1e-6})
-    best = float(res.x) if res.success and res.fun <= cost[k] else float(grid[k])
-    sse, log_eta = profile(best)
-    eta, N0 = float(np.exp(log_eta)), float(np.exp(best))
-    return LearningTimeFit(model=with_rates(eta, N0), params={"eta": eta, "N0": N0},
-                           rms_log=float(np.sqrt(sse / fitted.sum())), fitted=fitted,
-                           at_bound=bool(k in (0, len(grid) - 1)), threshold=threshold)
+    bracket = (grid[max(k - 1, 0)], grid[min(k + 1, n_grid - 1)])
+    res = _optimize.minimize_scalar(sse, bounds=bracket, method="bounded", options={"xatol": 1e-12})
+    w_best = float(res.x) if res.success and res.fun < cost[k] else float(grid[k])
+    sse_best, log_eta_w = _profile_sse(w_best, A, B, log_target)
+    sse_best = float(sse_best)
+
+    # Back from w to the model's constants: t_i = M_i(w) / eta' = (A_i + N0 tau_i) / eta with
+    # N0 = nu w / (1 - w), eta = eta' / (1 - w); N0 / eta = nu w / eta' stays finite at w = 1.
+    eta_w = float(np.exp(log_eta_w))
+    time_scale = nu * w_best / eta_w
+    at_bound = w_best in (w_lo, w_hi)
+    limit = "N0 -> inf" if w_best == 1.0 else ("N0 -> 0" if w_best == 0.0 else None)
+    if limit == "N0 -> inf":
+        eta, N0 = np.inf, np.inf
+        N0_model = 1e12 * float(np.max(A_all / np.where(tau_all > 0, tau_all, np.inf), initial=nu))
+        model = eqx.tree_at(lambda m: (m.eta, m.N0), template,
+                            (jnp.float64(N0_model / time_scale), jnp.float64(N0_model)))
+    else:
+        eta, N0 = eta_w / (1.0 - w_best), N0_of(w_best)
+        model = eqx.tree_at(lambda m: (m.eta, m.N0), template, (jnp.float64(eta), jnp.float64(N0)))
+
+    # The profile confidence set {S(w) <= S_best (1 + F / (m - 2))}: its hull, each end found by brentq on the
+    # first / last scan cell that crosses the level (the best point is inserted into the scan).
+    cut = sse_best * (1.0 + float(_stats.f.ppf(level, 1, m - 2)) / (m - 2))
+    ws = np.append(grid, w_best)
+    order = np.argsort(ws, kind="stable")
+    ws, cs = ws[order], np.append(cost, sse_best)[order]
+    inside = np.flatnonzero(cs <= cut)
+    j0, j1 = int(inside[0]), int(inside[-1])
+
+    def crossing(a, b):
+        return float(_optimize.brentq(lambda w: sse(w) - cut, a, b, xtol=1e-14, rtol=1e-12))
+
+    w_low = ws[j0] if j0 == 0 else crossing(ws[j0 - 1], ws[j0])
+    w_high = ws[j1] if j1 == len(ws) - 1 else crossing(ws[j1], ws[j1 + 1])
+    return LearningTimeFit(
+        model=model, params={"eta": float(eta), "N0": float(N0)}, time_scale=float(time_scale), limit=limit,
+        N0_interval=(float(N0_of(w_low)), float(N0_of(w_high))), level=level,
+        profile=(np.array([N0_of(w) for w in grid]), cost), rms_log=float(np.sqrt(sse_best / m)), fitted=fitted,
+        at_bound=bool(at_bound), base=A_all, tau=tau_all, threshold=threshold)

@@ -5,11 +5,12 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 import xarray as xr
+from scipy import optimize, stats
 
 import skillode as sk
 import skillode.scaling as skillode_scaling
 from skillode import zipf
-from skillode.fit import ResourceFit, fit_resource
+from skillode.fit import LearningTimeFit, ResourceFit, fit_learning_times, fit_resource
 from skillode.resource import ResourceModel
 from skillode.scaling import (
     CHINCHILLA,
@@ -385,3 +386,132 @@ def test_fit_resource_refuses_what_it_cannot_model():
     with pytest.raises(ValueError, match="accuracy of guessing"):
         fit_resource(levels.assign(accuracy=levels.skill_level),
                      sk.ResourceModel(p=sk.zipf(5, 1.5), eta=0.2, N0=1.0, loss_kind="ce"), var="accuracy")
+
+
+# ------------------------------------------------------------------------------------------ fit_learning_times
+def _times(t) -> xr.DataArray:
+    return xr.DataArray(np.atleast_2d(np.asarray(t, np.float64)), dims=("seed", "skill"))
+
+
+def _mse_parts(p, eps=0.1):
+    """By hand (C = I, l0 = 1): t_i = (A_i + N0 tau_i) / eta, tau_i = ln(1/eps)/p_i,
+    A_i = sum_j (1 - eps^(p_j/p_i))."""
+    tau = np.log(1.0 / eps) / p
+    A = np.sum(1.0 - eps ** (p[None, :] / p[:, None]), axis=1)
+    return A, tau
+
+
+def _profile_by_hand(N0, A, tau, t_hat):
+    """Profile sum of squares of log t at one N0 (eta solved: the mean log residual), N0 = inf the limit."""
+    r = (np.log(tau) if np.isinf(N0) else np.log(A + N0 * tau)) - np.log(t_hat)
+    return float(np.sum((r - r.mean()) ** 2))
+
+
+def _first_crossing(f, cut, grid):
+    """Smallest x on a fine grid where f(x) <= cut, refined by brentq (independent of the fit's own scan)."""
+    vals = np.array([f(x) for x in grid])
+    j = int(np.flatnonzero(vals <= cut)[0])
+    return optimize.brentq(lambda x: f(x) - cut, grid[j - 1], grid[j], xtol=1e-14, rtol=1e-12)
+
+
+@pytest.mark.parametrize("loss_kind", ["mse", "ce"])
+@pytest.mark.parametrize("N0", [0.05, 2.0, 40.0])
+def test_time_fit_recovers_a_finite_N0(N0, loss_kind):
+    p = zipf(25, 1.1)
+    truth = ResourceModel(p=p, eta=0.3, N0=N0, loss_kind=loss_kind)
+    t = np.asarray(truth.learning_times(0.9).values)
+    fit = fit_learning_times(_times(t), ResourceModel(p=p, eta=1.0, N0=1.0, loss_kind=loss_kind))
+    assert isinstance(fit, LearningTimeFit) and fit.limit is None and not fit.at_bound
+    np.testing.assert_allclose([fit["eta"], fit["N0"], fit.time_scale], [0.3, N0, N0 / 0.3], rtol=1e-5)
+    lo, hi = fit.N0_interval
+    assert lo <= fit["N0"] <= hi and hi / lo < 1.001  # exact data: a tight set
+    np.testing.assert_allclose(fit.predict(), t, rtol=1e-6)
+
+
+def test_time_fit_noisy_finite_N0_lies_in_its_interval():
+    p = zipf(40, 1.0)
+    t = np.asarray(ResourceModel(p=p, eta=0.3, N0=0.5).learning_times(0.9).values)
+    rng = np.random.default_rng(3)
+    fit = fit_learning_times(_times(t * np.exp(0.02 * rng.standard_normal(40))), ResourceModel(p=p, eta=1.0, N0=1.0))
+    lo, hi = fit.N0_interval
+    assert fit.limit is None and 0.0 < lo < 0.5 < hi < np.inf
+    assert fit.rms_log == pytest.approx(0.02, rel=0.4)
+
+
+def test_time_fit_of_exact_independent_skills_is_the_N0_inf_limit():
+    p = zipf(30, 1.3)
+    c = 123.0
+    t = c * np.log(10.0) / p  # t_i = (N0/eta) tau_i exactly: the limit N0 -> inf
+    fit = fit_learning_times(_times(t), ResourceModel(p=p, eta=1.0, N0=0.1))
+    assert fit.limit == "N0 -> inf" and fit.at_bound
+    assert fit["N0"] == np.inf and fit["eta"] == np.inf
+    assert fit.time_scale == pytest.approx(c, rel=1e-12)
+    np.testing.assert_allclose(fit.predict(), t, rtol=1e-12)
+    # the stand-in model reproduces the limit's times; its N0 is not reported as fitted
+    np.testing.assert_allclose(np.asarray(fit.model.learning_times(0.9).values), t, rtol=1e-9)
+    assert fit.N0_interval[1] == np.inf and fit.N0_interval[0] > 1e6  # exact data exclude every moderate N0
+    N0s, sse = fit.profile
+    assert N0s[0] == 0.0 and N0s[-1] == np.inf and sse[-1] == pytest.approx(0.0, abs=1e-20)
+    assert np.all(np.diff(sse) <= 1e-15)  # the profile keeps decreasing toward the limit
+
+
+def test_time_fit_one_sided_bound_at_the_inf_limit_by_hand():
+    # t_hat_i = c tau_i exp(e_i) with e_i = -kappa (rho_i - mean rho), rho_i = A_i / tau_i. Then
+    # S(N0) - S(inf) = sum (g - gbar)^2 + 2 kappa sum (g - gbar)(rho - rhobar), g_i = ln(1 + rho_i / N0) increasing
+    # in rho_i: > 0 for every finite N0, so the limit is the minimum; the bound solves S(N0) = S(inf)(1 + F/(m-2)).
+    p = zipf(12, 1.0)
+    A, tau = _mse_parts(p)
+    rho = A / tau
+    kappa, c = 0.3 / np.ptp(rho), 50.0
+    t_hat = c * tau * np.exp(-kappa * (rho - rho.mean()))
+    fit = fit_learning_times(_times(t_hat), ResourceModel(p=p, eta=1.0, N0=0.1), level=0.95)
+    assert fit.limit == "N0 -> inf" and fit.N0_interval[1] == np.inf
+    assert fit.time_scale == pytest.approx(np.exp(np.mean(np.log(t_hat / tau))), rel=1e-10)
+    m = p.size
+    s_inf = _profile_by_hand(np.inf, A, tau, t_hat)
+    assert fit.rms_log == pytest.approx(np.sqrt(s_inf / m), rel=1e-10)
+    assert s_inf == pytest.approx(kappa**2 * np.sum((rho - rho.mean()) ** 2), rel=1e-10)
+    cut = s_inf * (1.0 + stats.f.ppf(0.95, 1, m - 2) / (m - 2))
+    bound = _first_crossing(lambda N0: _profile_by_hand(N0, A, tau, t_hat), cut, np.geomspace(1e-4, 1e6, 2001))
+    assert fit.N0_interval[0] == pytest.approx(bound, rel=1e-6)
+    # a looser level gives a tighter (higher) lower bound
+    loose = fit_learning_times(_times(t_hat), ResourceModel(p=p, eta=1.0, N0=0.1), level=0.5)
+    assert loose.N0_interval[0] > bound
+
+
+def test_time_fit_N0_zero_end_by_hand():
+    # t_hat_i = (A_i / eta) exp(e_i), e_i = +kappa (rho_i - mean rho): the profile rises from N0 = 0
+    p = zipf(12, 1.0)
+    A, tau = _mse_parts(p)
+    rho = A / tau
+    kappa, eta = 0.3 / np.ptp(rho), 0.02
+    t_hat = A / eta * np.exp(kappa * (rho - rho.mean()))
+    fit = fit_learning_times(_times(t_hat), ResourceModel(p=p, eta=1.0, N0=0.1))
+    assert fit.limit == "N0 -> 0" and fit["N0"] == 0.0 and fit.time_scale == 0.0 and fit.at_bound
+    assert fit["eta"] == pytest.approx(np.exp(np.mean(np.log(A / t_hat))), rel=1e-10)
+    m = p.size
+    s0 = _profile_by_hand(0.0, A, tau, t_hat)
+    cut = s0 * (1.0 + stats.f.ppf(0.95, 1, m - 2) / (m - 2))
+    grid = np.geomspace(1e6, 1e-8, 2001)  # from the top: the largest N0 inside the set
+    upper = _first_crossing(lambda N0: _profile_by_hand(N0, A, tau, t_hat), cut, grid)
+    assert fit.N0_interval[0] == 0.0 and fit.N0_interval[1] == pytest.approx(upper, rel=1e-6)
+    np.testing.assert_allclose(fit.predict(), A / fit["eta"], rtol=1e-12)
+
+
+def test_time_fit_given_N0_range_is_a_constraint():
+    p = zipf(20, 1.0)
+    t = np.asarray(ResourceModel(p=p, eta=0.3, N0=5.0).learning_times(0.9).values)
+    fit = fit_learning_times(_times(t), ResourceModel(p=p, eta=1.0, N0=0.1), N0_range=(1e-3, 1.0))
+    assert fit.at_bound and fit.limit is None and fit["N0"] == pytest.approx(1.0, rel=1e-12)
+    assert fit.N0_interval[1] == pytest.approx(1.0)
+
+
+def test_time_fit_bad_level_and_zero_times():
+    p = zipf(5)
+    t = _times(np.asarray(ResourceModel(p=p, eta=0.3, N0=1.0).learning_times(0.9).values))
+    with pytest.raises(ValueError, match="level"):
+        fit_learning_times(t, ResourceModel(p=p, eta=1.0, N0=0.1), level=1.0)
+    with pytest.raises(ValueError, match="N0_range"):
+        fit_learning_times(t, ResourceModel(p=p, eta=1.0, N0=0.1), N0_range=(-1.0, 2.0))
+    with pytest.raises(ValueError, match="at or above the threshold"):
+        fit_learning_times(t, ResourceModel(p=p, eta=1.0, N0=0.1, l0=np.array([0.05, 1, 1, 1, 1.0])))
