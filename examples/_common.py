@@ -30,6 +30,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import sys
 import time
 from pathlib import Path
@@ -40,6 +41,8 @@ __all__ = ["Example", "over_seeds", "seed_tolerance", "median_tolerance", "out_o
            "STATUSES"]
 
 RESULT_SCHEMA = "skillode-example/1"
+#: set by ``skillode report`` (skillode.report.example_env): the defaults of ``--store`` and ``--scheduler``
+STORE_ENV, SCHEDULER_ENV = "SKILLODE_STORE", "SKILLODE_SCHEDULER"
 PAPER = "arXiv:2501.12391"
 DPI = 150
 #: the kinds of evidence a check's reference value (``paper``) can be; only the first two are the paper's
@@ -219,6 +222,11 @@ class Example:
             if k < 1:
                 self.parser.error(f"--seeds must be >= 1, got {k}")
             args.seeds = list(range(self._seed_start, self._seed_start + k))
+        if self._sweep_flags:  # a report's shared study folder and Dask scheduler, unless the flags say otherwise
+            if args.store is None and os.environ.get(STORE_ENV):
+                args.store = Path(os.environ[STORE_ENV])
+            if args.scheduler is None and args.workers is None and os.environ.get(SCHEDULER_ENV):
+                args.scheduler = os.environ[SCHEDULER_ENV]
         self.out, self.quick, self.args = Path(args.out), bool(args.quick), args
         self.out.mkdir(parents=True, exist_ok=True)
         self._start = time.perf_counter()
@@ -232,6 +240,8 @@ class Example:
         A study keeps one zarr store per part (`skillode.sweeps.Study`) under `study_root`, so a later, larger run
         computes only the parts (and, inside an interrupted part, the blocks) that are missing; `client` runs the
         blocks in this process, on ``K`` local Dask workers or on a running scheduler (e.g. a SLURM cluster).
+        Without ``--store`` / ``--workers`` / ``--scheduler``, the environment's ``SKILLODE_STORE`` and
+        ``SKILLODE_SCHEDULER`` (set by ``skillode report``) give the folder and the scheduler.
         """
         from skillode.cli import add_run_flags
 

@@ -354,6 +354,14 @@ def build_parser() -> argparse.ArgumentParser:
                           help="numeric threads per example (default: the cores divided among the jobs; 0: no limit)")
     p_report.add_argument("--no-jax-cache", action="store_true",
                           help="no persistent JAX compilation cache (each example compiles everything)")
+    p_report.add_argument("--store", type=_path, default=None,
+                          help="folder of the examples' study stores, kept between reports: a rerun computes only the "
+                          "study parts it lacks (default with --full: OUT/store; quick: each example's own folder)")
+    p_report.add_argument("--workers", type=int, default=None,
+                          help="a local Dask cluster of this many processes for the examples' study parts")
+    p_report.add_argument("--resume", action="store_true",
+                          help="keep the results of the examples that finished in the previous run in --out with the "
+                          "same code (script, helpers, package); run only the others")
     return parser
 
 
@@ -684,8 +692,12 @@ def _cmd_report(args, out) -> int:
         print(f"({examples_dir()})", file=out)
         return 0
     only = [s.strip() for s in args.only.split(",") if s.strip()] if args.only else None
+    if args.workers is not None and args.workers < 1:
+        raise ValueError(f"--workers must be >= 1, got {args.workers}")
+    store = args.store if args.store is not None else (args.out / "store" if args.full else None)
     report = write_report(args.out, quick=not args.full, only=only, timeout=args.timeout, jobs=args.jobs,
-                          threads=args.threads, jax_cache=not args.no_jax_cache)
+                          threads=args.threads, jax_cache=not args.no_jax_cache, store=store, workers=args.workers,
+                          resume=args.resume)
     c = report.counts()
     print(
         f"report written to {report.markdown} and {report.html}: {c['pass']} passed, {c['differs']} differ from "

@@ -27,7 +27,9 @@ Examples:
 from __future__ import annotations
 
 import base64
+import contextlib
 import dataclasses
+import hashlib
 import html
 import json
 import os
@@ -42,7 +44,8 @@ from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from pathlib import Path
 
 __all__ = ["Report", "ExampleRun", "examples_dir", "list_examples", "run_example", "write_report", "order_rows",
-           "KINDS", "STATUSES", "default_jobs", "example_env", "jax_cache_dir", "QUICK_SECONDS"]
+           "KINDS", "STATUSES", "default_jobs", "example_env", "jax_cache_dir", "QUICK_SECONDS", "fingerprint",
+           "STORE_ENV", "SCHEDULER_ENV"]
 
 RESULT_SCHEMA = "skillode-example/1"
 PAPER = "arXiv:2501.12391"
@@ -136,7 +139,13 @@ def jax_cache_dir() -> Path | None:
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "skillode" / "jax"
 
 
-def example_env(*, cache: Path | None = None, threads: int | None = None) -> dict[str, str]:
+#: environment variables through which `write_report` hands the examples that run studies (their ``--store`` and
+#: ``--scheduler`` flags, ``examples/_common.py``) a shared folder of study stores and a running Dask scheduler
+STORE_ENV, SCHEDULER_ENV = "SKILLODE_STORE", "SKILLODE_SCHEDULER"
+
+
+def example_env(*, cache: Path | None = None, threads: int | None = None, store: Path | None = None,
+                scheduler: str | None = None) -> dict[str, str]:
     """The environment variables `write_report` adds for each example's subprocess; a variable already set in this
     process's environment is left as it is.
 
@@ -145,8 +154,17 @@ def example_env(*, cache: Path | None = None, threads: int | None = None) -> dic
       its XLA programs instead of compiling them again.
     - `threads`: threads of one example's numerics (OpenMP, OpenBLAS and MKL pools; with 1, XLA's Eigen pool
       off too), so that K examples side by side on K cores do not oversubscribe them. None: no limit.
+    - `store`: the folder of study stores every example that runs a study uses unless given ``--store``
+      (``SKILLODE_STORE``): studies under one folder share their parts (Figs. 10 and 18 share the scaling grid,
+      forecast_emergence reads validation_at_scale's networks) and a rerun computes only what is missing.
+    - `scheduler`: the address of a Dask scheduler those examples submit their studies' parts to, unless given
+      ``--workers`` or ``--scheduler`` (``SKILLODE_SCHEDULER``).
     """
     env: dict[str, str] = {}
+    if store is not None:
+        env[STORE_ENV] = str(Path(store).resolve())
+    if scheduler is not None:
+        env[SCHEDULER_ENV] = scheduler
     if cache is not None:
         env["JAX_COMPILATION_CACHE_DIR"] = str(cache)
         env["JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS"] = "0"
@@ -157,7 +175,7 @@ def example_env(*, cache: Path | None = None, threads: int | None = None) -> dic
         xla = os.environ.get("XLA_FLAGS", "")
         if threads == 1 and "xla_cpu_multi_thread_eigen" not in xla:
             env["XLA_FLAGS"] = f"{xla} --xla_cpu_multi_thread_eigen=false".strip()
-    return {k: v for k, v in env.items() if k == "XLA_FLAGS" or k not in os.environ}
+    return {k: v for k, v in env.items() if k in ("XLA_FLAGS", STORE_ENV, SCHEDULER_ENV) or k not in os.environ}
 
 
 _RUNNING: set[subprocess.Popen] = set()  # the example processes alive now (ended all at once on an interrupt)
@@ -259,6 +277,51 @@ class Report:
         return _counts_by_kind(self.rows)
 
 
+def fingerprint(script: Path, *, quick: bool) -> str:
+    """What an example's result depends on, as a hash: its mode, its script, the examples' shared helpers (the
+    ``_*.py`` files next to it), the other scripts it imports (forecast_emergence imports validation_at_scale) and
+    every source file of the skillode package. `write_report`'s ``resume`` keeps a result only while this is
+    unchanged."""
+    script = Path(script).resolve()
+    package = Path(__file__).resolve().parent
+    source = [f for f in sorted(package.rglob("*.py")) if "_examples" not in f.relative_to(package).parts]
+    imported = re.findall(r"^\s*(?:from|import)\s+(\w+)", script.read_text(encoding="utf-8"), flags=re.MULTILINE)
+    siblings = sorted({script.parent / f"{name}.py" for name in imported} | set(script.parent.glob("_*.py")))
+    digest = hashlib.sha256(b"quick" if quick else b"full")
+    for path in [script, *(f for f in siblings if f.is_file() and f != script), *source]:  # wheel's _examples: above
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _finished_runs(outdir: Path, scripts: dict[str, Path], prints: dict[str, str], quick: bool) -> dict:
+    """The examples whose previous run in `outdir` can be kept: recorded in ``runs.json`` in this mode with this
+    fingerprint, not timed out, and with its result file and log still there. ``{name: ExampleRun}``."""
+    try:
+        record = json.loads((outdir / RUNS_FILE).read_text())
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(record, dict) or record.get("schema") != RUNS_SCHEMA or \
+            record.get("mode") != ("quick" if quick else "full"):
+        return {}
+    kept = {}
+    for name, script in scripts.items():
+        entry = record.get("examples", {}).get(name)
+        folder = (outdir / name).resolve()
+        if not isinstance(entry, dict) or entry.get("fingerprint") != prints[name] or entry.get("timed_out"):
+            continue
+        try:
+            result = json.loads((folder / f"{name}.json").read_text())
+            log = (folder / "log.txt").read_text(encoding="utf-8", errors="replace")
+        except (OSError, ValueError):
+            continue
+        if not isinstance(result, dict) or result.get("schema") != RESULT_SCHEMA:
+            continue
+        kept[name] = ExampleRun(name, Path(script).resolve(), folder, entry.get("returncode"),
+                                float(entry.get("wall_s", 0.0)), False, result, log.split("\n", 1)[-1])
+    return kept
+
+
 def write_report(
     outdir="report",
     *,
@@ -270,6 +333,9 @@ def write_report(
     progress: bool = True,
     jax_cache: bool | str | os.PathLike = True,
     threads: int | None = None,
+    store: str | os.PathLike | None = None,
+    workers: int | None = None,
+    resume: bool = False,
 ) -> Report:
     """Run the examples and write ``outdir/report.md`` and a self-contained ``outdir/index.html``.
 
@@ -290,6 +356,15 @@ def write_report(
       for another folder, False for none.
     - `threads`: numeric threads per example (`example_env`); default: the cores divided among the jobs when
       examples run side by side, no limit when they run one at a time; 0: no limit.
+    - `store`: one folder of study stores for every example that runs a study (`example_env`), kept between
+      reports: a report interrupted, or rerun with more, computes only the study parts the folder lacks. None:
+      each example keeps its stores in its own output folder, emptied when it runs.
+    - `workers`: start a local Dask cluster of this many single-threaded worker processes for the report's
+      length, and have the examples that run studies compute their parts on it (`example_env`'s `scheduler`);
+      the other examples still run `jobs` at a time. None: each example computes in its own process.
+    - `resume`: keep the result of every example whose previous run in `outdir` finished (not timed out, a result
+      file written) in the same mode with the same code: the same `fingerprint` of its script, the examples'
+      shared helpers and the skillode package. Only the others run.
 
     **Returns:** a `Report`; ``report.n_failed`` is the number of failed rows.
     """
@@ -305,27 +380,30 @@ def write_report(
         raise ValueError(f"jobs must be >= 1, got {jobs}")
     if threads is not None and threads < 0:
         raise ValueError(f"threads must be >= 0, got {threads}")
+    if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 1):
+        raise ValueError(f"workers (Dask worker processes) must be an integer >= 1, got {workers!r}")
     timeout = timeout if timeout is not None else (600.0 if quick else 7200.0)
     outdir = Path(outdir)
     try:
         outdir.mkdir(parents=True, exist_ok=True)
     except OSError as err:  # a file in the way, no permission, a read-only disk: say so before any example runs
         raise ValueError(f"cannot create the report folder {str(outdir)!r} (outdir): {err.strerror or err}") from None
-    workers = max(1, min(jobs, len(scripts)))
+    jobs_at_once = max(1, min(jobs, len(scripts)))
     if threads is None:
-        threads = max(1, default_jobs() // workers) if workers > 1 else 0
+        threads = max(1, default_jobs() // jobs_at_once) if jobs_at_once > 1 else 0
     cache = None if jax_cache is False else (jax_cache_dir() if jax_cache is True else Path(jax_cache))
     if cache is not None:
         try:
             cache.mkdir(parents=True, exist_ok=True)
         except OSError:
             cache = None
-    env = example_env(cache=cache, threads=threads or None)
+    prints = {name: fingerprint(path, quick=quick) for name, path in scripts.items()}
+    kept = _finished_runs(outdir, scripts, prints, quick) if resume else {}
     expected, source = _expected_times(outdir / RUNS_FILE, list(scripts), quick)
-    order = sorted(scripts, key=lambda name: -expected.get(name, 0.0))  # longest first: the shortest makespan
-    say = _Progress(len(scripts), progress)
-    say.header(quick=quick, workers=workers, threads=threads, cache=cache, expected=expected, order=order,
-               source=source)
+    order = sorted((n for n in scripts if n not in kept), key=lambda name: -expected.get(name, 0.0))  # longest first
+    say = _Progress(len(order), progress)
+    say.header(quick=quick, workers=jobs_at_once, threads=threads, cache=cache, expected=expected, order=order,
+               source=source, kept=sorted(kept), cluster=workers, store=store)
 
     def one(name):
         say.start(name, expected.get(name))
@@ -338,7 +416,21 @@ def write_report(
         return run
 
     start = time.perf_counter()
-    pool = ThreadPoolExecutor(max_workers=workers)
+    stack = contextlib.ExitStack()
+    scheduler = None
+    if workers is not None and order:
+        from .sweeps.clusters import local_cluster
+
+        # the examples' studies send parts whose objects live in the examples' modules (e.g. validation_at_scale's
+        # ParityMLP): the workers, spawned from this process, take its sys.path, so the scripts' folder goes on it
+        folder = str(Path(next(iter(scripts.values()))).parent)
+        if folder not in sys.path:
+            sys.path.append(folder)
+            stack.callback(sys.path.remove, folder)
+        client = stack.enter_context(local_cluster(workers, dashboard_address=None))
+        scheduler = client.scheduler.address
+    env = example_env(cache=cache, threads=threads or None, store=store, scheduler=scheduler)
+    pool = ThreadPoolExecutor(max_workers=jobs_at_once)
     futures = {}
     try:
         futures = {pool.submit(one, name): name for name in order}
@@ -359,10 +451,13 @@ def write_report(
         raise
     finally:
         pool.shutdown(wait=True)
+        stack.close()
+    done.update(kept)
     runs = [done[name] for name in scripts]  # the scripts' order, whatever order they finished in
     rows = [row for run in runs for row in run.rows()]
     wall = time.perf_counter() - start
-    _write_runs(outdir / RUNS_FILE, runs, quick=quick, jobs=workers, threads=threads, cache=cache, wall=wall)
+    _write_runs(outdir / RUNS_FILE, runs, quick=quick, jobs=jobs_at_once, threads=threads, cache=cache, wall=wall,
+                prints=prints, kept=set(kept), workers=workers)
     md = outdir / "report.md"
     md.write_text(_markdown(runs, rows, quick=quick, wall=wall))
     page = outdir / "index.html"
@@ -422,9 +517,11 @@ def _makespan(seconds: list[float], workers: int) -> float:
     return max(free) if seconds else 0.0
 
 
-def _write_runs(path: Path, runs: list[ExampleRun], *, quick, jobs, threads, cache, wall) -> None:
-    """Write the runner's record (exit status, wall time and row counts per example); examples of the same mode
-    that this run left out keep their previous entries, so that a partial run does not lose the estimates."""
+def _write_runs(path: Path, runs: list[ExampleRun], *, quick, jobs, threads, cache, wall, prints=None, kept=(),
+                workers=None) -> None:
+    """Write the runner's record (exit status, wall time, row counts and `fingerprint` per example, and whether it
+    was kept from the previous run); examples of the same mode that this run left out keep their previous
+    entries, so that a partial run does not lose the estimates."""
     mode = "quick" if quick else "full"
     examples = {}
     try:
@@ -435,9 +532,10 @@ def _write_runs(path: Path, runs: list[ExampleRun], *, quick, jobs, threads, cac
         pass
     for run in runs:
         examples[run.name] = {"wall_s": round(run.wall_s, 2), "returncode": run.returncode,
-                              "timed_out": run.timed_out, "counts": _run_counts(run)}
+                              "timed_out": run.timed_out, "counts": _run_counts(run),
+                              "fingerprint": (prints or {}).get(run.name), "kept": run.name in kept}
     path.write_text(json.dumps({
-        "schema": RUNS_SCHEMA, "mode": mode, "jobs": jobs, "threads": threads or None,
+        "schema": RUNS_SCHEMA, "mode": mode, "jobs": jobs, "threads": threads or None, "dask_workers": workers,
         "jax_cache": cache is not None, "wall_s": round(wall, 2), "examples": dict(sorted(examples.items())),
     }, indent=1) + "\n")
 
@@ -470,13 +568,21 @@ class _Progress:
             if self.enabled:
                 print(f"[report {_clock(self.last - self.start_time)}] {text}", flush=True)
 
-    def header(self, *, quick, workers, threads, cache, expected, order, source) -> None:
+    def header(self, *, quick, workers, threads, cache, expected, order, source, kept=(), cluster=None,
+               store=None) -> None:
         if not self.enabled:
             return
         where = f"JAX compilation cache in {cache}" if cache is not None else "no JAX compilation cache"
         limit = f", {threads} numeric thread{'s' if threads != 1 else ''} each" if threads else ""
         self._print(f"{self.total} example{'s' if self.total != 1 else ''}, {'quick' if quick else 'full'} mode, "
                     f"{workers} at a time{limit} (one process each); {where}")
+        if kept:
+            self._print(f"kept from the previous run (same code, finished): {', '.join(kept)}")
+        if store is not None or cluster is not None:
+            parts = ([f"study stores in {store}"] if store is not None else []) + (
+                [f"study parts on a local Dask cluster of {cluster} worker(s)"] if cluster is not None else [])
+            self._print("; ".join(parts))
+        expected = {n: expected[n] for n in order if n in expected}
         if expected:
             longest = ", ".join(f"{n} ~{_duration(expected[n])}" for n in order[:3])
             self._print(f"expected about {_duration(_makespan(list(expected.values()), workers))} (from {source}); "

@@ -69,6 +69,7 @@ def test_sweep_tiny(tmp_path, capsys):
         (["solve", "--N0", "-1"], "N0"),
         (["solve", "--t-max", "0"], "--t-max"),
         (["report", "--only", "xyz"], "unknown example"),
+        (["report", "--only", "fig9_domino", "--workers", "0"], "--workers must be >= 1"),
         (["solve", "--out", "traj.csv"], "must end in .nc or .zarr"),
         (["sweep", "resource", "--N0", "0,0.1", "--out", "no/such/folder/s.nc"], "does not exist"),
         (["sweep", "resource", "--N0", "0,0.1", "--store", "s.nc"], "ending in .zarr"),

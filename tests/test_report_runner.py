@@ -245,3 +245,85 @@ def test_a_first_run_estimates_from_the_shipped_table(src, tmp_path, capsys):
     assert "expected about" in text and "skillode's table of quick-mode times" in text
     order = started_order(text)
     assert order[0] == longest and order[-1] == shortest  # the new example counts as the median of the others
+
+
+COUNTED = '''\
+with open(HERE / "runs.log", "a") as f:
+    f.write(NAME + "\\n")
+'''
+
+
+def runs_logged(src) -> list[str]:
+    path = src / "runs.log"
+    return path.read_text().split() if path.exists() else []
+
+
+def test_resume_keeps_what_finished_with_the_same_code(src, tmp_path, capsys):
+    script(src, "a", COUNTED + 'finish(check("a.x"))\n')
+    script(src, "b", COUNTED + 'finish(check("b.x", "fail"), rc=1)\n')  # finished, with a failed check: kept
+    script(src, "c", COUNTED + 'sys.exit(3)\n')  # crashed, no result file: run again
+    out = tmp_path / "out"
+    first = write_report(out, directory=src, jobs=1, progress=False)
+    assert sorted(runs_logged(src)) == ["a", "b", "c"]
+    again = write_report(out, directory=src, jobs=1, resume=True)
+    assert sorted(runs_logged(src)) == ["a", "b", "c", "c"]  # only the crashed one ran again
+    assert "kept from the previous run (same code, finished): a, b" in capsys.readouterr().out
+    assert [r["id"] for r in again.rows] == [r["id"] for r in first.rows]
+    assert [r["status"] for r in again.rows] == [r["status"] for r in first.rows]
+    record = json.loads((out / "runs.json").read_text())["examples"]
+    assert record["a"]["kept"] and record["b"]["kept"] and not record["c"]["kept"]
+    assert record["a"]["fingerprint"] == rp.fingerprint(src / "a.py", quick=True)
+    script(src, "a", COUNTED + 'finish(check("a.y"))\n')  # the script changed: its result is not kept
+    changed = write_report(out, directory=src, jobs=1, resume=True, progress=False)
+    assert sorted(runs_logged(src)[-2:]) == ["a", "c"]
+    assert "a.y" in [r["id"] for r in changed.rows]
+    write_report(out, directory=src, jobs=1, quick=False, resume=True, progress=False)  # another mode: all run
+    assert sorted(runs_logged(src)[-3:]) == ["a", "b", "c"]
+
+
+def test_the_fingerprint_follows_the_script_its_helpers_and_imports(src):
+    script(src, "a", "import b_helper\nfinish(check('a.x'))\n")
+    (src / "b_helper.py").write_text("X = 1\n")
+    (src / "_shared.py").write_text("Y = 1\n")
+    before = rp.fingerprint(src / "a.py", quick=True)
+    assert before != rp.fingerprint(src / "a.py", quick=False)
+    for path, text in ((src / "b_helper.py", "X = 2\n"), (src / "_shared.py", "Y = 2\n")):
+        path.write_text(text)
+        after = rp.fingerprint(src / "a.py", quick=True)
+        assert after != before
+        before = after
+
+
+def test_the_store_and_the_dask_scheduler_reach_the_examples(src, tmp_path, monkeypatch):
+    for var in (rp.STORE_ENV, rp.SCHEDULER_ENV):
+        monkeypatch.delenv(var, raising=False)
+    script(src, "env", 'finish(check("env.a"), numbers={k: os.environ.get(k) for k in '
+                       '("SKILLODE_STORE", "SKILLODE_SCHEDULER")})\n')
+    seen = write_report(tmp_path / "out", directory=src, progress=False).runs[0].result["numbers"]
+    assert seen == {"SKILLODE_STORE": None, "SKILLODE_SCHEDULER": None}
+    store = tmp_path / "stores"
+    seen = write_report(tmp_path / "out", directory=src, store=store, workers=1, progress=False).runs[0]
+    seen = seen.result["numbers"]
+    assert seen["SKILLODE_STORE"] == str(store.resolve())
+    assert seen["SKILLODE_SCHEDULER"].startswith("tcp://")
+    with pytest.raises(ValueError, match=r"workers \(Dask worker processes\) must be an integer >= 1"):
+        write_report(tmp_path / "out", directory=src, workers=0, progress=False)
+
+
+def test_the_examples_take_the_reports_store_and_scheduler(monkeypatch, tmp_path):
+    sys.path.insert(0, str(rp.examples_dir()))
+    try:
+        from _common import Example
+    finally:
+        sys.path.pop(0)
+    monkeypatch.setenv(rp.STORE_ENV, str(tmp_path / "s"))
+    monkeypatch.setenv(rp.SCHEDULER_ENV, "tcp://127.0.0.1:1")
+
+    def parsed(*argv):
+        ex = Example(__file__, "doc")
+        ex.add_sweep_flags()
+        return ex.parse(["--out", str(tmp_path / "o"), *argv])
+    args = parsed()
+    assert args.store == tmp_path / "s" and args.scheduler == "tcp://127.0.0.1:1"
+    args = parsed("--store", str(tmp_path / "mine"), "--workers", "2")  # the flags win
+    assert args.store == tmp_path / "mine" and args.scheduler is None and args.workers == 2
