@@ -246,7 +246,8 @@ def skill_colorbar(target, n: int, *, cmap: str = "viridis", label: str = "skill
 
 
 def plain_log_ticks(ax, axis: str = "both"):
-    """Readable log-axis labels: decades only (``10^k``) when the axis spans two decades or more; under two decades
+    """Readable log-axis labels: decades only (``10^k``, at most eight of them: every k-th decade over a long span)
+    when the axis spans two decades or more; under two decades
     plain numbers, ``1, 2, 5 x 10^k`` under one decade and ``1, 3 x 10^k`` from one to two (denser labels run
     together); minor labels such as ``2 x 10^1`` (which overlap) are dropped. Call after plotting (it reads the
     axis limits). Returns ``ax``."""
@@ -260,8 +261,8 @@ def plain_log_ticks(ax, axis: str = "both"):
             subs = (1.0, 2.0, 5.0) if np.log10(hi / lo) < 1.0 else (1.0, 3.0)
             a.set_major_locator(LogLocator(base=10.0, subs=subs, numticks=12))
             a.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
-        else:
-            a.set_major_locator(LogLocator(base=10.0, numticks=12))
+        else:  # at most 8 decade labels: a span of many decades is labelled every 2nd, 3rd, ... decade
+            a.set_major_locator(LogLocator(base=10.0, numticks=8))
         a.set_minor_locator(LogLocator(base=10.0, subs=np.arange(2, 10) * 0.1, numticks=12))
         a.set_minor_formatter(NullFormatter())
     return ax
