@@ -4,8 +4,8 @@
 [256, 100, 100, 59], cross-entropy, full batch, AdamW lr 0.01
 (arXiv:2501.12391, Fig. 13). Configurations: betas (0, 0) ("SignGD")
 or (0.9, 0.999) (Adam), weight decay 0 or 0.03, several seeds each (seed = model init; the split is seed 0's).
-Float32 and fewer steps than the paper's 10,001 so that it runs on a CPU in minutes; times not reached within the
-run are reported as "—".
+Float32 and fewer steps than the paper's 10,001 (5,000: Adam with wd 0.03 reaches 99% test accuracy at 3,600 in
+the authors' log) so that it runs on a CPU in minutes; times not reached within the run are reported as "—".
 
 Symbols: wd = weight decay; b1, b2 = Adam's moment decay rates; "test 0.9 at t" = the first step at which the test
 accuracy exceeds 0.9.
@@ -20,7 +20,7 @@ from functools import partial
 import jax
 import jax.numpy as jnp
 import numpy as np
-from _common import Example, out_of_order
+from _common import Example, out_of_order, over_seeds, seed_tolerance
 
 import skillode as sk
 from skillode.networks import EmbeddingMLP, ModularAddition, train
@@ -44,9 +44,9 @@ def fmt(stats):
 
 def main(argv=None) -> int:
     ex = Example(__file__, __doc__, seeds=(2, 3), quick_help="~30-60 s: wd = 0.03 only, 2 seeds, 600 steps")
-    ex.parser.add_argument("--steps", type=int, default=None, help="training steps (default 2000; paper 10001)")
+    ex.parser.add_argument("--steps", type=int, default=None, help="training steps (default 5000; paper 10001)")
     args = ex.parse(argv)
-    steps = args.steps or (600 if args.quick else 2000)
+    steps = args.steps or (600 if args.quick else 5000)
     seeds = args.seeds
     configs = [(o, wd) for wd in ((0.03,) if args.quick else (0.0, 0.03)) for o in ("signgd", "adam")]
     task = ModularAddition(key=jax.random.key(0), modulus=59, train_fraction=0.8)
@@ -103,16 +103,35 @@ def main(argv=None) -> int:
     t_ad = ad[f"test_{level}"]["median"] if ad[f"test_{level}"]["n"] > len(seeds) / 2 else np.inf
     paper_steps = {0.5: [200, 2200], 0.9: [400, 3000]}[level]
     cid = f"fig13.signgd_groks_first_{level:g}"
-    desc = (f"wd 0.03: SignGD reaches {level:.0%} test accuracy long before Adam (steps: SignGD, Adam; median over "
-            "seeds)")
+    desc = (f"wd 0.03: SignGD reaches {level:.0%} test accuracy before Adam (steps: SignGD, Adam; median over "
+            "seeds; pairs out of order)")
     if not (np.isfinite(t_sg) and np.isfinite(t_ad)):
         late = "Adam" if np.isfinite(t_sg) else "SignGD"
-        ex.not_run(cid, desc, claim=CLAIM, kind="authors-code", paper=paper_steps,
+        ex.not_run(cid, desc, claim=CLAIM, kind="authors-code", paper=0,
                    reason=f"{late} does not reach {level:.0%} test accuracy in most seeds within this run's {steps} "
                    f"steps (the authors' log: {paper_steps[1]} steps for Adam); run with --steps 4000 or more")
     else:
-        ex.check(cid, desc, claim=CLAIM, kind="authors-code", paper=paper_steps, value=[t_sg, t_ad], tolerance=200,
-                 tolerance_reason="the authors' log records test accuracy every 200 steps (one seed)")
+        ex.check(cid, desc, claim=CLAIM, kind="authors-code", paper=0, value=out_of_order([t_sg, t_ad]),
+                 detail=f"SignGD {t_sg:.0f}, Adam {t_ad:.0f} steps (the authors' log: {paper_steps[0]}, "
+                 f"{paper_steps[1]})", tolerance=0, tolerance_reason="an ordering: exact")
+    # the grokking steps themselves (default mode): each optimizer's step to 90% and 99% test accuracy, wd 0.03
+    for lv, paper_at in ((0.9, {"signgd": 400, "adam": 3000}), (0.99, {"signgd": 1600, "adam": 3600})):
+        for name, r in (("signgd", sg), ("adam", ad)):
+            cid = f"fig13.{name}_test_{lv:g}_step"
+            desc = (f"wd 0.03, {'SignGD' if name == 'signgd' else 'Adam'}: the step at which test accuracy first "
+                    f"exceeds {lv:.0%} (median over seeds)")
+            per_seed = r[f"test_{lv}"]["per_seed"]
+            if args.quick or steps < 4000 or r[f"test_{lv}"]["n"] <= len(seeds) / 2:
+                ex.not_run(cid, desc, claim=CLAIM, kind="authors-code", paper=paper_at[name],
+                           reason=f"reached in {r[f'test_{lv}']['n']} of {len(seeds)} seeds within this run's "
+                           f"{steps} steps; the default mode (5,000 steps) decides it")
+                continue
+            stats = over_seeds(per_seed)  # spread over the seeds that got there; the median counts the others as later
+            stats["value"] = float(np.median(np.where(np.isfinite(per_seed), per_seed, np.inf)))
+            ex.check(cid, desc, claim=CLAIM, kind="authors-code", paper=paper_at[name], **stats,
+                     tolerance=seed_tolerance(stats, read=200),
+                     tolerance_reason="skillode's spread over seeds (seed = initialisation; grokking times vary "
+                     "from seed to seed) plus the authors' log interval of 200 steps (one seed)")
     desc = "wd 0: SignGD generalises better than Adam (final test accuracy; pairs out of order)"
     if args.quick:
         ex.not_run("fig13.no_wd_generalisation", desc, claim=CLAIM, kind="authors-code", paper=0,
