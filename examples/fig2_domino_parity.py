@@ -26,10 +26,6 @@ from skillode.plotting import legend_outside, new_axes, skill_colors
 CLAIM = "arXiv:2501.12391, Fig. 2 (bottom)"
 PAPER_T2 = {1.0: 230, 0.5: 270, 0.2: 330, 0.1: 400, 0.05: 520}  # read from plot, task 1 ≈ 200 each time
 P2S = (1.0, 0.5, 0.2, 0.1, 0.05)
-# t2(0.05) / t2(1) over more seeds than a run here has, measured once with this script's settings at the paper's
-# 10,000 rows, seeds 0-7: 3.10, 2.68, 3.83, 2.34, 3.78, 3.00, 1.96, 2.99 (median 3.00). The quick run's 3 seeds
-# (2,000 rows: 3.61, 2.60, 3.10) miss the low end of this spread; the paper's one run may lie anywhere in it.
-GROWTH_SEEDS_MEASURED = (1.96, 3.83)
 
 
 def stats(x) -> dict:
@@ -40,7 +36,7 @@ def stats(x) -> dict:
 
 
 def main(argv=None) -> int:
-    ex = Example(__file__, __doc__, seeds=(3, 6), quick_help="~30 s version: fewer rows, seeds and p2 values")
+    ex = Example(__file__, __doc__, seeds=(3, 16), quick_help="~30 s version: fewer rows, seeds and p2 values")
     args = ex.parse(argv)
     n_samples, seeds, steps = (2000 if args.quick else 10_000), args.seeds, 1000
     p2s = (1.0, 0.1, 0.05) if args.quick else P2S
@@ -113,17 +109,18 @@ def main(argv=None) -> int:
              kind="paper", paper=PAPER_T2[0.1] / 200, **ratio, tolerance=seed_tolerance(ratio, 2 * read * 2.0),
              tolerance_reason="seed spread (min–max over seeds; the paper shows one run) plus ±10% reading of a "
              "ratio of two values read off the figure's log axis")
-    grow = over_seeds(np.asarray(r005["t2_done"]["per_seed"]) / np.asarray(r1["t2_done"]["per_seed"]))
+    per_seed = np.asarray(r005["t2_done"]["per_seed"]) / np.asarray(r1["t2_done"]["per_seed"])
+    grow = over_seeds(per_seed)
     paper_grow = PAPER_T2[0.05] / PAPER_T2[1.0]
+    ok = np.isfinite(per_seed)
+    rank = f"{np.mean(per_seed[ok] < paper_grow):.0%}" if ok.any() else "—"
     ex.check("fig2.t2_growth", "t2 grows as p2 falls, far less than 1/p2 = 20: t2(0.05) / t2(1)", claim=CLAIM,
-             kind="paper", paper=paper_grow, **grow,
-             tolerance=max(seed_tolerance(grow, 2 * read * paper_grow),
-                           seed_tolerance({"value": grow["value"], "spread": GROWTH_SEEDS_MEASURED},
-                                          2 * read * paper_grow)),
-             tolerance_reason="seed spread (the paper shows one run): the wider of this run's min–max over seeds and "
-             f"the min–max measured once over 8 seeds at the paper's 10,000 rows ({GROWTH_SEEDS_MEASURED[0]}–"
-             f"{GROWTH_SEEDS_MEASURED[1]}, median 3.00; widened to it after the re-judging found 3 seeds too few), "
-             "plus ±10% reading of a ratio of two values read off the figure's log axis")
+             kind="paper", paper=paper_grow, **grow, tolerance=seed_tolerance(grow, 2 * read * paper_grow),
+             detail=f"{rank} of the {int(ok.sum())} seeds lie below the paper's one run",
+             tolerance_reason="seed spread (min–max over seeds: the paper shows one run, and t2(0.05) / t2(1) varies "
+             "from seed to seed by a factor of about 2) plus ±10% reading of a ratio of two values read off the "
+             "figure's log axis" + ("" if len(seeds) >= 16 else f" (this run has {len(seeds)} seeds; the default "
+                                    "mode's 16 measure the spread)"))
 
     return ex.finish({str(k): v for k, v in results.items()})
 
