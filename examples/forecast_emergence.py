@@ -6,15 +6,16 @@ learning times of the skills already learned; the others are censored: not learn
 other skill's learning time with a 90% interval. The full run then says when those skills were learned: the median
 relative error of the forecasts and the coverage of their intervals are the scores.
 
-Two sources, each run forecast on its own (one run is what a user watching a training run has):
-(a) Geometry-model runs (SignGD, Zipf(1.5) frequencies over 100 skills, N = 1000, batch 1024; 8 seeds) and
-(b) the quantization-model networks of ``validation_at_scale.py`` (100 skills, Zipf(1) tasks, ReLU MLPs trained
-with Adam; two widths, 5 seeds each). Targets, fixed before the runs: at the 50% cut, median relative error
-<= 15% and 90%-interval coverage >= 80% on both sources; the 25% cut is reported as measured. The scores are also
-given split by whether a skill levelled off below s = 0.95 by the end of the full run (a floor the Resource model
-does not have: the step size's in the Geometry runs, capacity's in the narrow networks); that split was chosen
-after the first full run missed on the Geometry runs, and a miss counts as explained by it only where the other
-skills meet the target.
+Two sources, each run forecast on its own (one run is what a user watching a training run has): (a) Geometry-model
+runs (SignGD, Zipf(1.5) frequencies over 100 skills, N = 1000, batch 1024; 8 seeds) and (b) the quantization-model
+networks of ``validation_at_scale.py`` (100 skills, Zipf(1) tasks, ReLU MLPs trained with Adam; two widths, 8 seeds
+each: the very runs of validation_at_scale's default mode, so that under one ``--store``, as ``skillode report
+--full`` gives, they are trained once for both scripts). Targets, fixed before the runs: at the 50% cut, median
+relative error <= 15% and 90%-interval coverage >= 80% on both sources; the 25% cut is reported as measured. The
+scores are also given split by whether a skill levelled off below s = 0.95 by the end of the full run (a floor the
+Resource model does not have: the step size's in the Geometry runs, capacity's in the narrow networks); that split
+was chosen after the first full run missed on the Geometry runs, and a miss counts as explained by it only where the
+other skills meet the target.
 
 The forecast's method was chosen on development runs kept apart from these (Geometry seeds 100-102, the quick
 networks): see `skillode.forecast`. Modes: --quick (CI: 50 Geometry skills, 3 seeds; the 20-skill networks of
@@ -45,9 +46,9 @@ TARGET = {"median_rel_error": 0.15, "coverage": 0.80}  # at the 50% cut; fixed b
 FLOOR = 0.95  # a skill whose level over the last 20% of the full run stays below this has levelled off (no s -> 1)
 MODES = {
     "quick": dict(geometry=dict(n=50, alpha=1.5, N=1000, batch=1024, lr=1e-3, steps=1500, record=5, seeds=3),
-                  networks=dict(NETWORK_MODES["quick"], seeds=5), widths=(512,)),
+                  networks=NETWORK_MODES["quick"], widths=(512,)),
     "default": dict(geometry=dict(n=100, alpha=1.5, N=1000, batch=1024, lr=1e-3, steps=3000, record=5, seeds=8),
-                    networks=dict(NETWORK_MODES["default"], seeds=5), widths=(512, 1024)),
+                    networks=NETWORK_MODES["default"], widths=(512, 1024)),  # validation_at_scale's parts
 }
 
 
