@@ -14,7 +14,9 @@ are missing; the alphas are always the paper's seven, so no mode's part differs 
 of different length are different parts (``steps``): a run of 1e5 steps cannot reuse one of 3000. The quick and
 default modes share their steps, so the default mode reuses every part of a quick run in the same store. Fig. 18's
 non-modular data *is* the Fig. 10 SignGD data: the same part, hence the same store, computed once when both scripts
-are given the same ``--store``.
+are given the same ``--store``. Fig. 10 adds two sets of parts in the default mode (``extras``, see `SETTLED` and
+`ALPHA_S_RUNS`): 3e4-step runs at N = 40, 100, 220 (4 seeds), where the final loss has settled, and 16 seeds of 200
+steps at N = 100, the single-seed distribution of alpha_S; ``--paper`` adds the second.
 
 **What a part keeps** (`skillode.GeometrySweep`): the loss at t = 0 and at up to ``N_TIMES = 200`` log-spaced
 record times (``RECORD_EVERY = 10`` steps), so that every record up to step 210 is kept (13 points, exactly at
@@ -45,10 +47,20 @@ PROGRAM = ("task_vectors", "optimizer", "steps", "N")  # what changes a part's c
 
 # (N values, seeds, steps) of each mode; quick and default share their steps so that default extends quick
 STEPS = 3000
+# Fig. 10's two extra sets of parts (``extras``), chosen by measurement (docs/paper.md):
+# - "settled": the final loss where it has stopped moving, for alpha_N and the N = 100 plateau: 3e4 steps at the
+#   N of the paper's two-point window (40, 220) and N = 100, 4 seeds as in the paper. Measured (seed 0; Adam to 1e5
+#   steps at N = 220): Adam's two-point alpha_N at 3e4 steps is within 0.01 of its value at 1e5 at every alpha; at
+#   3000 steps it is up to 0.38 lower (alpha = 2), at 1e4 up to 0.09; SignGD's moves by <= 0.014 from 1e4 to 3e4.
+# - "alpha_S": 16 seeds of 200 steps at N = 100, the distribution of the single-seed alpha_S (the paper's is one
+#   seed's); a run's first 200 steps do not depend on its length.
+SETTLED = {"Ns": (40, 100, 220), "seeds": 4, "steps": 30_000}
+ALPHA_S_RUNS = {"Ns": (100,), "seeds": 16, "steps": 200}
 MODES = {
-    "quick": {"fig10": (40, 100, 220), "fig18": (20, 100, 220), "seeds": 1, "steps": STEPS},
-    "default": {"Ns": (20, 40, 60, 80, 100, 140, 180, 220, 300, 400), "seeds": 3, "steps": STEPS},
-    "paper": {"Ns": PAPER_NS, "seeds": 4, "steps": 100_000},
+    "quick": {"fig10": (40, 100, 220), "fig18": (20, 100, 220), "seeds": 1, "steps": STEPS, "extras": {}},
+    "default": {"Ns": (20, 40, 60, 80, 100, 140, 180, 220, 300, 400), "seeds": 3, "steps": STEPS,
+                "extras": {"settled": SETTLED, "alpha_S": ALPHA_S_RUNS}},
+    "paper": {"Ns": PAPER_NS, "seeds": 4, "steps": 100_000, "extras": {"alpha_S": ALPHA_S_RUNS}},
 }
 
 
@@ -63,10 +75,21 @@ def part(task_vectors: str, optimizer: str, steps: int, N: int, seed: int) -> Pa
     return Part(coords, sweep.plan(steps, record_every=RECORD_EVERY, n_times=N_TIMES))
 
 
-def study_of(ex, kinds_optimizers, grid: dict) -> Study:
-    """The study of the mode's parts for each (task vectors, optimizer), under ``<store>/scaling``."""
-    return Study(ex.study_root("scaling"), [part(kind, opt, grid["steps"], N, s) for kind, opt in kinds_optimizers
-                                            for N in grid["Ns"] for s in grid["seeds"]])
+def study_of(ex, kinds_optimizers, grid: dict, extras: tuple[str, ...] = ()) -> Study:
+    """The study of the mode's parts for each (task vectors, optimizer), under ``<store>/scaling``, plus the parts of
+    the mode's ``extras`` named (a part two sets share is asked once)."""
+    sets = [grid] + [grid["extras"][name] for name in extras if name in grid["extras"]]
+    parts, seen = [], set()
+    for g in sets:
+        seeds = g["seeds"] if isinstance(g["seeds"], (list, tuple)) else range(g["seeds"])
+        for kind, opt in kinds_optimizers:
+            for N in g["Ns"]:
+                for s in seeds:
+                    key = (kind, opt, g["steps"], N, s)
+                    if key not in seen:
+                        seen.add(key)
+                        parts.append(part(*key))
+    return Study(ex.study_root("scaling"), parts)
 
 
 def run(study: Study, client, progress: bool) -> dict:
@@ -115,7 +138,8 @@ def grid_of(args, script: str) -> dict:
     steps = args.steps if args.steps is not None else m["steps"]
     if seeds < 1 or steps < 1 or steps % RECORD_EVERY or not Ns or min(Ns) < 1:
         raise SystemExit("need --seeds >= 1, --steps a positive multiple of 10 and N values >= 1")
-    return {"mode": mode, "Ns": tuple(sorted(set(Ns))), "seeds": list(range(seeds)), "steps": int(steps)}
+    return {"mode": mode, "Ns": tuple(sorted(set(Ns))), "seeds": list(range(seeds)), "steps": int(steps),
+            "extras": dict(m["extras"])}
 
 
 # ------------------------------------------------------------------------------------------------ the analysis view

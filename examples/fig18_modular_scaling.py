@@ -14,7 +14,8 @@ What is checked:
   alpha = 1;
 - against steps at N = 100, the loss ratio non-modular / modular: below 1 early (the modular model is slower: each
   skill has one coordinate, which SignGD moves by lr per step, while a random-unit skill is pushed along all N),
-  above 1 late; the step where it crosses 1 and the late ratio (at the last step), next to the paper's;
+  above 1 late; the step where it crosses 1 at every alpha = 1.0 … 2.0 (with each seed's own crossing) against the
+  paper's one range ≈300–500, and the late ratio (at the last step), next to the paper's;
 - the ratio against N at the last step with *matching* alphas. The paper's N panels appear to divide non-modular
   alpha_(k-1) by modular alpha_k (an off-by-one in the row labels, see docs/paper.md); that version is printed too.
 
@@ -71,6 +72,10 @@ PAPER_EARLY = (0.2, 100)  # the lowest ratio and its step, alpha = 2
 # The modular loss is the same in every seed to 0.1% there (fixed one-hot vectors; only the batches differ).
 EARLY_SEEDS_MEASURED = (0.223, 0.329, 0.256)
 PAPER_CROSS = (300, 500)
+# Each seed's own crossing step at N = 100, seeds 0-7 (this grid's settings, 3000 steps), min and max, measured once;
+# the ratio of the median curves over the 8 seeds crosses at 88, 140, 201, 269, 341, 417 for alpha = 1.0 … 2.0
+CROSS_SEEDS_MEASURED = {1.0: (72, 110), 1.2: (124, 165), 1.4: (184, 229), 1.6: (249, 299), 1.8: (319, 375),
+                        2.0: (392, 454)}
 PAPER_LATE = {1.0: 1.7, 2.0: 2.9}
 FIG10_SIGNGD = {"alpha_N": (0.35, 0.48, 0.63, 0.79, 0.95, 0.97), "alpha_S": (0.18, 0.30, 0.45, 0.62, 0.81, 1.03)}
 TABLE_ALPHAS = (1.0, 1.2, 1.4, 1.6, 1.8, 2.0)
@@ -136,6 +141,18 @@ def ratios(nonmod, mod) -> dict:
         r = median_curve(nonmod, 100) / median_curve(mod, 100)
         curves["ratio"] = r
         curves["crossover"] = [crossover(t, r[ai]) for ai in range(len(ALPHAS))]
+        # each seed's own ratio (non-modular seed s over modular seed s), where both runs are in the store
+        a, b = nonmod.loss[nonmod.index(100)], mod.loss[mod.index(100)]  # (seed, alpha, t)
+        pairs = [(int(np.flatnonzero(nonmod.seeds == sd)[0]), j) for j, sd in enumerate(mod.seeds)
+                 if sd in nonmod.seeds]
+        pairs = [(i, j) for i, j in pairs if np.isfinite(a[i, 0, -1]) and np.isfinite(b[j, 0, -1])]
+        curves["cross_seeds"] = [[crossover(t, a[i, ai] / b[j, ai])["cross_step"] for i, j in pairs]
+                                 for ai in range(len(ALPHAS))]
+        # the crossings if the modular model were as far behind early as the paper's, at every alpha: each ratio
+        # scaled by the paper's lowest ratio over skillode's ratio at alpha = 2 and the paper's step (100)
+        scale = PAPER_EARLY[0] / loglog_at(t, r[ALPHAS.index(2.0)], PAPER_EARLY[1])
+        curves["early_scale"] = scale
+        curves["cross_scaled"] = [crossover(t, scale * r[ai])["cross_step"] for ai in range(len(ALPHAS))]
     common = np.array([N for N in mod.Ns if nonmod.has(N)])
     nm = {N: np.nanmedian(nonmod.final()[nonmod.index(N)], axis=0) for N in common}  # (alpha,)
     md = {N: np.nanmedian(mod.final()[mod.index(N)], axis=0) for N in common}
@@ -150,12 +167,18 @@ def ratios(nonmod, mod) -> dict:
 def print_ratios(rat: dict) -> None:
     if len(rat["crossover"]):
         print("\nN = 100, loss ratio non-modular / modular against steps (median over seeds):")
-        print("  alpha | lowest ratio at step | crosses 1 at step | ratio at 1000 | at the last step | paper")
+        print("  alpha | lowest ratio at step | crosses 1 at step [seeds min–max] | ratio at 1000 | at the last step "
+              "| paper (crossing: ≈300–500 for the curves alpha = 1 … 2)")
         for ai, a in enumerate(ALPHAS):
             c = rat["crossover"][ai]
-            paper = {1.0: "late ≈1.7", 2.0: "lowest ≈0.2 at ≈100, crosses ≈300–500, late ≈2.9"}.get(a, "")
-            print(f"  {a:5.1f} | {c['min_ratio']:8.3f} at {c['min_step']:6.0f} | {c['cross_step']:13.0f}     | "
+            seeds = np.asarray(rat["cross_seeds"][ai], dtype=float)
+            rng = (f"[{np.nanmin(seeds):4.0f}–{np.nanmax(seeds):4.0f}]" if np.isfinite(seeds).any() else "     —     ")
+            paper = {1.0: "late ≈1.7", 2.0: "lowest ≈0.2 at ≈100, late ≈2.9"}.get(a, "")
+            print(f"  {a:5.1f} | {c['min_ratio']:8.3f} at {c['min_step']:6.0f} | {c['cross_step']:8.0f} {rng}      | "
                   f"{c['ratio_at_1000']:10.3f}    | {c['late_ratio']:7.3f} (t = {c['late_step']:.0f}) | {paper}")
+        scaled = ", ".join(f"{v:.0f}" for v in rat["cross_scaled"][1:])
+        print(f"  (with every ratio scaled by {rat['early_scale']:.2f}, the paper's lowest ratio over skillode's at "
+              f"alpha = 2: crossings {scaled} for alpha = 1.0 … 2.0)")
     if rat["N"].size:
         print("\nloss ratio non-modular / modular at the last step against N, matching alphas (and, in brackets, the "
               "paper's N-panel pairing: non-modular alpha_(k-1) over modular alpha_k):")
@@ -315,7 +338,7 @@ def checks(ex, grid, cf, rat, fits, mod):
             continue
         ex.check(cid, desc, claim=CLAIM, kind="paper", paper=v,
                  value=float(np.nanmedian(mod.final()[mod.index(N), :, a1])), tolerance=0.01, tolerance_reason=read)
-    ids = ("fig18.slower_early", "fig18.early_ratio_alpha2", "fig18.crossover_alpha2", "fig18.late_ratio_alpha1",
+    ids = ("fig18.slower_early", "fig18.early_ratio_alpha2", "fig18.crossover", "fig18.late_ratio_alpha1",
            "fig18.late_ratio_alpha2")
     if not len(rat["crossover"]):
         for cid in ids:
@@ -340,10 +363,32 @@ def checks(ex, grid, cf, rat, fits, mod):
                  "seeds) lies below every seed; the modular loss is the same in every seed to 0.1% there, and the "
                  "settings (one-hot vectors, B = 1024, lr 0.01, SignGD, CE, x = 0 at the start) are the authors' "
                  "script's; the cause is not found (see docs/paper.md)")
-        ex.check("fig18.crossover_alpha2", "N = 100, alpha = 2: the modular model wins after ≈300–500 steps (the step "
-                 "where the ratio crosses 1; the paper's range as its midpoint)", claim=CLAIM, kind="paper",
-                 paper=sum(PAPER_CROSS) / 2, value=c2["cross_step"], tolerance=(PAPER_CROSS[1] - PAPER_CROSS[0]) / 2,
-                 tolerance_reason="the paper's range 300–500: midpoint ± half-width")
+        table = [ALPHAS.index(a) for a in TABLE_ALPHAS]
+        cross = [cr[i]["cross_step"] for i in table]
+        seeds = [np.asarray(rat["cross_seeds"][i], dtype=float) for i in table]
+        ranges = [[float(np.nanmin(v)), float(np.nanmax(v))] if np.isfinite(v).any() else [math.nan, math.nan]
+                  for v in seeds]
+        half = (PAPER_CROSS[1] - PAPER_CROSS[0]) / 2
+        outside = [TABLE_ALPHAS[k] for k, v in enumerate(cross) if not abs(v - sum(PAPER_CROSS) / 2) <= half]
+        mins = ", ".join(f"{cr[i]['min_ratio']:.2f}" for i in table)
+        scaled = ", ".join(f"{rat['cross_scaled'][i]:.0f}" for i in table)
+        why_cross = (f"skillode's crossing grows with alpha, so the paper's one range fits only some of the curves "
+                     f"(outside at alpha = {', '.join(f'{a:g}' for a in outside)}). Not the seeds: each seed's own "
+                     f"crossing spans {ranges[0][0]:.0f}–{ranges[0][1]:.0f} steps at alpha = 1 and "
+                     f"{ranges[-1][0]:.0f}–{ranges[-1][1]:.0f} at alpha = 2 ({seeds[0].size} seed(s); 8 seeds, "
+                     f"measured once: {CROSS_SEEDS_MEASURED[1.0][0]}–{CROSS_SEEDS_MEASURED[1.0][1]} and "
+                     f"{CROSS_SEEDS_MEASURED[2.0][0]}–{CROSS_SEEDS_MEASURED[2.0][1]}). It follows how far behind the "
+                     f"modular model starts: the lowest ratio is {mins} for alpha = 1.0 … 2.0, and a shallow dip "
+                     "crosses early. Not the documented early-ratio difference either: with every ratio scaled by the "
+                     f"paper's lowest ratio over skillode's at alpha = 2 ({rat['early_scale']:.2f}) the curves would "
+                     f"cross at {scaled} steps. The paper states one range and the dip of the alpha = 2 curve only")
+        ex.check("fig18.crossover", "N = 100: the modular model wins after ≈300–500 steps (the step where the ratio of "
+                 "the median curves crosses 1, each of alpha = 1.0 … 2.0)", claim=CLAIM, kind="paper",
+                 paper=[sum(PAPER_CROSS) / 2] * len(table), value=cross, spread=ranges,
+                 spread_label="min–max over seeds of each seed's own crossing", tolerance=half,
+                 tolerance_reason="the paper's range 300–500 for the curves alpha = 1 … 2: midpoint ± half-width, at "
+                 "every alpha (stated before the all-alpha measurement; the earlier alpha = 2 row was chosen after "
+                 "seeing the data)", explanation=why_cross if outside else None)
         for a, v in PAPER_LATE.items():
             c = cr[ALPHAS.index(a)]
             # a ratio still moving by more than the tolerance between step 1000 and the last step has not settled
