@@ -89,10 +89,16 @@ def main(argv=None) -> int:
 
     for (loss, n), (med, side) in found.items():
         tol = 0.2 if loss == "mse" else 0.1
+        trend = ", ".join(f"{m:.3f}" for (lo, _), (m, _) in found.items() if lo == loss)
+        ns = ", ".join(str(k) for (lo, k) in found if lo == loss)
         ex.check(f"fig8.{loss}_n{n}_rms", f"{loss.upper()}, n = {n}: median per-skill RMS gap between the models "
                  "(the paper: the trajectories agree, shown side by side)", claim=CLAIM, kind="beyond", paper=0,
                  value=med, tolerance=tol, tolerance_reason="skillode's own target (the paper gives no number): "
-                 "0.1 in s, 0.2 for MSE, where eta = 2 lr sqrt(N) is a large-N rate and N = 10")
+                 "0.1 in s, 0.2 for MSE, where eta = 2 lr sqrt(N) is a large-N rate and N = 10",
+                 explanation=f"the gap grows steadily with the number of skills per dimension, n / N: {trend} at n = "
+                 f"{ns} (N = 10). The Resource model with C = T T^T is a mean-field description whose rate "
+                 "2 lr sqrt(N) holds for large N; with ten times more skills than dimensions the MSE levels it "
+                 "reaches agree only loosely with the Geometry model's (docs/paper.md, Fig. 8)" if med > tol else None)
         ex.check(f"fig8.{loss}_n{n}_side", f"{loss.upper()}, n = {n}: same skills learned vs pushed back (fraction; "
                  "the paper: the same skills)", claim=CLAIM, kind="beyond", paper=1.0, value=side, tolerance=0.2,
                  tolerance_reason="skillode's own target (the paper gives no number): at least 80% of the skills")
