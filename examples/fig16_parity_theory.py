@@ -7,6 +7,9 @@ against the paper's frequency-switch theory (`skillode.paper.sparse_parity_indep
 
 Both the paper's theory parameters and a fit of (eta, N0) to the measured curves (all seeds jointly, through
 `skillode.fit.fit_resource`) are compared with the measured learning times (skill level = 2·accuracy − 1 ≥ 0.9).
+The independent case's claim, "T3 is done at ≈2500, T1 and T2 at ≈300", is read as the paper reads its parity
+figures: the step at which a task is done (99% training accuracy, the rule of Fig. 2's rows), one seed against the
+spread of 16 single seeds (the paper shows one run; the 4-bit parity's time varies by ~1.5x from seed to seed).
 
 Symbols: T_i task i (a parity of the bits x_j), eta effective learning rate, N0 wasted resources, R^2 of the fit.
 
@@ -34,10 +37,10 @@ PAPER_INDEPENDENT = {1: "", 2: "", 3: "≈2500 (theory with switch 2171)"}
 
 
 def main(argv=None) -> int:
-    ex = Example(__file__, __doc__, seeds=(3, 8), seed_start=1, quick_help="~30 s version: fewer rows and seeds")
+    ex = Example(__file__, __doc__, seeds=(3, 16), seed_start=1, quick_help="~30 s version: fewer rows and seeds")
     args = ex.parse(argv)
     n_rows, seeds = (3000 if args.quick else 8000), args.seeds
-    indep_seeds = seeds[:2] if args.quick else seeds[:5]
+    indep_seeds = seeds[:2] if args.quick else seeds
     model = partial(MLP, (32, 50, 3), "relu", dtype=jnp.float32)
     opt = sk.make_optimizer("adam", 1e-3)
     numbers = {}
@@ -90,7 +93,7 @@ def main(argv=None) -> int:
                  "p3-switch theory", fontsize="small")
     ex.save_figure(fig)
 
-    read = 0.1  # a ratio of two times read off the paper's figure (each about ±5%)
+    read = 0.1  # ±10%: a time read off the figure ("done at ≈2500"), or a ratio of two times (each ±5%)
     ex.check("fig16.T3_after_T1_T2", "compositional: T3 learned after T1 and T2 (median learning times; pairs out of "
              "order)", claim=CLAIM, kind="paper", paper=0,
              value=float((med[2] <= med[0]) + (med[2] <= med[1])) if np.all(np.isfinite(med)) else float("nan"),
@@ -105,14 +108,32 @@ def main(argv=None) -> int:
     ex.check("fig16.fitted_theory", "gated Resource model fitted to (eta, N0): every skill's time (largest relative "
              "error; the paper: the theory matches, no number)", claim=CLAIM, kind="beyond", paper=0, value=worst,
              tolerance=0.25, tolerance_reason="skillode's own target (the paper gives no number): 25% per skill")
-    t4 = sk.learning_times(indep, 0.9)
-    later = over_seeds((t4.sel(skill=3) / np.maximum(t4.sel(skill=1), t4.sel(skill=2))).values)
-    ex.check("fig16.independent_4bit_later", "independent: the 4-bit parity much later than the 2-bit ones "
-             "(t3 / max(t1, t2); the paper: ≈2500 / ≈300)", claim=CLAIM, kind="paper", paper=2500 / 300, **later,
-             detail="median t = " + ", ".join(f"{v:.0f}" for v in med4),
-             tolerance=seed_tolerance(later, read * 2500 / 300),
-             tolerance_reason="seed spread (min–max over seeds; the paper shows one run) plus ±10% reading of a "
-             "ratio of two times read off the figure")
+    # "done" = 99% training accuracy, as in Fig. 2's rows (the paper's ≈300 for T1 is where its curve reaches ~1:
+    # the 0.9 skill level, 95% accuracy, comes ~20% earlier)
+    done = sk.learning_times(indep, sk.Threshold(0.99, on="accuracy"))
+    t3 = done.sel(skill=3).values
+    first = np.maximum(done.sel(skill=1), done.sel(skill=2)).values
+    numbers["independent"]["done_per_seed"] = done.transpose("seed", "skill").values.tolist()
+    why = ("seed spread (min–max over seeds; the paper shows one run, and the 4-bit parity's time varies by about "
+           "1.5x from seed to seed) plus ±10% reading of {} read off the figure")
+    rows = (("fig16.independent_4bit_done", "independent: the 4-bit parity is done (99% accuracy) at ≈2500 steps",
+             2500.0, t3, "a time"),
+            ("fig16.independent_4bit_later", "independent: the 4-bit parity much later than the 2-bit ones "
+             "(t3 / max(t1, t2), each done at 99% accuracy; the paper: ≈2500 / ≈300)", 2500 / 300, t3 / first,
+             "a ratio of two times"))
+    for name, desc, paper_value, per_seed, what in rows:
+        spread = over_seeds(per_seed)
+        ok = np.isfinite(per_seed)
+        if len(indep_seeds) < 8:  # a single run against the spread of single seeds needs more than a handful
+            ex.not_run(name, desc, claim=CLAIM, kind="paper", paper=paper_value, tolerance_reason=why.format(what),
+                       reason=f"{len(indep_seeds)} seeds cannot measure the seed spread this row is judged by; the "
+                       f"default mode's 16 seeds decide it (this run: {spread['value']:.3g})")
+            continue
+        ex.check(name, desc, claim=CLAIM, kind="paper", paper=paper_value, **spread,
+                 detail=f"{np.mean(per_seed[ok] < paper_value):.0%} of the {int(ok.sum())} seeds lie below the "
+                 f"paper's one run; median done at t1, t2, t3 = " + ", ".join(
+                     f"{float(np.nanmedian(done.sel(skill=k))):.0f}" for k in (1, 2, 3)),
+                 tolerance=seed_tolerance(spread, read * paper_value), tolerance_reason=why.format(what))
 
     return ex.finish(numbers)
 
