@@ -53,8 +53,6 @@ def _figure(name: str, src: str) -> str:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("report", type=Path, help="a directory written by `skillode report`")
-    parser.add_argument("--note", default="", help="a sentence for the scorecard's run line (how the run was made, "
-                        "when its record cannot say it)")
     args = parser.parse_args(argv)
     records = [r for r in sorted(args.report.glob("*/*.json")) if r.stem == r.parent.name]  # <name>/<name>.json
     if not records:
@@ -92,7 +90,7 @@ def main(argv=None) -> int:
 
         lines.append("")
     (HERE / "gallery.md").write_text("\n".join(lines))
-    (HERE / "scorecard.md").write_text(scorecard(args.report, records, note=args.note))
+    (HERE / "scorecard.md").write_text(scorecard(args.report, records))
     print(f"wrote {HERE / 'gallery.md'}, {HERE / 'scorecard.md'} and {len(list(out_dir.glob('*.png')))} figures in "
           f"{out_dir}")
     return 0
@@ -103,16 +101,7 @@ def _hms(seconds: float) -> str:
     return f"{seconds // 3600} h {seconds % 3600 // 60:02d} min" if seconds >= 3600 else f"{seconds // 60} min"
 
 
-def _wall(runs: dict) -> str:
-    """The record's wall time: every invocation whose results it holds (a run resumed with ``--resume``)."""
-    invocations = runs.get("invocations") or []
-    if len(invocations) < 2:
-        return _hms(runs.get("wall_s", 0))
-    parts = " + ".join(_hms(i["wall_s"]) for i in invocations)
-    return f"{_hms(runs['wall_s_total'])} ({len(invocations)} invocations, the later ones with --resume: {parts})"
-
-
-def scorecard(report: Path, records: list[Path], note: str = "") -> str:
+def scorecard(report: Path, records: list[Path]) -> str:
     """docs/scorecard.md: the counts per status and kind, how the run ran, and every row in the paper's order."""
     from skillode.report import KINDS, PAPER_KINDS, STATUSES, order_rows
 
@@ -144,13 +133,12 @@ def scorecard(report: Path, records: list[Path], note: str = "") -> str:
         "A value that really differs from the paper is *differs (explained)*, never a pass; the explanations are in",
         "[the paper notes](paper.md#where-skillode-differs-from-the-paper).",
         "",
-        f"**Run:** {mode} mode, {len(results)} examples, {_wall(runs)} wall time, "
+        f"**Run:** {mode} mode, {len(results)} examples, {_hms(runs.get('wall_s', 0))} wall time, "
         f"{runs.get('jobs')} example(s) at a time"
         + (f", {runs.get('threads')} numeric thread(s) each" if runs.get("threads") else "")
         + (f", study parts on a local Dask cluster of {workers} worker(s)" if workers else "")
-        + ". Longest: " + ", ".join(f"{n} {_hms(v.get('wall_s', 0))}" for n, v in slowest) + "."
-        + (f" {note}" if note else ""),
-        *([""] + ["**No result in this record:** " + "; ".join(missing) + ". Its rows are not counted below."]
+        + ". Longest: " + ", ".join(f"{n} {_hms(v.get('wall_s', 0))}" for n, v in slowest) + ".",
+        *([""] + ["**No result in this record:** " + "; ".join(missing) + ". Their rows are not counted below."]
           if missing else []),
         "",
         f"**Agreement with the paper** (paper and authors-code rows): {sum(r['status'] == 'pass' for r in ours)} "
