@@ -30,8 +30,8 @@ prediction interval. The script checks the held-out width's median |relative err
 of its measured per-skill medians, and reports the trend exponents with their bootstrap CIs.
 
 Modes: --quick (CI, one to three minutes: 20 skills, widths 128-512 fitted, 1024 predicted), the default (CPU,
-about two hours: 100 skills, widths 128-1024 fitted and 2048 predicted, 8 seeds, 8,000-20,000 steps), --paper
-(GPU or cluster: widths up to 4096, 16 seeds, 50,000 steps). Results go to --store (a `skillode.sweeps.Study`:
+about two hours: 100 skills, widths 128-1024 fitted with 8 seeds and 2048 predicted with 4, 8,000-20,000 steps),
+--paper (GPU or cluster: widths up to 4096, 16 seeds, 50,000 steps). Results go to --store (a `skillode.sweeps.Study`:
 one part per width, each its own zarr store); a rerun, or a run with more widths, trains only what is missing;
 --dry-run estimates it.
 
@@ -61,14 +61,21 @@ from skillode.sweeps import Part, Study, format_dry_run
 
 CLAIM = "beyond arXiv:2501.12391: its Resource model on a quantization-model network"
 LEVEL = 0.9
-MODES = {  # steps: one value, or width -> steps (wide networks learn faster)
+MODES = {  # steps and seeds: one value, or width -> value (wide networks learn faster)
     "quick": dict(n_control=20, n_data=12, k=3, alpha=1.0, fit_widths=(128, 256, 512), held_out=1024, seeds=5,
                   steps=3000, batch=512, lr=3e-3, record_every=25),
     # Four fitted widths, so the width trend of the constants rests on more than three points. Width 128 gets
     # the 20,000 steps of width 256: narrower networks learn the rare skills later (the trend of N0/eta with
     # width), and a skill learned by at most half of the seeds has no median and drops out of the fit.
+    # The held-out width 2048 is trained with 4 seeds, not 8: one part trains its seeds vmapped on one core, and
+    # the cost per step grows with width x seeds (measured on 2 CPU cores: 0.26 s per step at width 512 and
+    # 0.47 s at 1024, 8 seeds each), so 8 seeds x 8,000 steps at 2048 would take about 2 hours alone and the
+    # whole full report about 4 h, against its 3 h budget; 4 seeds take about 1 hour. Its 8,000 steps stay:
+    # every skill must be learned by 3 of the 4 seeds (the rarest skill's median was about 6,500 steps at
+    # 1024). The prediction interval widens for the noisier 4-seed median (`bootstrap_trend`'s `extra_sd`).
     "default": dict(n_control=100, n_data=16, k=3, alpha=1.0, fit_widths=(128, 256, 512, 1024), held_out=2048,
-                    seeds=8, steps={128: 20_000, 256: 20_000, 512: 20_000, 1024: 12_000, 2048: 8_000}, batch=1024,
+                    seeds={128: 8, 256: 8, 512: 8, 1024: 8, 2048: 4},
+                    steps={128: 20_000, 256: 20_000, 512: 20_000, 1024: 12_000, 2048: 8_000}, batch=1024,
                     lr=3e-3, record_every=50),
     "paper": dict(n_control=100, n_data=16, k=3, alpha=1.0, fit_widths=(256, 512, 1024, 2048), held_out=4096,
                   seeds=16, steps=50_000, batch=1024, lr=3e-3, record_every=50),
@@ -104,16 +111,21 @@ def steps_of(cfg, width) -> int:
     return cfg["steps"][width] if isinstance(cfg["steps"], dict) else cfg["steps"]
 
 
+def seeds_of(cfg, width) -> int:
+    return cfg["seeds"][width] if isinstance(cfg["seeds"], dict) else cfg["seeds"]
+
+
 def width_part(cfg, width) -> Part:
     """One width, every seed (vmapped): the part of the study with coordinates (width, seeds, steps)."""
     task_values = {k: cfg[k] for k in ("n_control", "n_data", "k", "alpha")}
-    sweep = TrainingSweep(axes={"seed": list(range(cfg["seeds"]))}, make_model=ParityMLP(cfg["n_control"] +
+    seeds = seeds_of(cfg, width)
+    sweep = TrainingSweep(axes={"seed": list(range(seeds))}, make_model=ParityMLP(cfg["n_control"] +
                           cfg["n_data"]), make_task=make_task, task_values=task_values, width=width,
                           learning_rate=cfg["lr"], optimizer="adam", batch_size=cfg["batch"])
     steps = steps_of(cfg, width)
     plan = sweep.plan(steps, record_every=cfg["record_every"], spacing="all", curves=("skill_level", "skill_loss"),
                       threshold=LEVEL)
-    return Part({"width": width, "seeds": cfg["seeds"], "steps": steps}, plan)
+    return Part({"width": width, "seeds": seeds, "steps": steps}, plan)
 
 
 def study_of(ex, cfg) -> Study:
@@ -221,8 +233,26 @@ def trend_model(tr: dict, width, p, A, tau) -> ResourceModel:
     return ResourceModel(p=p, eta=float(tr["eta"](width)), N0=0.0)
 
 
+def extra_median_noise(times: dict, seeds_new: int) -> float:
+    """The extra log-scale noise of a median over `seeds_new` seeds against the fitted widths' medians.
+
+    The pooled residuals of `bootstrap_trend` hold the measurement noise of a median over the fitted widths'
+    seeds k_w: variance (pi/2) sigma^2 / k_w for a per-seed log spread sigma (a median of k normal draws). A
+    held-out median over fewer seeds adds sd = sigma sqrt(pi/2 (1/seeds_new - mean_w 1/k_w)); sigma is the median
+    over the fitted widths' learned skills of their seed spread of ln t (`times[w]`, dims ``(seed, skill)``), known
+    before the held-out width is trained. 0 when the held-out width has as many seeds or more (the interval is
+    not narrowed below the fits' scatter)."""
+    inv_k = np.mean([1.0 / t.sizes["seed"] for t in times.values()])
+    if 1.0 / seeds_new <= inv_k:
+        return 0.0
+    with np.errstate(invalid="ignore"):
+        spread = [np.nanstd(np.log(t.transpose("seed", "skill").values), axis=0, ddof=1) for t in times.values()]
+    sigma = float(np.nanmedian(np.concatenate(spread)))
+    return sigma * float(np.sqrt(np.pi / 2 * (1.0 / seeds_new - inv_k)))
+
+
 def bootstrap_trend(times: dict, template, threshold, widths, w_new, A, tau, *, n_boot: int, seed: int,
-                    level: float = PI_LEVEL, draws: int = RESIDUAL_DRAWS) -> dict:
+                    level: float = PI_LEVEL, draws: int = RESIDUAL_DRAWS, extra_sd: float = 0.0) -> dict:
     """The trend's uncertainty by a seed bootstrap, and the held-out width's per-skill prediction interval.
 
     Per resample b (``numpy.random.default_rng(seed)``): the seeds of each width's learning times ``times[w]``
@@ -231,7 +261,8 @@ def bootstrap_trend(times: dict, template, threshold, widths, w_new, A, tau, *, 
     (`trend_times`, with the template's ``A``, ``tau`` ``(n,)``). The prediction interval adds the scatter about
     the model: `draws` log residuals e = ln(t_hat / t_fit) drawn from resample b's per-width fits (all fitted
     skills of all widths, pooled: exchangeable across skills and widths, an assumption the coverage tests), so a
-    draw is ln mu_b,i + e. Returns ``mu`` ``(B, n)``; ``draws`` ``(B * draws, n)`` of log times; ``interval``
+    draw is ln mu_b,i + e (+ a normal draw of sd `extra_sd` when the held-out median is noisier than the fitted
+    ones: `extra_median_noise`). Returns ``mu`` ``(B, n)``; ``draws`` ``(B * draws, n)`` of log times; ``interval``
     ``(2, n)``, the (1 - level)/2 and (1 + level)/2 points of the draws; ``confidence`` ``(2, n)``, the same
     points of mu alone (the trend's uncertainty without the scatter); the per-resample constants ``c`` (N0/eta)
     and ``N0`` ``(B, widths)``; the trend ``exponents``, ``laws`` and ``rules`` per resample; ``failed``, the
@@ -257,6 +288,8 @@ def bootstrap_trend(times: dict, template, threshold, widths, w_new, A, tau, *, 
         pool = np.concatenate(resid)
         mu.append(m)
         logs.append(np.log(m)[None, :] + pool[rng.integers(0, pool.size, (draws, m.size))])
+        if extra_sd > 0:
+            logs[-1] += rng.normal(0.0, extra_sd, (draws, m.size))
         c.append([f.time_scale for f in fits])
         N0.append([f["N0"] for f in fits])
         rules.append(tr["rule"])
@@ -295,7 +328,7 @@ def main(argv=None) -> int:
     for part in study.parts:
         width = dict(part.coords)["width"]
         runs[width] = ds = study.open_part(dict(part.coords)).load()
-        print(f"width {width}: {cfg['seeds']} seeds x {steps_of(cfg, width)} steps "
+        print(f"width {width}: {seeds_of(cfg, width)} seeds x {steps_of(cfg, width)} steps "
               f"{'read from the store' if width in stored else 'trained'}", flush=True)
         if width == cfg["held_out"]:
             continue  # predicted below before it is compared
@@ -321,7 +354,9 @@ def main(argv=None) -> int:
     template = ResourceModel(p=p, eta=1.0, N0=0.1)
     times = {w: measured_learning_times(runs[w], th).transpose("seed", "skill") for w in cfg["fit_widths"]}
     start = time.perf_counter()
-    boot = bootstrap_trend(times, template, th, cfg["fit_widths"], w_new, A, tau, n_boot=N_BOOT, seed=BOOT_SEED)
+    extra_sd = extra_median_noise(times, seeds_of(cfg, w_new))
+    boot = bootstrap_trend(times, template, th, cfg["fit_widths"], w_new, A, tau, n_boot=N_BOOT, seed=BOOT_SEED,
+                           extra_sd=extra_sd)
     boot_wall = time.perf_counter() - start
     measured_new = median_learning_times(held, th)
     ok_new = np.isfinite(measured_new)
@@ -344,8 +379,8 @@ def main(argv=None) -> int:
 
     # ------------------------------------------------------------------ print
     print(f"\nquantization-model sparse parity: {cfg['n_control']} skills (Zipf alpha {cfg['alpha']}), {cfg['n_data']} "
-          f"data bits, k = {cfg['k']}; Adam lr {cfg['lr']}, batch {cfg['batch']}, steps {cfg['steps']}, {cfg['seeds']} "
-          f"seeds per width; learning time = first crossing of skill level {LEVEL}")
+          f"data bits, k = {cfg['k']}; Adam lr {cfg['lr']}, batch {cfg['batch']}, steps {cfg['steps']}, seeds "
+          f"{cfg['seeds']} (per width); learning time = first crossing of skill level {LEVEL}")
     variants = list(results[cfg["fit_widths"][0]].keys())[1:]
     for w in cfg["fit_widths"]:
         r = results[w]
@@ -375,7 +410,8 @@ def main(argv=None) -> int:
           f"{held_refit['median_abs_rel_error']:.1%})")
     print(f"  {PI_LEVEL:.0%} prediction interval (trend + scatter): covers {coverage:.1%} of the {int(ok_new.sum())} "
           f"measured medians (median width hi/lo = {np.median(hi_pi / lo_pi):.2f}); the trend's {PI_LEVEL:.0%} "
-          f"confidence band alone covers {coverage_ci:.1%}")
+          f"confidence band alone covers {coverage_ci:.1%}" + (f"; the interval adds sd {extra_sd:.3f} in ln t for "
+          f"the held-out median over {seeds_of(cfg, w_new)} seeds" if extra_sd else ""))
 
     # ------------------------------------------------------------------ figure
     all_w = (*cfg["fit_widths"], w_new)
@@ -498,7 +534,7 @@ def main(argv=None) -> int:
                                 "exponents_bootstrap": {("N0_over_eta" if k == "c" else k): e
                                                         for k, e in exps.items()},
                                 "bootstrap": {"n_boot": N_BOOT, "seed": BOOT_SEED, "failed": boot["failed"],
-                                              "rules": rule_counts, "wall_s": boot_wall}},
+                                              "rules": rule_counts, "wall_s": boot_wall, "extra_sd": extra_sd}},
                       "held_out": {"width": w_new, "eta": float(predicted_model.eta),
                                    "N0": float(predicted_model.N0) if "N0" in tr else None,
                                    **held_agree, "refit": held_refit, "coverage": coverage,
