@@ -269,6 +269,7 @@ def bootstrap_trend(times: dict, template, threshold, widths, w_new, A, tau, *, 
     resamples whose fit raised (e.g. fewer than three skills learned), counted, not hidden.
     """
     rng = np.random.default_rng(seed)
+    noise = np.random.default_rng([seed, 1])  # the extra_sd draws: a stream of their own, the resamples unchanged
     mu, logs, c, N0, exps, laws, rules, failed = [], [], [], [], {"c": [], "N0": []}, [], [], 0
     for _ in range(n_boot):
         fits, resid = [], []
@@ -289,7 +290,7 @@ def bootstrap_trend(times: dict, template, threshold, widths, w_new, A, tau, *, 
         mu.append(m)
         logs.append(np.log(m)[None, :] + pool[rng.integers(0, pool.size, (draws, m.size))])
         if extra_sd > 0:
-            logs[-1] += rng.normal(0.0, extra_sd, (draws, m.size))
+            logs[-1] += noise.normal(0.0, extra_sd, (draws, m.size))
         c.append([f.time_scale for f in fits])
         N0.append([f["N0"] for f in fits])
         rules.append(tr["rule"])

@@ -102,3 +102,19 @@ def test_bootstrap_is_seeded_and_its_interval_covers_a_right_model(vas):
     assert coverage >= 0.75
     # an interval without the scatter would be too narrow: it must not cover as much
     assert np.mean((med >= clo) & (med <= chi)) < coverage
+
+
+def test_extra_median_noise_is_the_known_extra_spread_of_a_median_over_fewer_seeds(vas):
+    rng = np.random.default_rng(11)
+    sigma = 0.2
+    times = {w: _seeds(_true_times(w), sigma, 8, rng) for w in WIDTHS}
+    assert vas.extra_median_noise(times, 8) == 0.0 and vas.extra_median_noise(times, 16) == 0.0  # never narrower
+    expected = sigma * np.sqrt(np.pi / 2 * (1 / 4 - 1 / 8))  # median of k normal draws: variance pi/2 sigma^2 / k
+    assert vas.extra_median_noise(times, 4) == pytest.approx(expected, rel=0.15)
+    template = ResourceModel(p=P, eta=1.0, N0=0.1)
+    point = fit_learning_times(times[WIDTHS[0]], template)
+    kw = dict(n_boot=30, draws=10, level=0.9, seed=3)
+    plain = vas.bootstrap_trend(times, template, TH, WIDTHS, HELD, point.base, point.tau, **kw)
+    wider = vas.bootstrap_trend(times, template, TH, WIDTHS, HELD, point.base, point.tau, extra_sd=expected, **kw)
+    np.testing.assert_array_equal(plain["mu"], wider["mu"])  # the trend is the same; only the scatter grows
+    assert np.all(wider["interval"][1] / wider["interval"][0] > plain["interval"][1] / plain["interval"][0])
