@@ -371,6 +371,17 @@ def main(argv=None) -> int:
         v = np.asarray(values, float)
         return (float(np.percentile(v, 50 - q / 2)), float(np.percentile(v, 50 + q / 2))) if v.size else (np.nan,) * 2
 
+    # The held-out width refitted on itself, against the trend's values there (with their bootstrap 95% band): where
+    # the model fits the width itself but its constants lie outside the band, the width law is what fails.
+    refit_c = {"c": refit.time_scale, "N0": float(refit["N0"])}
+    law_band = {k: ci([law[k](w_new) for law in boot["laws"] if k in law]) for k in ("c", "N0") if k in tr}
+    law_off = {k: not (lo <= refit_c[k] <= hi) for k, (lo, hi) in law_band.items()}
+    last = cfg["fit_widths"][-1]
+    local = {k: float(np.log(refit_c[k] / (best[last].time_scale if k == "c" else best[last]["N0"])) /
+                      np.log(w_new / last)) for k in law_band}
+    law_text = "; ".join(f"{'N0/eta' if k == 'c' else 'N0'}: trend {float(tr[k](w_new)):.3g} [{lo:.3g}, {hi:.3g}], "
+                         f"refitted {refit_c[k]:.3g} (from width {last} to {w_new} it goes as width^{local[k]:.2f}, "
+                         f"the trend as width^{tr[k].exponent:.2f})" for k, (lo, hi) in law_band.items())
     exps = {k: {"point": tr[k].exponent if k in tr else None, "ci95": ci(v), "n": int(v.size)}
             for k, v in boot["exponents"].items()}
     rule_counts = {r: boot["rules"].count(r) for r in sorted(set(boot["rules"]))}
@@ -408,7 +419,8 @@ def main(argv=None) -> int:
           f"N0 = {float(predicted_model.N0):.4g}" + (" (a stand-in for N0 -> inf)" if "N0" not in tr else "") +
           f"; Spearman {held_agree['spearman']:.3f}, median |rel err| {held_agree['median_abs_rel_error']:.1%} over "
           f"{held_agree['n_skills']} skills (refitted on itself: {held_refit['spearman']:.3f}, "
-          f"{held_refit['median_abs_rel_error']:.1%})")
+          f"{held_refit['median_abs_rel_error']:.1%}, eta = {refit['eta']:.4g}, N0 = {refit['N0']:.4g})")
+    print(f"  the held-out width's constants, trend (bootstrap 95%) against refitted: {law_text}")
     print(f"  {PI_LEVEL:.0%} prediction interval (trend + scatter): covers {coverage:.1%} of the {int(ok_new.sum())} "
           f"measured medians (median width hi/lo = {np.median(hi_pi / lo_pi):.2f}); the trend's {PI_LEVEL:.0%} "
           f"confidence band alone covers {coverage_ci:.1%}" + (f"; the interval adds sd {extra_sd:.3f} in ln t for "
@@ -502,20 +514,41 @@ def main(argv=None) -> int:
                                                                                     " (quick: 20 skills, looser)")
     for w in cfg["fit_widths"]:
         r = results[w]["time fit (MSE, s* = 0.9)"]
+        med_w = median_learning_times(runs[w], th)
+        ok_w = np.isfinite(med_w)
+        (slope, _), cov = np.polyfit(np.log(p[ok_w]), np.log(med_w[ok_w]), 1, cov=True)
+        beta, beta_se = -float(slope), float(np.sqrt(cov[0, 0]))
+        steeper = beta - 1.0 > 2.0 * beta_se  # the Resource model's steepest: t = c / p (N0 -> inf), beta = 1
+        capacity = (f"width {w} learns its rare skills later than 1/p: t ~ p^-beta with beta = {beta:.2f} ± "
+                    f"{beta_se:.2f} over its {int(ok_w.sum())} learned skills, steeper than any Resource model with "
+                    "these frequencies can make (at most beta = 1, the limit N0 -> inf, t = c/p): a capacity effect "
+                    "of narrow networks the model does not have (seen before this run: beta = 1.18 at 256, 1.43 at "
+                    "128; this automatic rule, beta above 1 by two standard errors, was added after the run)"
+                    if steeper else None)
         ex.check(f"validation.w{w}.spearman", f"width {w}: the fitted Resource model ranks the learning times "
                  "(Spearman; 1 = the same order)", claim=CLAIM, kind="beyond", paper=1.0, value=r["spearman"],
                  tolerance=rank_tol, tolerance_reason=rank_why)
         tol = TARGET["median_abs_rel_error"] if not ex.quick else 0.25
         ex.check(f"validation.w{w}.rel_error", f"width {w}: median |relative error| of the closed-form times "
                  "(two constants)", claim=CLAIM, kind="beyond", paper=0, value=r["median_abs_rel_error"],
-                 tolerance=tol, tolerance_reason=err_why(tol))
+                 tolerance=tol, tolerance_reason=err_why(tol), explanation=capacity,
+                 detail=f"free power law: beta = {beta:.2f} ± {beta_se:.2f}")
+    width_law = (f"width {w_new} refitted on itself is described to {held_refit['median_abs_rel_error']:.1%} (two "
+                 "constants), but its constants are not where the power laws in width put them: " + law_text +
+                 ". The constants are identified (finite N0) at only two fitted widths, and their width dependence "
+                 "changes beyond them, so the trend's seed-bootstrap band, which holds the seed noise of a power law "
+                 "that is right, misses the form (this explanation, and its rule: the refit meets the target while "
+                 "a refitted constant lies outside the trend's 95% band, were added after the run)"
+                 if held_refit["median_abs_rel_error"] <= TARGET["median_abs_rel_error"] and any(law_off.values())
+                 and not ex.quick else None)
     ex.check("validation.predicted.spearman", f"width {w_new}, predicted from the other widths' constants: rank "
              "(Spearman)", claim=CLAIM, kind="beyond", paper=1.0, value=held_agree["spearman"], tolerance=rank_tol,
              tolerance_reason=rank_why)
     tol = TARGET["median_abs_rel_error"] if not ex.quick else 0.30
     ex.check("validation.predicted.rel_error", f"width {w_new}, predicted: median |relative error|", claim=CLAIM,
              kind="beyond", paper=0, value=held_agree["median_abs_rel_error"], tolerance=tol,
-             tolerance_reason=err_why(tol), detail=f"trend {laws} [{tr['rule']}]; {exp_text}")
+             tolerance_reason=err_why(tol), detail=f"trend {laws} [{tr['rule']}]; {exp_text}",
+             explanation=width_law)
     cov_tol = COVERAGE_TOL[mode]
     ex.check("validation.predicted.coverage", f"width {w_new}, predicted: the {PI_LEVEL:.0%} per-skill prediction "
              "interval (seed bootstrap of the width trend + the fits' scatter) covers the measured medians",
@@ -526,7 +559,7 @@ def main(argv=None) -> int:
              f"{cov_tol} = " + ("five standard errors at 100 skills" if mode != "quick" else
                                 "three to four standard errors at 20 skills"),
              detail=f"{N_BOOT} resamples (seed {BOOT_SEED}); exponents {exp_text}; trend alone covers "
-             f"{coverage_ci:.0%}")
+             f"{coverage_ci:.0%}", explanation=width_law)
 
     return ex.finish({"mode": mode, "config": cfg, "per_width": {str(w): results[w] for w in cfg["fit_widths"]},
                       "trend": {"rule": tr["rule"],
@@ -538,7 +571,11 @@ def main(argv=None) -> int:
                                               "rules": rule_counts, "wall_s": boot_wall, "extra_sd": extra_sd}},
                       "held_out": {"width": w_new, "eta": float(predicted_model.eta),
                                    "N0": float(predicted_model.N0) if "N0" in tr else None,
-                                   **held_agree, "refit": held_refit, "coverage": coverage,
+                                   **held_agree, "refit": {**held_refit, "eta": float(refit["eta"]),
+                                                           "N0": float(refit["N0"])},
+                                   "law_vs_refit": {("N0_over_eta" if k == "c" else k): {
+                                       "trend": float(tr[k](w_new)), "band95": law_band[k], "refit": refit_c[k],
+                                       "local_exponent": local[k]} for k in law_band}, "coverage": coverage,
                                    "coverage_trend_alone": coverage_ci, "level": PI_LEVEL},
                       "predicted": held_table["predicted"].values, "measured": held_table["median"].values,
                       "interval": boot["interval"]})
