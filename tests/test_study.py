@@ -7,6 +7,7 @@ to fail; the others use tiny Resource and Geometry sweeps, whose study must equa
 
 import dataclasses
 import shutil
+import threading
 
 import numpy as np
 import pytest
@@ -273,6 +274,35 @@ def test_a_study_on_a_dask_client_equals_the_study_in_process(tmp_path):
         assert there.run(client=client, progress=False, max_in_flight=4)["blocks_computed"] == 9
     ref, got = here.dataset(), there.dataset()
     np.testing.assert_array_equal(got.skill_level.values, ref.skill_level.values)
+
+
+_RELEASE = threading.Event()  # a module global: the in-process worker's task waits on it by reference
+
+
+def _hold_the_worker():
+    return _RELEASE.wait(300)
+
+
+def test_reading_a_study_needs_no_worker_of_the_default_client(tmp_path):
+    """A report's examples read their stores while its Dask cluster (the default client) trains other parts:
+    reading must not queue behind those blocks. The only worker is held busy; the read still returns."""
+    from distributed import Client, LocalCluster
+
+    ts = np.linspace(0.0, 600.0, 7)
+    study = Study(tmp_path, [Part({"N0": 0.1}, sk.Sweep(axes={"alpha": [1.5, 2.0]}, n=3, N0=0.1, eta=0.01).plan(ts))])
+    study.run(progress=False)
+    _RELEASE.clear()
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None) as cluster, \
+            Client(cluster) as client:
+        busy = client.submit(_hold_the_worker, pure=False)  # the worker's one thread, taken
+        got = {}
+        reader = threading.Thread(target=lambda: got.update(ds=study.dataset()))
+        reader.start()
+        reader.join(timeout=120)
+        _RELEASE.set()
+        busy.result()
+    assert not reader.is_alive(), "the read waited for the busy worker"
+    assert got["ds"].skill_level.notnull().all()
 
 
 # ---------------------------------------------------------------------------------------------- bad inputs

@@ -188,7 +188,9 @@ def _read(path: Path, ds: xr.Dataset, writes: np.ndarray, load_below: int) -> xr
     damage = _damage(path, names, writes, every_chunk, decode=False)
     if not damage and ds.nbytes < load_below:
         try:
-            return _strings_as_str(ds.load())
+            # read here, not on a Dask cluster that happens to be the default client: its workers may be busy
+            # with a study's blocks for hours, and reading a few files needs none of them
+            return _strings_as_str(ds.load(scheduler="synchronous"))
         except Exception:  # noqa: BLE001 - find the block(s) that do not decode, and name them
             damage = _damage(path, names, writes, every_chunk)
             if not damage:
