@@ -101,6 +101,17 @@ def _hms(seconds: float) -> str:
     return f"{seconds // 3600} h {seconds % 3600 // 60:02d} min" if seconds >= 3600 else f"{seconds // 60} min"
 
 
+def _wall(runs: dict) -> str:
+    """The wall time behind the record's results: all its invocations (a resumed run's, too), each one named."""
+    invocations = runs.get("invocations") or [{"wall_s": runs.get("wall_s", 0)}]
+    total = sum(i["wall_s"] for i in invocations)
+    if len(invocations) == 1:
+        return f"{_hms(total)} wall time"
+    parts = ", ".join(f"{_hms(i['wall_s'])} ({i['ran']} run" + (f", {i['kept']} kept" if i.get("kept") else "") + ")"
+                      for i in invocations)
+    return f"{_hms(total)} wall time in {len(invocations)} invocations ({parts})"
+
+
 def scorecard(report: Path, records: list[Path]) -> str:
     """docs/scorecard.md: the counts per status and kind, how the run ran, and every row in the paper's order."""
     from skillode.report import KINDS, PAPER_KINDS, STATUSES, order_rows
@@ -133,7 +144,7 @@ def scorecard(report: Path, records: list[Path]) -> str:
         "A value that really differs from the paper is *differs (explained)*, never a pass; the explanations are in",
         "[the paper notes](paper.md#where-skillode-differs-from-the-paper).",
         "",
-        f"**Run:** {mode} mode, {len(results)} examples, {_hms(runs.get('wall_s', 0))} wall time, "
+        f"**Run:** {mode} mode, {len(results)} examples, {_wall(runs)}, "
         f"{runs.get('jobs')} example(s) at a time"
         + (f", {runs.get('threads')} numeric thread(s) each" if runs.get("threads") else "")
         + (f", study parts on a local Dask cluster of {workers} worker(s)" if workers else "")

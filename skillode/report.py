@@ -521,22 +521,34 @@ def _write_runs(path: Path, runs: list[ExampleRun], *, quick, jobs, threads, cac
                 workers=None) -> None:
     """Write the runner's record (exit status, wall time, row counts and `fingerprint` per example, and whether it
     was kept from the previous run); examples of the same mode that this run left out keep their previous
-    entries, so that a partial run does not lose the estimates."""
+    entries, so that a partial run does not lose the estimates.
+
+    ``invocations`` lists the runs whose results the record holds (``wall_s``, examples ``ran`` and ``kept``) and
+    ``wall_s_total`` sums them: a resumed or partial run adds to the list, a run of every example starts it anew,
+    so a report computed over several invocations states the wall time all of them took."""
     mode = "quick" if quick else "full"
-    examples = {}
+    examples, invocations = {}, []
     try:
         old = json.loads(path.read_text())
         if old.get("schema") == RUNS_SCHEMA and old.get("mode") == mode:
             examples.update(old.get("examples", {}))
-    except (OSError, ValueError, AttributeError):
+            invocations = old.get("invocations") or [  # a record written before invocations were kept
+                {"wall_s": old["wall_s"], "ran": sum(not e.get("kept") for e in examples.values()), "kept": None}]
+    except (OSError, ValueError, AttributeError, KeyError, TypeError):
         pass
+    ran = [run.name for run in runs if run.name not in kept]
+    if not kept and set(examples) <= set(ran):  # every result in the record is this run's: a fresh start
+        invocations = []
+    invocations = [*invocations, {"wall_s": round(wall, 2), "ran": len(ran), "kept": len(kept)}]
     for run in runs:
         examples[run.name] = {"wall_s": round(run.wall_s, 2), "returncode": run.returncode,
                               "timed_out": run.timed_out, "counts": _run_counts(run),
                               "fingerprint": (prints or {}).get(run.name), "kept": run.name in kept}
     path.write_text(json.dumps({
         "schema": RUNS_SCHEMA, "mode": mode, "jobs": jobs, "threads": threads or None, "dask_workers": workers,
-        "jax_cache": cache is not None, "wall_s": round(wall, 2), "examples": dict(sorted(examples.items())),
+        "jax_cache": cache is not None, "wall_s": round(wall, 2),
+        "wall_s_total": round(sum(i["wall_s"] for i in invocations), 2), "invocations": invocations,
+        "examples": dict(sorted(examples.items())),
     }, indent=1) + "\n")
 
 

@@ -327,3 +327,22 @@ def test_the_examples_take_the_reports_store_and_scheduler(monkeypatch, tmp_path
     assert args.store == tmp_path / "s" and args.scheduler == "tcp://127.0.0.1:1"
     args = parsed("--store", str(tmp_path / "mine"), "--workers", "2")  # the flags win
     assert args.store == tmp_path / "mine" and args.scheduler is None and args.workers == 2
+
+
+def test_the_record_sums_the_invocations_behind_its_results(src, tmp_path):
+    for name in ("a", "b"):
+        script(src, name, f'finish(check("{name}.x"))\n')
+    out = tmp_path / "out"
+
+    def record():
+        return json.loads((out / "runs.json").read_text())
+
+    write_report(out, directory=src, only=["a"], jobs=1, jax_cache=False, progress=False)
+    first = record()
+    assert [i["ran"] for i in first["invocations"]] == [1] and first["wall_s_total"] == first["wall_s"]
+    write_report(out, directory=src, jobs=1, jax_cache=False, progress=False, resume=True)  # runs b, keeps a
+    second = record()
+    assert [(i["ran"], i["kept"]) for i in second["invocations"]] == [(1, 0), (1, 1)]
+    assert second["wall_s_total"] == pytest.approx(first["wall_s"] + second["wall_s"], abs=0.011)
+    write_report(out, directory=src, jobs=1, jax_cache=False, progress=False)  # every example again: a fresh start
+    assert [(i["ran"], i["kept"]) for i in record()["invocations"]] == [(2, 0)]
