@@ -8,6 +8,7 @@ to fail; the others use tiny Resource and Geometry sweeps, whose study must equa
 import dataclasses
 import shutil
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -37,6 +38,7 @@ class Toy(AbstractGridPlan):
     xs: tuple = (0.0, 1.0, 2.0)
     ts: tuple = (0.0, 10.0)
     interrupt: bool = False  # raise KeyboardInterrupt instead of RuntimeError
+    delay: float = 0.0  # seconds per block: keeps two runs at once overlapping
 
     @property
     def grid(self):
@@ -49,6 +51,7 @@ class Toy(AbstractGridPlan):
         if (self.a, index) in FAIL or None in FAIL:
             raise (KeyboardInterrupt if self.interrupt else RuntimeError)(f"block {index} of a = {self.a} fails")
         CALLS.append((self.a, index))
+        time.sleep(self.delay)
         x = np.asarray(self.xs)[self.grid.region(index)[0]]
         return {"y": self.a * x[:, None] + np.asarray(self.ts)[None], "z": self.a - x}
 
@@ -274,6 +277,33 @@ def test_a_study_on_a_dask_client_equals_the_study_in_process(tmp_path):
         assert there.run(client=client, progress=False, max_in_flight=4)["blocks_computed"] == 9
     ref, got = here.dataset(), there.dataset()
     np.testing.assert_array_equal(got.skill_level.values, ref.skill_level.values)
+
+
+def test_two_runs_at_once_compute_each_part_once(tmp_path):
+    """Two processes (a report's examples) run studies that share parts over one folder at the same time, in
+    opposite orders: each part is computed by one of them (a lock per part), the other waits and reads it, and
+    neither waits for the other while holding a part (no deadlock)."""
+    parts = [Part({"k": "u", "a": a}, Toy(a, delay=0.05)) for a in (1.0, 2.0, 3.0)]
+    first, second = Study(tmp_path, parts), Study(tmp_path, parts[::-1])
+    CALLS.clear()
+    got, errors = [], []
+
+    def run(study):
+        try:
+            got.append(study.run(progress=False))
+        except Exception as err:  # noqa: BLE001 - reported below
+            errors.append(err)
+
+    threads = [threading.Thread(target=run, args=(s,)) for s in (first, second)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert not any(t.is_alive() for t in threads) and not errors, errors
+    assert sorted(CALLS) == sorted({(a, (i,)) for a in (1.0, 2.0, 3.0) for i in range(3)})  # each block once
+    assert sum(r["blocks_computed"] for r in got) == 9
+    for a in (1.0, 2.0, 3.0):
+        np.testing.assert_array_equal(first.dataset().y.sel(k="u", a=a).values, expected_y(a))
 
 
 _RELEASE = threading.Event()  # a module global: the in-process worker's task waits on it by reference

@@ -18,8 +18,9 @@ folder ``root``:
   own dims; NaN where a part is missing or unfinished. `Study.open` reads whatever a folder holds, without parts.
 
 A larger study over the same ``root`` computes only its new parts, and two studies that share a part (same
-coordinates, same plan) share its store. Where a block runs never changes its numbers (`skillode.sweeps.grid`), so
-a study grown part by part, interrupted and resumed equals one run at once.
+coordinates, same plan) share its store, also when they run at once: a part is locked while it is computed. Where
+a block runs never changes its numbers (`skillode.sweeps.grid`), so a study grown part by part, interrupted and
+resumed equals one run at once.
 
 Examples:
     >>> import tempfile
@@ -47,6 +48,7 @@ import json
 import math
 import os
 import re
+import sys
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import NamedTuple
@@ -196,6 +198,48 @@ def _scan(root: Path) -> dict[str, _Held]:
                              f"{path}; delete one")
         held[key] = found
     return held
+
+
+LOCKS = ".skillode-locks"
+"""The folder under a study's ``root`` that holds one lock file per part being computed."""
+
+
+class _PartLocks:
+    """Exclusive locks on parts, one lock file each (``root/.skillode-locks/<hash of the coordinates>.lock``),
+    held until `release`: two processes (two examples of a report, two scripts) that run studies sharing a part
+    over the same ``root`` compute it once: the second waits, then finds it done. POSIX advisory locks
+    (``fcntl.flock``): released by the system when the holder dies, so a crash leaves no stale lock. Where
+    ``fcntl`` does not exist (Windows), parts are not locked and two runs at once may compute one part twice."""
+
+    def __init__(self, root: Path):
+        self.folder = root / LOCKS
+        self.held: dict[str, object] = {}
+
+    def acquire(self, key: str, *, wait: bool) -> bool:
+        """Lock the part with this key; ``wait=False``: return False at once if another holder has it."""
+        if key in self.held:
+            return True
+        try:
+            import fcntl
+        except ImportError:  # no advisory locks on this platform
+            return True
+        self.folder.mkdir(parents=True, exist_ok=True)
+        handle = open(self.folder / f"{digest(key)[:16]}.lock", "a")  # noqa: SIM115 - held until release
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except BlockingIOError:
+            handle.close()
+            return False
+        except BaseException:
+            handle.close()
+            raise
+        self.held[key] = handle
+        return True
+
+    def release(self) -> None:
+        for handle in self.held.values():
+            handle.close()  # closing the file releases its lock
+        self.held.clear()
 
 
 def _where(where) -> dict[str, list]:
@@ -440,28 +484,73 @@ class Study(eqx.Module):
         **Returns:** ``{"parts", "parts_computed", "blocks_computed"}`` (read the results with `dataset` or
         `open_part`). A part's store is created when its first block is written; an error or an interruption leaves
         every finished block in place, and a rerun resumes there.
+
+        Two runs at once over one ``root`` (two scripts, two examples of a report) compute a part they share once:
+        each part is locked while it is computed (`_PartLocks`, POSIX advisory locks under ``root``), and a run
+        that finds a part locked computes its other parts first, then waits for that one and reads it.
         """
         if max_in_flight is not None:
             max_in_flight = check_int(max_in_flight, "max_in_flight")
-        held, status = self._status()
-        taken = {h.path for h in held.values()}
+        locks = _PartLocks(self.root)
+        computed: dict[str, int] = {}  # part key -> blocks computed by this call
+        try:
+            while True:
+                jobs, waiting = self._jobs(locks)
+                if any(job.todo for job in jobs):
+                    _run_blocks(jobs, client=client, progress=progress, desc="study", max_in_flight=max_in_flight)
+                for part, job in zip(self.parts, jobs):
+                    if job.todo:
+                        computed[_key(part.coords)] = computed.get(_key(part.coords), 0) + len(job.todo)
+                locks.release()  # what this call locked is done: never hold a part while waiting for another
+                if not waiting:
+                    break
+                if progress:
+                    print(f"study: part {dict(waiting[0].coords)} is being computed by another process under "
+                          f"{self.root}; waiting for it", file=sys.stderr, flush=True)
+                locks.acquire(_key(waiting[0].coords), wait=True)  # then look again: it is done, or cut short
+        finally:
+            locks.release()
+        return {"parts": len(self.parts), "parts_computed": len(computed), "blocks_computed": sum(computed.values())}
+
+    def _jobs(self, locks: _PartLocks) -> tuple[list[_Job], list[Part]]:
+        """Per part a job of its missing blocks, for the parts this process could lock (an empty job for the others
+        and for the parts done), and the parts with missing blocks that another process holds.
+
+        A store marked complete is checked block by block (`skillode.sweeps.SweepStore`): a damaged block is
+        missing, too. The folder is read again once the locks are held, as another process may have finished a
+        part in between."""
+        _, status = self._status()
+        mine, waiting = set(), []
+        for part, found in zip(self.parts, status):
+            if found is not None and found.complete and not self._todo(part, found):
+                continue
+            if locks.acquire(_key(part.coords), wait=False):
+                mine.add(_key(part.coords))
+            else:
+                waiting.append(part)
+        held, status = self._status() if mine else (None, status)
+        taken = {h.path for h in held.values()} if mine else set()
         jobs = []
         for part, found in zip(self.parts, status):
             label = f"part {dict(part.coords)}"
-            if found is None:
+            if _key(part.coords) not in mine:
+                jobs.append(_Job(part.plan, [], None, label))
+            elif found is None:
                 path = self._new_path(part, taken)
                 taken.add(path)
                 sink = _LazyStore(path, part.plan, {ATTR: json.dumps([list(p) for p in part.coords])})
-                todo = list(part.plan.grid.block_indices())
+                self.root.mkdir(parents=True, exist_ok=True)
+                jobs.append(_Job(part.plan, list(part.plan.grid.block_indices()), sink.write, label))
             else:
                 sink = _LazyStore(found.path, part.plan, {})
-                todo = [b for b in part.plan.grid.block_indices() if not sink.open().done(b)]
-            jobs.append(_Job(part.plan, todo, sink.write, label))
-        if any(job.todo for job in jobs):
-            self.root.mkdir(parents=True, exist_ok=True)
-            _run_blocks(jobs, client=client, progress=progress, desc="study", max_in_flight=max_in_flight)
-        return {"parts": len(jobs), "parts_computed": sum(bool(job.todo) for job in jobs),
-                "blocks_computed": sum(len(job.todo) for job in jobs)}
+                jobs.append(_Job(part.plan, self._todo(part, found, sink), sink.write, label))
+        return jobs, waiting
+
+    @staticmethod
+    def _todo(part: Part, found: _Held, sink: _LazyStore | None = None) -> list:
+        """The blocks of ``part`` that its store ``found`` lacks (or holds damaged)."""
+        store = (sink or _LazyStore(found.path, part.plan, {})).open()
+        return [b for b in part.plan.grid.block_indices() if not store.done(b)]
 
     def dry_run(self, *, workers: int = 1, by: Sequence[str] | None = None, repeats: int = 1) -> dict:
         """Estimate what `run` would compute now, through `skillode.sweeps.dry_run`; nothing is stored.
