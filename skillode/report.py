@@ -407,6 +407,9 @@ def write_report(
 
     def one(name):
         say.start(name, expected.get(name))
+        # the code this example runs is the code as it starts: an edit during a long report must not be recorded
+        # (and later kept by --resume) as the code of a result computed before it
+        prints[name] = fingerprint(scripts[name], quick=quick)
         try:
             run = run_example(scripts[name], outdir / name, quick=quick, timeout=timeout, env=env)
         except Exception as err:  # an example that cannot even be set up is a failed row, too

@@ -346,3 +346,15 @@ def test_the_record_sums_the_invocations_behind_its_results(src, tmp_path):
     assert second["wall_s_total"] == pytest.approx(first["wall_s"] + second["wall_s"], abs=0.011)
     write_report(out, directory=src, jobs=1, jax_cache=False, progress=False)  # every example again: a fresh start
     assert [(i["ran"], i["kept"]) for i in record()["invocations"]] == [(2, 0)]
+
+
+def test_the_record_names_the_code_an_example_started_with(src, tmp_path):
+    # a runs first (jobs=1) and edits b's script before b starts: b's result is the edited code's, and --resume
+    # must keep it for that code only
+    script(src, "a", '(HERE / "b.py").write_text((HERE / "b.py").read_text() + "# edited\\n")\n'
+                     'finish(check("a.x"))\n')
+    script(src, "b", 'finish(check("b.x"))\n')
+    before = rp.fingerprint(src / "b.py", quick=True)
+    write_report(tmp_path / "out", directory=src, jobs=1, jax_cache=False, progress=False)
+    record = json.loads((tmp_path / "out" / "runs.json").read_text())["examples"]
+    assert record["b"]["fingerprint"] == rp.fingerprint(src / "b.py", quick=True) != before
