@@ -212,3 +212,20 @@ def test_tuple_valued_task_axis_gets_a_one_dimensional_coordinate():
     data = {k: np.full((*plan.grid.shape, *shape), np.nan) for k, (_, shape) in plan.variables().items()}
     ds = plan.dataset(data)
     assert ds.subsets.dims == ("subsets",) and ds.sizes["subsets"] == 2
+
+
+def test_a_factory_of_the_script_run_is_named_by_its_module(tmp_path):
+    """A plan's fingerprint names its factories by module: one defined in a script run as ``python mynets.py`` is
+    ``mynets.f`` (the name another script imports it by), not ``__main__.f``; under ``python -m`` its module name."""
+    import subprocess
+    import sys
+
+    (tmp_path / "mynets.py").write_text(
+        "from skillode.networks.sweep import _qualname\n\ndef f():\n    pass\n\nprint(_qualname(f))\n")
+    for args in (["mynets.py"], ["-m", "mynets"]):
+        out = subprocess.run([sys.executable, *args], cwd=tmp_path, capture_output=True, text=True, check=True)
+        assert out.stdout.split() == ["mynets.f"]
+    from skillode.networks.sweep import _qualname
+
+    assert _qualname(test_a_factory_of_the_script_run_is_named_by_its_module).endswith(
+        "test_training_sweep.test_a_factory_of_the_script_run_is_named_by_its_module")

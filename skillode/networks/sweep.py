@@ -42,7 +42,9 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import sys
 from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
 from typing import ClassVar
 
 import equinox as eqx
@@ -177,7 +179,18 @@ class TrainingSweep(AbstractScanSweep):
 
 
 def _qualname(fn) -> str:
-    return f"{getattr(fn, '__module__', '?')}.{getattr(fn, '__qualname__', repr(fn))}"
+    """``module.qualname`` of a factory, the name a plan's fingerprint holds. A factory defined in the script being
+    run is named by the module it is imported as elsewhere (``python -m pkg.mod``: ``pkg.mod``; ``python mod.py``:
+    ``mod``), not ``__main__``: a part stored by that script is the same part to a script that imports it."""
+    module = getattr(fn, "__module__", "?")
+    if module == "__main__":
+        main = sys.modules.get("__main__")
+        spec = getattr(main, "__spec__", None)
+        if spec is not None and spec.name:
+            module = spec.name
+        elif getattr(main, "__file__", None):
+            module = Path(main.__file__).stem
+    return f"{module}.{getattr(fn, '__qualname__', repr(fn))}"
 
 
 @dataclasses.dataclass(frozen=True)
