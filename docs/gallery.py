@@ -31,9 +31,18 @@ def _fmt(x) -> str:
         if math.isnan(x):
             return "nan"
         return f"{x:.4g}"
-    if isinstance(x, list):
-        return "[" + "–".join(_fmt(v) for v in x) + "]"
+    if isinstance(x, list):  # brackets as entities: "[a][b]" would be a Markdown reference link, "\\[" maths
+        return "&#91;" + ", ".join(_fmt(v) for v in x) + "&#93;"
     return str(x).replace("|", "\\|")
+
+
+def _interval(spread) -> str:
+    """A spread: an interval ``[lo, hi]`` as lo–hi, or one interval per value, in brackets."""
+    if isinstance(spread, list) and len(spread) == 2 and not any(isinstance(v, list) for v in spread):
+        return f"&#91;{_fmt(spread[0])}–{_fmt(spread[1])}&#93;"
+    if isinstance(spread, list) and all(isinstance(v, list) and len(v) == 2 for v in spread):
+        return "&#91;" + ", ".join(f"{_fmt(lo)}–{_fmt(hi)}" for lo, hi in spread) + "&#93;"
+    return _fmt(spread)
 
 
 def _shrink(src: Path, dst: Path) -> None:
@@ -82,7 +91,7 @@ def main(argv=None) -> int:
         lines += ["| status | check | kind | claim | reference | skillode | tolerance |",
                   "|---|---|---|---|---|---|---|"]
         for c in result["checks"]:
-            value = _fmt(c["value"]) + (f" {_fmt(c['spread'])}" if c.get("spread") else "")
+            value = _fmt(c["value"]) + (f" {_interval(c['spread'])}" if c.get("spread") else "")
             status = {"not-run": f"not run ({c.get('reason') or ''})",
                       "differs": f"differs (explained): {c.get('explanation') or ''}"}.get(c["status"], c["status"])
             lines.append(f"| {_fmt(status)} | `{c['id']}` {_fmt(c['description'])} | {c.get('kind') or '—'} | "
@@ -114,7 +123,7 @@ def _wall(runs: dict) -> str:
 
 def scorecard(report: Path, records: list[Path]) -> str:
     """docs/scorecard.md: the counts per status and kind, how the run ran, and every row in the paper's order."""
-    from skillode.report import KINDS, PAPER_KINDS, STATUSES, order_rows
+    from skillode.report import KINDS, PAPER_KINDS, STATUSES, list_examples, order_rows
 
     runs = json.loads((report / "runs.json").read_text())
     results = [json.loads(r.read_text()) for r in records]
@@ -128,8 +137,10 @@ def scorecard(report: Path, records: list[Path]) -> str:
         table.append(f"| {name} | " + " | ".join(map(str, counts)) + f" | {len(mine)} |")
     ours = [r for r in rows if r.get("kind") in PAPER_KINDS]
     have = {res["name"] for res in results}
-    missing = [f"`{name}` (" + ("timed out" if e.get("timed_out") else f"exit status {e.get('returncode')}") + ")"
-               for name, e in sorted(runs.get("examples", {}).items()) if name not in have]
+    ran = runs.get("examples", {})
+    missing = [f"`{name}` (" + ("not run" if name not in ran else "timed out" if ran[name].get("timed_out")
+                                else f"exit status {ran[name].get('returncode')}") + ")"
+               for name in sorted(set(ran) | set(list_examples())) if name not in have]
     mode = runs.get("mode", "?")
     workers = runs.get("dask_workers")
     slowest = sorted(runs.get("examples", {}).items(), key=lambda kv: -kv[1].get("wall_s", 0))[:4]
@@ -162,7 +173,7 @@ def scorecard(report: Path, records: list[Path]) -> str:
         "|---|---|---|---|---|---|---|",
     ]
     for c in rows:
-        value = _fmt(c["value"]) + (f" {_fmt(c['spread'])}" if c.get("spread") else "")
+        value = _fmt(c["value"]) + (f" {_interval(c['spread'])}" if c.get("spread") else "")
         status = {"not-run": f"not run ({c.get('reason') or ''})", "differs": "differs (explained)",
                   "fail": "**fail**"}.get(c["status"], c["status"])
         link = f"[`{c['id']}`](gallery.md#{c['example']})"
