@@ -211,6 +211,7 @@ def run_example(script: Path, outdir: Path, *, quick: bool = True, timeout: floa
     outdir.mkdir(parents=True)
     cmd = [sys.executable, str(script), "--out", str(outdir)] + (["--quick"] if quick else [])
     env = {**os.environ, "MPLBACKEND": "Agg", "PYTHONUNBUFFERED": "1", **(env or {})}
+    shutil.copy2(script, outdir / script.name)  # the script as it starts, as its fingerprint is
     log_path = outdir / "log.txt"
     head = f"$ {' '.join(cmd)}\n"
     start = time.perf_counter()
@@ -236,7 +237,6 @@ def run_example(script: Path, outdir: Path, *, quick: bool = True, timeout: floa
                     _RUNNING.discard(proc)
     wall = time.perf_counter() - start
     log = log_path.read_text(encoding="utf-8", errors="replace")[len(head):]
-    shutil.copy2(script, outdir / script.name)
     result = None
     path = outdir / f"{name}.json"
     if path.is_file():

@@ -358,3 +358,9 @@ def test_the_record_names_the_code_an_example_started_with(src, tmp_path):
     write_report(tmp_path / "out", directory=src, jobs=1, jax_cache=False, progress=False)
     record = json.loads((tmp_path / "out" / "runs.json").read_text())["examples"]
     assert record["b"]["fingerprint"] == rp.fingerprint(src / "b.py", quick=True) != before
+    # the copy kept next to a result is the script as it started: a's copy has no edit, b's has it
+    assert (tmp_path / "out" / "b" / "b.py").read_text().endswith("# edited\n")
+    script(src, "c", '(HERE / "c.py").write_text("# rewritten while it ran\n")\nfinish(check("c.x"))\n')
+    started = (src / "c.py").read_text()
+    write_report(tmp_path / "out2", directory=src, only=["c"], jobs=1, jax_cache=False, progress=False)
+    assert (tmp_path / "out2" / "c" / "c.py").read_text() == started
