@@ -360,7 +360,8 @@ def test_the_record_names_the_code_an_example_started_with(src, tmp_path):
     assert record["b"]["fingerprint"] == rp.fingerprint(src / "b.py", quick=True) != before
     # the copy kept next to a result is the script as it started: a's copy has no edit, b's has it
     assert (tmp_path / "out" / "b" / "b.py").read_text().endswith("# edited\n")
-    script(src, "c", '(HERE / "c.py").write_text("# rewritten while it ran\n")\nfinish(check("c.x"))\n')
+    script(src, "c", '(HERE / "c.py").write_text("# rewritten while it ran\\n")\nfinish(check("c.x"))\n')
     started = (src / "c.py").read_text()
-    write_report(tmp_path / "out2", directory=src, only=["c"], jobs=1, jax_cache=False, progress=False)
+    ran = write_report(tmp_path / "out2", directory=src, only=["c"], jobs=1, jax_cache=False, progress=False)
+    assert [r["status"] for r in ran.rows] == ["pass"] and (src / "c.py").read_text().startswith("# rewritten")
     assert (tmp_path / "out2" / "c" / "c.py").read_text() == started
