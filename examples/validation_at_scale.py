@@ -582,8 +582,4 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    # Run as the module `validation_at_scale`, the name forecast_emergence imports it by: the study parts' plans name
-    # ParityMLP and make_task by their module, so a part stored by one script is then the same part for the other.
-    import validation_at_scale
-
-    raise SystemExit(validation_at_scale.main())
+    raise SystemExit(main())

@@ -44,8 +44,8 @@ from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from pathlib import Path
 
 __all__ = ["Report", "ExampleRun", "examples_dir", "list_examples", "run_example", "write_report", "order_rows",
-           "KINDS", "STATUSES", "default_jobs", "example_env", "jax_cache_dir", "QUICK_SECONDS", "fingerprint",
-           "STORE_ENV", "SCHEDULER_ENV"]
+           "KINDS", "STATUSES", "default_jobs", "example_env", "jax_cache_dir", "QUICK_SECONDS", "FULL_SECONDS",
+           "fingerprint", "STORE_ENV", "SCHEDULER_ENV"]
 
 RESULT_SCHEMA = "skillode-example/1"
 PAPER = "arXiv:2501.12391"
@@ -340,7 +340,7 @@ def write_report(
     """Run the examples and write ``outdir/report.md`` and a self-contained ``outdir/index.html``.
 
     The examples run side by side, one subprocess each, the longest expected first (expected: from the previous
-    run's ``outdir/runs.json``, else from `QUICK_SECONDS`); each new run rewrites ``runs.json``.
+    run's ``outdir/runs.json``, else from `QUICK_SECONDS` / `FULL_SECONDS`); each new run rewrites ``runs.json``.
 
     **Arguments:**
 
@@ -484,11 +484,23 @@ QUICK_SECONDS = {
     "fig9_domino": 8, "forecast_emergence": 154, "learning_times_closed_form": 10, "loss_exponents": 12,
     "self_weighted_loss": 50, "two_skill_ratio": 8, "validation_at_scale": 191,
 }
+# Full-mode (`--full`) wall seconds on a 2-core machine, two examples at a time on a 2-worker Dask cluster: the first
+# full report's order, longest first, so that the examples training networks for an hour start at once rather than
+# last. Measured in one full report; the examples it measured under 2 minutes are entered as 120 (an upper bound),
+# and validation_at_scale, measured there only in part, by its parts' costs (widths 128-2048, about 2 h of one core).
+FULL_SECONDS = {
+    "backend_agreement": 120, "domino_limit": 120, "fig10_scaling": 600, "fig12_quadratic": 120,
+    "fig13_grokking": 900, "fig15_optimizers": 120, "fig16_parity_theory": 420, "fig17_gates": 120,
+    "fig18_modular_scaling": 120, "fig19_modularity": 360, "fig2_domino_parity": 840, "fig4_two_skills": 120,
+    "fig5_n_skills": 120, "fig6_7_resource_bridge": 120, "fig6_resource_theory": 120, "fig7_collapse": 120,
+    "fig8_underparam": 120, "fig9_domino": 120, "forecast_emergence": 3540, "learning_times_closed_form": 120,
+    "loss_exponents": 120, "self_weighted_loss": 120, "two_skill_ratio": 120, "validation_at_scale": 7200,
+}
 
 
 def _expected_times(record: Path, names: list[str], quick: bool) -> tuple[dict[str, float], str]:
     """Expected wall seconds per example and where they come from: the previous run's record in the output
-    folder (same mode), else `QUICK_SECONDS` (quick mode); examples with neither get the median of the rest."""
+    folder (same mode), else `QUICK_SECONDS` or `FULL_SECONDS`; examples with neither get the median of the rest."""
     previous, source = {}, None
     try:
         data = json.loads(record.read_text())
@@ -500,9 +512,10 @@ def _expected_times(record: Path, names: list[str], quick: bool) -> tuple[dict[s
     known = {n: previous[n] for n in names if n in previous}
     if known:
         source = f"the previous run's times in {record}"
-    shipped = {n: float(QUICK_SECONDS[n]) for n in names if n not in known and n in QUICK_SECONDS} if quick else {}
+    table = QUICK_SECONDS if quick else FULL_SECONDS
+    shipped = {n: float(table[n]) for n in names if n not in known and n in table}
     if shipped:
-        table = "skillode's table of quick-mode times measured on a 2-core machine"
+        table = f"skillode's table of {'quick' if quick else 'full'}-mode times measured on a 2-core machine"
         source = f"{source} and {table}" if source else table
     known.update(shipped)
     if not known:

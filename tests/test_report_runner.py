@@ -247,6 +247,15 @@ def test_a_first_run_estimates_from_the_shipped_table(src, tmp_path, capsys):
     assert order[0] == longest and order[-1] == shortest  # the new example counts as the median of the others
 
 
+def test_a_first_full_run_starts_the_longest_examples(tmp_path):
+    names = sorted(rp.FULL_SECONDS)
+    expected, source = rp._expected_times(tmp_path / "runs.json", names, quick=False)
+    assert "full-mode times" in source
+    order = sorted(names, key=lambda n: -expected[n])
+    assert order[:2] == ["validation_at_scale", "forecast_emergence"]  # alphabetical order would start them last
+    assert set(rp.FULL_SECONDS) == set(rp.QUICK_SECONDS) == set(rp.list_examples())
+
+
 COUNTED = '''\
 with open(HERE / "runs.log", "a") as f:
     f.write(NAME + "\\n")
