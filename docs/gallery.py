@@ -36,6 +36,11 @@ def _fmt(x) -> str:
     return str(x).replace("|", "\\|")
 
 
+def _text(x) -> str:
+    """Free text in a table cell: one line, no column bar, brackets as entities (never a Markdown link)."""
+    return " ".join(str(x).split()).replace("|", "\\|").replace("[", "&#91;").replace("]", "&#93;")
+
+
 def _interval(spread) -> str:
     """A spread: an interval ``[lo, hi]`` as lo–hi, or one interval per value, in brackets."""
     if isinstance(spread, list) and len(spread) == 2 and not any(isinstance(v, list) for v in spread):
@@ -150,8 +155,8 @@ def scorecard(report: Path, records: list[Path]) -> str:
         f"The reproduction scorecard of a `skillode report{' --full' if mode == 'full' else ''}` run, regenerated with",
         "`python docs/gallery.py REPORT_DIR`: what a reader sees without spending the run's hours. Every row is a",
         "check one example script recorded: the paper's claim, the reference value and its kind of evidence,",
-        "skillode's value, the numeric tolerance (its reason in the report and the [gallery](gallery.md)), and the",
-        "verdict.",
+        "skillode's value (with what it was measured on), the numeric tolerance with the reason for it, chosen before",
+        "the result was seen unless the reason says otherwise, and the verdict (a difference with its explanation).",
         "A value that really differs from the paper is *differs (explained)*, never a pass; the explanations are in",
         "[the paper notes](paper.md#where-skillode-differs-from-the-paper).",
         "",
@@ -174,11 +179,15 @@ def scorecard(report: Path, records: list[Path]) -> str:
     ]
     for c in rows:
         value = _fmt(c["value"]) + (f" {_interval(c['spread'])}" if c.get("spread") else "")
-        status = {"not-run": f"not run ({c.get('reason') or ''})", "differs": "differs (explained)",
+        if c.get("detail") and c["status"] != "not-run":
+            value += f" ({_text(c['detail'])})"
+        status = {"not-run": f"not run ({_text(c.get('reason') or '')})",
+                  "differs": f"differs (explained): {_text(c.get('explanation') or 'no explanation given')}",
                   "fail": "**fail**"}.get(c["status"], c["status"])
+        tolerance = _fmt(c["tolerance"]) + (f" ({_text(c['tolerance_reason'])})" if c.get("tolerance_reason") else "")
         link = f"[`{c['id']}`](gallery.md#{c['example']})"
-        lines.append(f"| {_fmt(status)} | {link} {_fmt(c['description'])} | {c.get('kind') or '—'} | "
-                     f"{_fmt(c['claim'])} | {_fmt(c['paper'])} | {value} | {_fmt(c['tolerance'])} |")
+        lines.append(f"| {status} | {link} {_fmt(c['description'])} | {c.get('kind') or '—'} | "
+                     f"{_fmt(c['claim'])} | {_fmt(c['paper'])} | {value} | {tolerance} |")
     return "\n".join(lines) + "\n"
 
 
