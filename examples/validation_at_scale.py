@@ -69,8 +69,9 @@ MODES = {  # steps and seeds: one value, or width -> value (wide networks learn 
     # width), and a skill learned by at most half of the seeds has no median and drops out of the fit.
     # The held-out width 2048 is trained with 4 seeds, not 8: one part trains its seeds vmapped on one core, and
     # the cost per step grows with width x seeds (measured on 2 CPU cores: 0.26 s per step at width 512 and
-    # 0.47 s at 1024, 8 seeds each), so 8 seeds x 8,000 steps at 2048 would take about 2 hours alone and the
-    # whole full report about 4 h, against its 3 h budget; 4 seeds take about 1 hour. Its 8,000 steps stay:
+    # 0.47 s at 1024, 8 seeds each, while learning times were tracked at every step; tracked on the record grid,
+    # as now, a step costs 2.3x less, `width_part`), so 8 seeds x 8,000 steps at 2048 took about 2 hours alone and
+    # the whole full report about 4 h, against its 3 h budget; 4 seeds took about 1 hour. Its 8,000 steps stay:
     # every skill must be learned by 3 of the 4 seeds (the rarest skill's median was about 6,500 steps at
     # 1024). The prediction interval widens for the noisier 4-seed median (`bootstrap_trend`'s `extra_sd`).
     "default": dict(n_control=100, n_data=16, k=3, alpha=1.0, fit_widths=(128, 256, 512, 1024), held_out=2048,
@@ -115,8 +116,14 @@ def seeds_of(cfg, width) -> int:
     return cfg["seeds"][width] if isinstance(cfg["seeds"], dict) else cfg["seeds"]
 
 
-def width_part(cfg, width) -> Part:
-    """One width, every seed (vmapped): the part of the study with coordinates (width, seeds, steps)."""
+def width_part(cfg, width, check_every=None) -> Part:
+    """One width, every seed (vmapped): the part of the study with coordinates (width, seeds, steps).
+
+    The learning times are read from the kept curves (every record; the interpolated crossing of `LEVEL`), so
+    the plan tracks crossings on the record grid (``check_every = record_every``, the stored ``learning_time``
+    resolved to it, attribute ``resolution``), not at every step: a check evaluates 100 skills x 64 samples, as
+    much work as a training step, and tracking to the step made a part twice as slow (``bench/tracking_cost.py``).
+    """
     task_values = {k: cfg[k] for k in ("n_control", "n_data", "k", "alpha")}
     seeds = seeds_of(cfg, width)
     sweep = TrainingSweep(axes={"seed": list(range(seeds))}, make_model=ParityMLP(cfg["n_control"] +
@@ -124,7 +131,7 @@ def width_part(cfg, width) -> Part:
                           learning_rate=cfg["lr"], optimizer="adam", batch_size=cfg["batch"])
     steps = steps_of(cfg, width)
     plan = sweep.plan(steps, record_every=cfg["record_every"], spacing="all", curves=("skill_level", "skill_loss"),
-                      threshold=LEVEL)
+                      threshold=LEVEL, check_every=cfg["record_every"] if check_every is None else check_every)
     return Part({"width": width, "seeds": seeds, "steps": steps}, plan)
 
 

@@ -488,6 +488,8 @@ QUICK_SECONDS = {
 # full report's order, longest first, so that the examples training networks for an hour start at once rather than
 # last. Measured in one full report; the examples it measured under 2 minutes are entered as 120 (an upper bound),
 # and validation_at_scale, measured there only in part, by its parts' costs (widths 128-2048, about 2 h of one core).
+# The two network studies were measured while their parts tracked learning times at every step, 2.3x the cost
+# per step of tracking on the record grid as they do now: upper bounds, in the right order.
 FULL_SECONDS = {
     "backend_agreement": 120, "domino_limit": 120, "fig10_scaling": 600, "fig12_quadratic": 120,
     "fig13_grokking": 900, "fig15_optimizers": 120, "fig16_parity_theory": 420, "fig17_gates": 120,
