@@ -517,8 +517,8 @@ def _expected_times(record: Path, names: list[str], quick: bool) -> tuple[dict[s
     table = QUICK_SECONDS if quick else FULL_SECONDS
     shipped = {n: float(table[n]) for n in names if n not in known and n in table}
     if shipped:
-        table = f"skillode's table of {'quick' if quick else 'full'}-mode times measured on a 2-core machine"
-        source = f"{source} and {table}" if source else table
+        named = f"skillode's table of {'quick' if quick else 'full'}-mode times measured on a 2-core machine"
+        source = f"{source} and {named}" if source else named
     known.update(shipped)
     if not known:
         return {}, None
