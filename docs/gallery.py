@@ -126,6 +126,24 @@ def _wall(runs: dict) -> str:
     return f"{_hms(total)} wall time in {len(invocations)} invocations ({parts})"
 
 
+def _environments(runs: dict) -> list[str]:
+    """The numeric environment of each invocation (seeded networks are reproducible only within one), or a line
+    saying that the record does not hold it."""
+    found = [i.get("environment") for i in runs.get("invocations") or []]
+    if not found or not all(found):
+        return ["", "**Numeric environment:** not in this record (the same seeds give other networks on another "
+                "number of cores or other versions of jax)."]
+    lines = []
+    for env in {json.dumps(e, sort_keys=True): e for e in found}.values():
+        flags = f"; XLA_FLAGS `{env['xla_flags']}`" if env.get("xla_flags") else ""
+        lines.append(f"Python {env['python']}, jax {env['jax']} (jaxlib {env['jaxlib']}), numpy {env['numpy']}, "
+                     f"{env['platform']}, {env['cpu']}, {env['cores']} core(s)"
+                     + (f" (Dask workers pinned to {', '.join(map(str, env['worker_cores']))} core(s))"
+                        if env.get("worker_cores") else "") + flags)
+    return ["", "**Numeric environment** (the same seeds give other networks on another number of cores or other "
+            "versions of jax): " + "; ".join(lines) + "."]
+
+
 def scorecard(report: Path, records: list[Path]) -> str:
     """docs/scorecard.md: the counts per status and kind, how the run ran, and every row in the paper's order."""
     from skillode.report import KINDS, PAPER_KINDS, STATUSES, list_examples, order_rows
@@ -158,13 +176,14 @@ def scorecard(report: Path, records: list[Path]) -> str:
         "skillode's value (with what it was measured on), the numeric tolerance with the reason for it, chosen before",
         "the result was seen unless the reason says otherwise, and the verdict (a difference with its explanation).",
         "A value that really differs from the paper is *differs (explained)*, never a pass; the explanations are in",
-        "[the paper notes](paper.md#where-skillode-differs-from-the-paper).",
+        "[the paper notes](paper.md#where-skillode-differs-from-the-paper-and-why).",
         "",
         f"**Run:** {mode} mode, {len(results)} examples, {_wall(runs)}, "
         f"{runs.get('jobs')} example(s) at a time"
         + (f", {runs.get('threads')} numeric thread(s) each" if runs.get("threads") else "")
         + (f", study parts on a local Dask cluster of {workers} worker(s)" if workers else "")
         + ". Longest: " + ", ".join(f"{n} {_hms(v.get('wall_s', 0))}" for n, v in slowest) + ".",
+        *_environments(runs),
         *([""] + ["**No result in this record:** " + "; ".join(missing) + ". Their rows are not counted below."]
           if missing else []),
         "",

@@ -33,6 +33,7 @@ import hashlib
 import html
 import json
 import os
+import platform
 import re
 import shutil
 import signal
@@ -45,7 +46,7 @@ from pathlib import Path
 
 __all__ = ["Report", "ExampleRun", "examples_dir", "list_examples", "run_example", "write_report", "order_rows",
            "KINDS", "STATUSES", "default_jobs", "example_env", "jax_cache_dir", "QUICK_SECONDS", "FULL_SECONDS",
-           "fingerprint", "STORE_ENV", "SCHEDULER_ENV"]
+           "fingerprint", "numeric_environment", "STORE_ENV", "SCHEDULER_ENV"]
 
 RESULT_SCHEMA = "skillode-example/1"
 PAPER = "arXiv:2501.12391"
@@ -460,7 +461,7 @@ def write_report(
     rows = [row for run in runs for row in run.rows()]
     wall = time.perf_counter() - start
     _write_runs(outdir / RUNS_FILE, runs, quick=quick, jobs=jobs_at_once, threads=threads, cache=cache, wall=wall,
-                prints=prints, kept=set(kept), workers=workers)
+                prints=prints, kept=set(kept), workers=workers, environment=numeric_environment(env, workers))
     md = outdir / "report.md"
     md.write_text(_markdown(runs, rows, quick=quick, wall=wall))
     page = outdir / "index.html"
@@ -535,13 +536,45 @@ def _makespan(seconds: list[float], workers: int) -> float:
     return max(free) if seconds else 0.0
 
 
+def numeric_environment(env: dict[str, str] | None = None, workers: int | None = None) -> dict[str, object]:
+    """What a network's numbers depend on beyond its seed: the versions of Python, jax, jaxlib and numpy, the
+    platform and CPU, the cores this process may use, the cores of each of ``workers`` local Dask workers (pinned
+    as `skillode.sweeps.local_cluster` pins them) and the ``XLA_FLAGS`` the examples run with (``env``: the
+    variables `example_env` adds). XLA's CPU code for a network depends on the number of cores it sees, and Adam
+    turns the last-bit differences into different networks (docs/paper.md, "Two full runs"), so a seeded result is
+    reproducible only within one of these."""
+    import importlib.metadata as metadata
+
+    from .sweeps.clusters import partition_cores
+
+    def version(name):
+        try:
+            return metadata.version(name)
+        except metadata.PackageNotFoundError:
+            return None
+
+    affinity = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else range(os.cpu_count() or 1)
+    cpu = platform.processor() or platform.machine()
+    with contextlib.suppress(OSError):  # Linux: the model name, family and model number of the first core
+        info = Path("/proc/cpuinfo").read_text()
+        name = re.search(r"^model name\s*:\s*(.+)$", info, flags=re.MULTILINE)
+        numbers = re.findall(r"^(cpu family|model)\s*:\s*(\d+)$", info, flags=re.MULTILINE)[:2]
+        if name:
+            cpu = name.group(1).strip() + "".join(f", {k} {v}" for k, v in numbers)
+    return {"python": platform.python_version(), "jax": version("jax"), "jaxlib": version("jaxlib"),
+            "numpy": version("numpy"), "platform": platform.platform(), "cpu": cpu, "cores": len(affinity),
+            "worker_cores": [len(c) for c in partition_cores(affinity, workers)] if workers else None,
+            "xla_flags": (env or {}).get("XLA_FLAGS", os.environ.get("XLA_FLAGS", ""))}
+
+
 def _write_runs(path: Path, runs: list[ExampleRun], *, quick, jobs, threads, cache, wall, prints=None, kept=(),
-                workers=None) -> None:
+                workers=None, environment=None) -> None:
     """Write the runner's record (exit status, wall time, row counts and `fingerprint` per example, and whether it
     was kept from the previous run); examples of the same mode that this run left out keep their previous
     entries, so that a partial run does not lose the estimates.
 
-    ``invocations`` lists the runs whose results the record holds (``wall_s``, examples ``ran`` and ``kept``) and
+    ``invocations`` lists the runs whose results the record holds (``wall_s``, examples ``ran`` and ``kept``, and
+    the `numeric_environment` each ran in) and
     ``wall_s_total`` sums them: a resumed or partial run adds to the list, a run of every example starts it anew,
     so a report computed over several invocations states the wall time all of them took."""
     mode = "quick" if quick else "full"
@@ -557,7 +590,8 @@ def _write_runs(path: Path, runs: list[ExampleRun], *, quick, jobs, threads, cac
     ran = [run.name for run in runs if run.name not in kept]
     if not kept and set(examples) <= set(ran):  # every result in the record is this run's: a fresh start
         invocations = []
-    invocations = [*invocations, {"wall_s": round(wall, 2), "ran": len(ran), "kept": len(kept)}]
+    invocations = [*invocations, {"wall_s": round(wall, 2), "ran": len(ran), "kept": len(kept),
+                                  "environment": environment}]
     for run in runs:
         examples[run.name] = {"wall_s": round(run.wall_s, 2), "returncode": run.returncode,
                               "timed_out": run.timed_out, "counts": _run_counts(run),

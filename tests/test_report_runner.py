@@ -357,6 +357,21 @@ def test_the_record_sums_the_invocations_behind_its_results(src, tmp_path):
     assert [(i["ran"], i["kept"]) for i in record()["invocations"]] == [(2, 0)]
 
 
+def test_each_invocation_records_the_numeric_environment_its_examples_ran_in(src, tmp_path, monkeypatch):
+    import jax
+    import numpy as np
+
+    script(src, "a", 'finish(check("a.x"))\n')
+    monkeypatch.delenv("XLA_FLAGS", raising=False)
+    write_report(tmp_path / "out", directory=src, jobs=2, threads=1, jax_cache=False, progress=False)
+    env = json.loads((tmp_path / "out" / "runs.json").read_text())["invocations"][0]["environment"]
+    assert env["jax"] == jax.__version__ and env["numpy"] == np.__version__ and env["cores"] >= 1
+    assert env["worker_cores"] is None  # no Dask cluster
+    split = rp.numeric_environment(workers=2)["worker_cores"]  # the cores shared out, one each at least
+    assert len(split) == 2 and min(split) >= 1 and sum(split) == max(env["cores"], 2)
+    assert env["xla_flags"] == "--xla_cpu_multi_thread_eigen=false"  # what the examples ran with, not this process
+
+
 def test_the_record_names_the_code_an_example_started_with(src, tmp_path):
     # a runs first (jobs=1) and edits b's script before b starts: b's result is the edited code's, and --resume
     # must keep it for that code only
