@@ -490,7 +490,8 @@ QUICK_SECONDS = {
 # last. Measured in one full report; the examples it measured under 2 minutes are entered as 120 (an upper bound),
 # and validation_at_scale, measured there only in part, by its parts' costs (widths 128-2048, about 2 h of one core).
 # The two network studies were measured while their parts tracked learning times at every step, 2.3x the cost
-# per step of tracking on the record grid as they do now: upper bounds, in the right order.
+# per step of tracking on the record grid as they do now: upper bounds, in the right order (a full report from an
+# empty store then measured 95 min on 2 cores, validation_at_scale 62 min).
 FULL_SECONDS = {
     "backend_agreement": 120, "domino_limit": 120, "fig10_scaling": 600, "fig12_quadratic": 120,
     "fig13_grokking": 900, "fig15_optimizers": 120, "fig16_parity_theory": 420, "fig17_gates": 120,
@@ -563,7 +564,8 @@ def numeric_environment(env: dict[str, str] | None = None, workers: int | None =
             cpu = name.group(1).strip() + "".join(f", {k} {v}" for k, v in numbers)
     return {"python": platform.python_version(), "jax": version("jax"), "jaxlib": version("jaxlib"),
             "numpy": version("numpy"), "platform": platform.platform(), "cpu": cpu, "cores": len(affinity),
-            "worker_cores": [len(c) for c in partition_cores(affinity, workers)] if workers else None,
+            "worker_cores": ([len(c) for c in partition_cores(affinity, workers)]  # None: none, or not pinned
+                             if workers and hasattr(os, "sched_setaffinity") else None),
             "xla_flags": (env or {}).get("XLA_FLAGS", os.environ.get("XLA_FLAGS", ""))}
 
 
